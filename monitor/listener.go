@@ -1,0 +1,158 @@
+// Package monitor enumerates the machine's listening sockets, attributes each to
+// the process that owns it, and turns successive snapshots into events.
+//
+// Nothing here imports a GUI toolkit: the tray app, the windows and the headless
+// CLI all consume this package through its small types.
+package monitor
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"time"
+)
+
+// Proto is a transport protocol: "tcp" or "udp".
+type Proto string
+
+// Transport protocols reported by a Source.
+const (
+	TCP Proto = "tcp"
+	UDP Proto = "udp"
+)
+
+// Family is an address family: "ipv4" or "ipv6".
+type Family string
+
+// Address families.
+const (
+	IPv4 Family = "ipv4"
+	IPv6 Family = "ipv6"
+)
+
+// Exposure says who can reach a listener: only this computer, or the network.
+type Exposure string
+
+// Exposures.
+const (
+	Loopback Exposure = "loopback"
+	Network  Exposure = "network"
+)
+
+// Socket is what a Source knows of one listening TCP socket or unconnected bound
+// UDP socket, straight from the kernel: no process facts yet.
+type Socket struct {
+	Proto   Proto
+	Family  Family
+	Address netip.Addr
+	Port    uint16
+	// Inode is the socket's inode number (0 when the source cannot tell).
+	Inode uint64
+	// UID is the socket owner's user id as the kernel records it.
+	UID uint32
+	// PID is set by sources that report the owner directly (gopsutil on macOS
+	// and Windows); 0 when the owner must be found by attribution.
+	PID int32
+}
+
+// Key identifies a listening endpoint across scans: protocol, address and port.
+// Two snapshots' sockets with the same key are the same listener.
+func (s Socket) Key() string {
+	return fmt.Sprintf("%s %s", s.Proto, netip.AddrPortFrom(s.Address, s.Port))
+}
+
+// ExposureOf classifies a bound address: loopback addresses (127.0.0.0/8, ::1,
+// and IPv4-mapped loopback) reach only this computer; anything else, the wildcard
+// addresses 0.0.0.0 and :: included, is reachable from the network.
+func ExposureOf(a netip.Addr) Exposure {
+	if a.Unmap().IsLoopback() {
+		return Loopback
+	}
+	return Network
+}
+
+// Process holds the facts about a socket's owning process.
+type Process struct {
+	PID int32 `json:"pid"`
+	// Exe is the resolved executable path ("" when it cannot be read).
+	Exe     string `json:"exe"`
+	Name    string `json:"name"`
+	User    string `json:"user"`
+	Cmdline string `json:"cmdline"`
+	// StartTime is when the process started (zero when unknown).
+	StartTime time.Time `json:"start_time,omitzero"`
+}
+
+// Listener is one listening socket with its owner, as reported by a scan.
+// Its JSON field names are a public interface (see README): keep them stable.
+type Listener struct {
+	Proto    Proto    `json:"proto"`
+	Family   Family   `json:"family"`
+	Address  string   `json:"address"`
+	Port     uint16   `json:"port"`
+	Exposure Exposure `json:"exposure"`
+	Inode    uint64   `json:"inode"`
+	UID      uint32   `json:"uid"`
+	// OwnerHidden is true when the socket's owning process could not be seen,
+	// typically another user's process while running unprivileged. The socket
+	// is still reported, with its uid.
+	OwnerHidden bool `json:"owner_hidden"`
+	Process
+}
+
+// Key identifies the listening endpoint (protocol, address, port); see Socket.Key.
+func (l Listener) Key() string {
+	a, err := netip.ParseAddr(l.Address)
+	if err != nil {
+		return fmt.Sprintf("%s %s:%d", l.Proto, l.Address, l.Port)
+	}
+	return fmt.Sprintf("%s %s", l.Proto, netip.AddrPortFrom(a, l.Port))
+}
+
+// SameOwner reports whether two listeners belong to the same owner: the same
+// process (pid and start time) or, when either is hidden, the same uid.
+func (l Listener) SameOwner(o Listener) bool {
+	if l.OwnerHidden || o.OwnerHidden {
+		return l.OwnerHidden == o.OwnerHidden && l.UID == o.UID
+	}
+	return l.PID == o.PID && l.Exe == o.Exe && l.StartTime.Equal(o.StartTime)
+}
+
+// Snapshot is the set of listeners seen by one scan.
+type Snapshot struct {
+	Time      time.Time
+	Listeners []Listener
+}
+
+// Sort orders the listeners by port, protocol and address, for stable output.
+func (s *Snapshot) Sort() {
+	sort.Slice(s.Listeners, func(i, j int) bool {
+		a, b := s.Listeners[i], s.Listeners[j]
+		if a.Port != b.Port {
+			return a.Port < b.Port
+		}
+		if a.Proto != b.Proto {
+			return a.Proto < b.Proto
+		}
+		return a.Address < b.Address
+	})
+}
+
+// EventKind says what happened to a listener between two scans.
+type EventKind string
+
+// Event kinds.
+const (
+	Opened       EventKind = "opened"
+	Closed       EventKind = "closed"
+	OwnerChanged EventKind = "owner_changed"
+)
+
+// Event is one change between two snapshots. For OwnerChanged, Previous holds
+// the listener as it was before.
+type Event struct {
+	Kind     EventKind `json:"event"`
+	Time     time.Time `json:"time"`
+	Listener Listener  `json:"listener"`
+	Previous *Listener `json:"previous,omitempty"`
+}
