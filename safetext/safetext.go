@@ -1,0 +1,76 @@
+// Package safetext makes text that comes from other programs (process names,
+// command lines, paths) safe to show: one line, no control characters, no
+// terminal escape sequences, no bidirectional overrides, valid UTF-8, bounded.
+//
+// Any program can name itself anything, so every label, notification, window
+// and CLI line that shows such text passes it through Line first.
+package safetext
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Ellipsis ends a string that Line had to shorten.
+const Ellipsis = "…"
+
+// Line returns s as one printable line of at most max runes (max <= 0: no
+// bound). Invalid UTF-8 becomes U+FFFD; ANSI/VT escape sequences are dropped;
+// newlines and tabs become spaces; other control and format characters (the
+// bidi overrides U+202A–U+202E and U+2066–U+2069 among them) are dropped.
+func Line(s string, max int) string {
+	var b strings.Builder
+	b.Grow(min(len(s), 256))
+	n := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			r = unicode.ReplacementChar
+		case r == 0x1b: // ESC: skip a CSI/OSC sequence or a two-byte escape
+			i = skipEscape(s, i)
+			continue
+		case r == '\n' || r == '\r' || r == '\t':
+			r = ' '
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			continue
+		}
+		if max > 0 && n == max {
+			return strings.TrimRight(b.String(), " ") + Ellipsis
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// skipEscape returns the index just past the escape sequence whose ESC ended
+// before i.
+func skipEscape(s string, i int) int {
+	if i >= len(s) {
+		return i
+	}
+	switch s[i] {
+	case '[': // CSI: parameters then one final byte in 0x40–0x7e
+		for i++; i < len(s); i++ {
+			if s[i] >= 0x40 && s[i] <= 0x7e {
+				return i + 1
+			}
+		}
+		return i
+	case ']', 'P', '_', '^': // OSC/DCS/APC/PM: up to BEL or ESC \
+		for i++; i < len(s); i++ {
+			if s[i] == 0x07 {
+				return i + 1
+			}
+			if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '\\' {
+				return i + 2
+			}
+		}
+		return i
+	default:
+		return i + 1
+	}
+}

@@ -1,0 +1,63 @@
+package safetext
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestLine(t *testing.T) {
+	tests := []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"plain", "python3", 0, "python3"},
+		{"newlines", "a\nb\r\tc", 0, "a b  c"},
+		{"ansi csi", "\x1b[31mred\x1b[0m", 0, "red"},
+		{"ansi osc", "\x1b]0;title\x07x", 0, "x"},
+		{"ansi osc st", "\x1b]8;;http://x\x1b\\link", 0, "link"},
+		{"bidi override", "evil\u202egnp.exe", 0, "evilgnp.exe"},
+		{"isolate", "a\u2066b\u2069", 0, "ab"},
+		{"invalid utf8", "a\xffb", 0, "a\uFFFDb"},
+		{"nul and bell", "a\x00b\x07", 0, "ab"},
+		{"markup kept as text", "<b>x</b> & y", 0, "<b>x</b> & y"},
+		{"bounded", "abcdefgh", 5, "abcde…"},
+		{"bounded exact", "abcde", 5, "abcde"},
+		{"bounded runes", "ééééé", 3, "ééé…"},
+		{"trailing escape", "a\x1b", 0, "a"},
+		{"unterminated csi", "a\x1b[12", 0, "a"},
+	}
+	for _, tt := range tests {
+		if got := Line(tt.in, tt.max); got != tt.want {
+			t.Errorf("%s: Line(%q, %d) = %q, want %q", tt.name, tt.in, tt.max, got, tt.want)
+		}
+	}
+}
+
+func TestLineHuge(t *testing.T) {
+	got := Line(strings.Repeat("x\n", 10000), 200)
+	if n := utf8.RuneCountInString(got); n < 199 || n > 201 || !strings.HasSuffix(got, Ellipsis) || strings.ContainsRune(got, '\n') {
+		t.Fatalf("got %d runes", utf8.RuneCountInString(got))
+	}
+}
+
+func FuzzLine(f *testing.F) {
+	for _, s := range []string{"", "a\x1b[1m", "\u202e", "\xff\xfe", "<a href='x'>"} {
+		f.Add(s, 10)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		got := Line(s, max)
+		if !utf8.ValidString(got) {
+			t.Fatalf("invalid utf8 %q", got)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+				t.Fatalf("control %U in %q", r, got)
+			}
+		}
+		if max > 0 && utf8.RuneCountInString(got) > max+1 {
+			t.Fatalf("too long: %d", utf8.RuneCountInString(got))
+		}
+	})
+}
