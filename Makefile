@@ -1,0 +1,55 @@
+# Portlight. `make run` starts the tray app; `make test` installs what the tests
+# need on Debian 12 and runs every test.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export LANG ?= en_US.UTF-8
+GO ?= go
+BIN := ./portlight
+ARTIFACTS ?= $(CURDIR)/artifacts
+export PORTLIGHT_ARTIFACTS := $(ARTIFACTS)
+FUZZTIME ?= 10s
+
+.PHONY: all build run test unit e2e bench lint fuzz measure deps deps-build clean
+
+all: build
+
+deps:
+	scripts/deps.sh test
+
+deps-build:
+	scripts/deps.sh build
+
+build: deps-build
+	$(GO) build -o $(BIN) .
+
+run: build
+	$(BIN)
+
+# Every test: unit and integration tests, the end-to-end desktop test under
+# Xvfb with a private session bus, and a bounded run of each fuzz target.
+test: deps
+	mkdir -p $(ARTIFACTS)
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+bench: deps-build
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
+	$(GO) vet ./...
+	command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+	staticcheck ./...
+
+# Each fuzz target runs for FUZZTIME (make fuzz FUZZTIME=5m for longer).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+clean:
+	rm -rf $(BIN) $(ARTIFACTS)
