@@ -1,0 +1,195 @@
+// Package handoff keeps Portlight's window process single: the first
+// `portlight ui ...` process serves a unix socket, and every later one hands
+// its request (open this window) to it and exits.
+//
+// Only AF_UNIX sockets are used, never inet ones. The socket lives in a
+// directory only the user can enter (0700) and is itself 0600. Who serves is
+// decided by an exclusive lock on a file beside the socket, held for the
+// server's life and released by the kernel when the process dies, so a socket
+// file left behind by a crash is recognised as stale and replaced.
+package handoff
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind names the window a request asks for.
+type Kind string
+
+// Window kinds.
+const (
+	Explain   Kind = "explain"
+	Listeners Kind = "listeners"
+	Settings  Kind = "settings"
+)
+
+// Request asks the window process to open (or raise) one window.
+type Request struct {
+	Kind Kind `json:"kind"`
+	// Port and Proto name the port an Explain request is about.
+	Port  uint16 `json:"port,omitempty"`
+	Proto string `json:"proto,omitempty"`
+	// PID, when not 0, is the process an alert was about (shown first).
+	PID int32 `json:"pid,omitempty"`
+}
+
+// Validate reports whether a request is well formed.
+func (r Request) Validate() error {
+	switch r.Kind {
+	case Listeners, Settings:
+		return nil
+	case Explain:
+		if r.Proto != "tcp" && r.Proto != "udp" {
+			return fmt.Errorf("handoff: protocol %q is neither tcp nor udp", r.Proto)
+		}
+		if r.PID < 0 {
+			return fmt.Errorf("handoff: negative pid %d", r.PID)
+		}
+		return nil
+	default:
+		return fmt.Errorf("handoff: unknown window kind %q", r.Kind)
+	}
+}
+
+// ErrBusy is returned by Listen when another process already serves.
+var ErrBusy = errors.New("handoff: another window process is serving")
+
+const (
+	sockName = "ui.sock"
+	lockName = "ui.lock"
+	// maxRequest bounds what a server reads from one connection.
+	maxRequest = 4096
+	// ioTimeout bounds one exchange on either side.
+	ioTimeout = 3 * time.Second
+	ack       = "ok\n"
+)
+
+// Dir returns the directory that holds the socket: $PORTLIGHT_HOME/run when
+// PORTLIGHT_HOME is set, else $XDG_RUNTIME_DIR/portlight, else a per-user
+// directory under the system's temporary directory.
+func Dir() string {
+	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
+		return filepath.Join(h, "run")
+	}
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" {
+		return filepath.Join(x, "portlight")
+	}
+	return filepath.Join(os.TempDir(), "portlight-"+strconv.Itoa(os.Getuid()))
+}
+
+// SocketPath returns the path of the window process's socket.
+func SocketPath() string { return filepath.Join(Dir(), sockName) }
+
+// prepareDir creates the socket directory with mode 0700, or checks that an
+// existing one is a directory owned by this user, and tightens its mode.
+func prepareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("handoff: create %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("handoff: %s is not a directory", dir)
+	}
+	if err := checkOwner(fi); err != nil {
+		return fmt.Errorf("handoff: %s: %w", dir, err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("handoff: chmod %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// Send hands a request to the running window process. It returns handled
+// false, with no error, when no window process is running, so the caller
+// should become one; an error means a server exists but did not take the
+// request.
+func Send(ctx context.Context, r Request) (handled bool, err error) {
+	if err := r.Validate(); err != nil {
+		return false, err
+	}
+	dir := Dir()
+	for {
+		handled, retry, err := sendOnce(ctx, dir, r)
+		if !retry {
+			return handled, err
+		}
+		// A server holds the lock but is not accepting yet: it is starting.
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("handoff: waiting for the window process: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// sendOnce makes one attempt; retry is true when a server is starting up.
+func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, err error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", filepath.Join(dir, sockName))
+	if err != nil {
+		busy, lerr := lockHeld(filepath.Join(dir, lockName))
+		if lerr != nil {
+			return false, false, lerr
+		}
+		return false, busy, nil
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(ioTimeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	if err := conn.SetDeadline(deadline); err != nil {
+		return false, false, fmt.Errorf("handoff: %w", err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return false, false, fmt.Errorf("handoff: encode request: %w", err)
+	}
+	if _, err := conn.Write(append(b, '\n')); err != nil {
+		return false, false, fmt.Errorf("handoff: send request: %w", err)
+	}
+	reply, err := bufio.NewReader(io.LimitReader(conn, 64)).ReadString('\n')
+	if err != nil {
+		return false, false, fmt.Errorf("handoff: read reply: %w", err)
+	}
+	if reply != ack {
+		return false, false, fmt.Errorf("handoff: window process refused: %q", strings.TrimSpace(reply))
+	}
+	return true, false, nil
+}
+
+// lockHeld reports whether some process holds the server lock now.
+func lockHeld(path string) (bool, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("handoff: open %s: %w", path, err)
+	}
+	defer f.Close()
+	ok, err := tryLock(f)
+	if err != nil {
+		return false, fmt.Errorf("handoff: lock %s: %w", path, err)
+	}
+	if ok {
+		_ = unlock(f)
+	}
+	return !ok, nil
+}
