@@ -1,0 +1,266 @@
+package content
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/monitor/portinfo"
+)
+
+// Section keys, stable names for the explainer's parts.
+const (
+	KeyWhat    = "what"
+	KeyRange   = "range"
+	KeyUses    = "uses"
+	KeyNow     = "now"
+	KeyBefore  = "before"
+	KeyCheck   = "check"
+	KeyMatters = "matters"
+)
+
+// Section is one titled part of the explainer.
+type Section struct {
+	Key   string
+	Title string
+	// Lines are paragraphs, shown one under another.
+	Lines []string
+	// Commands are shell commands shown with a copy button.
+	Commands []Command
+}
+
+// Command is a command a person can run to check by hand.
+type Command struct {
+	OS      string // "Linux", "macOS" or "Windows"
+	Title   string // what it shows
+	Command string
+}
+
+// PastOwner is one process that listened on a port before, as a history
+// store reports it.
+type PastOwner struct {
+	Process     monitor.Process
+	UID         uint32
+	OwnerHidden bool
+	FirstSeen   time.Time
+	LastSeen    time.Time
+}
+
+// Input is everything the explainer shows for one port.
+type Input struct {
+	Port  uint16
+	Proto string
+	Info  portinfo.Info
+	// Scanned is false until the first scan has answered.
+	Scanned bool
+	ScanErr error
+	// Now holds the listeners on this port and protocol, judged.
+	Now []policy.Assessment
+	// FocusPID, when not 0, is the process the window was opened for.
+	FocusPID int32
+	// HasHistory is false while no history store exists.
+	HasHistory bool
+	Past       []PastOwner
+	PastErr    error
+	// Checks are the commands to check by hand; nil uses DefaultChecks.
+	Checks []Command
+	// At is the time the text is written for ("since" durations).
+	At time.Time
+}
+
+// Explanation is the explainer's content: a title, a one-line heading, and
+// its sections in order.
+type Explanation struct {
+	Title    string
+	Heading  string
+	Sections []Section
+}
+
+// Section returns the section with key k (zero Section if absent).
+func (e Explanation) Section(k string) Section {
+	for _, s := range e.Sections {
+		if s.Key == k {
+			return s
+		}
+	}
+	return Section{}
+}
+
+// Explain writes the explainer's content for in.
+func Explain(in Input) Explanation {
+	checks := in.Checks
+	if checks == nil {
+		checks = DefaultChecks(in.Port, in.Proto)
+	}
+	return Explanation{
+		Title:   WindowTitle(in.Port, in.Proto),
+		Heading: Heading(in),
+		Sections: []Section{
+			{Key: KeyWhat, Title: "What this port is", Lines: WhatLines(in.Info)},
+			{Key: KeyRange, Title: "Its range", Lines: []string{RangeText(in.Port)}},
+			{Key: KeyUses, Title: "Known unofficial uses", Lines: UseLines(in.Info.Unofficial)},
+			{Key: KeyNow, Title: "Listening now", Lines: NowLines(in)},
+			{Key: KeyBefore, Title: "Listened before", Lines: BeforeLines(in)},
+			{Key: KeyCheck, Title: "Check by hand", Lines: []string{"Run one of these in a terminal to see for yourself."}, Commands: checks},
+			{Key: KeyMatters, Title: "Why it matters", Lines: []string{WhyItMatters(in)}},
+		},
+	}
+}
+
+// Heading is the explainer's one-line summary.
+func Heading(in Input) string {
+	pp := PortProto(in.Port, in.Proto)
+	var what string
+	switch in.Info.Status {
+	case portinfo.Assigned:
+		names := ServiceNames(in.Info.Services)
+		what = fmt.Sprintf("%s is assigned to %s", pp, names)
+	case portinfo.Reserved:
+		what = fmt.Sprintf("%s is reserved by IANA, assigned to no service", pp)
+	case portinfo.StatusDynamic:
+		what = fmt.Sprintf("%s is a dynamic (private) port", pp)
+	default:
+		what = fmt.Sprintf("%s is unassigned", pp)
+	}
+	switch {
+	case !in.Scanned:
+		return what + "."
+	case len(in.Now) == 0:
+		return what + "; nothing listens on it now."
+	default:
+		owners := Owners(in.Now, in.FocusPID)
+		return what + "; " + OwnerShort(owners[0]) + " listens on it now."
+	}
+}
+
+// ServiceNames lists the services' names as “a”, “b”.
+func ServiceNames(ss []portinfo.Service) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if s.Name == "" || seen[s.Name] {
+			continue
+		}
+		seen[s.Name] = true
+		names = append(names, "“"+s.Name+"”")
+	}
+	if len(names) == 0 {
+		return "a service with no name"
+	}
+	return strings.Join(names, ", ")
+}
+
+// registryDate names the registry's date, or says it is unknown.
+func registryDate(info portinfo.Info) string {
+	if info.RegistryDate == "" {
+		return "IANA registry, date unknown"
+	}
+	return "IANA registry of " + info.RegistryDate
+}
+
+// WhatLines says what IANA records for the port.
+func WhatLines(info portinfo.Info) []string {
+	pp := PortProto(info.Port, info.Proto)
+	switch info.Status {
+	case portinfo.Assigned:
+		lines := []string{fmt.Sprintf("IANA assigns %s to %s (%s).", pp, ServiceNames(info.Services), registryDate(info))}
+		for _, s := range info.Services {
+			lines = append(lines, ServiceLine(s))
+			if s.UnauthorizedUse != "" {
+				lines = append(lines, "IANA notes unauthorized use reported: "+s.UnauthorizedUse+".")
+			}
+		}
+		return lines
+	case portinfo.Reserved:
+		return []string{fmt.Sprintf("IANA marks %s as Reserved: it is assigned to no service (%s).", pp, registryDate(info))}
+	case portinfo.StatusDynamic:
+		return []string{fmt.Sprintf("IANA assigns nothing in 49152–65535: these ports are left for temporary and private use, so no service owns %s (%s).", pp, registryDate(info))}
+	default:
+		return []string{fmt.Sprintf("IANA has assigned nothing to %s (%s). No standard service is expected here.", pp, registryDate(info))}
+	}
+}
+
+// ServiceLine describes one IANA row: name, description, ports, who
+// registered it and when, and the reference.
+func ServiceLine(s portinfo.Service) string {
+	var b strings.Builder
+	b.WriteString("“" + s.Name + "”")
+	if s.Description != "" {
+		b.WriteString(": " + s.Description)
+	}
+	if s.Ports != "" && strings.Contains(s.Ports, "-") {
+		b.WriteString(" (ports " + s.Ports + ")")
+	}
+	var facts []string
+	if s.Assignee != "" {
+		facts = append(facts, "assignee "+s.Assignee)
+	}
+	if s.Registered != "" {
+		facts = append(facts, "registered "+s.Registered)
+	}
+	if s.Reference != "" {
+		facts = append(facts, "reference "+s.Reference)
+	}
+	if len(facts) > 0 {
+		b.WriteString("; " + strings.Join(facts, ", "))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// RangeText says which RFC 6335 range the port is in and what that means.
+func RangeText(port uint16) string {
+	switch portinfo.RangeOf(port) {
+	case portinfo.WellKnown:
+		return "0–1023, the system (well-known) ports. IANA assigns these to long-standing services, and on Linux only a privileged program can normally listen on them."
+	case portinfo.Registered:
+		return "1024–49151, the user (registered) ports. Any program may listen here; IANA records which service asked for each port, but nothing enforces it."
+	default:
+		return "49152–65535, the dynamic (private) ports. The system hands these out for short-lived outgoing connections, and programs may also pick one to listen on."
+	}
+}
+
+// UseLines lists unofficial uses with their sources: development tools
+// first, then community reports, then attack history.
+func UseLines(uses []portinfo.Unofficial) []string {
+	var dev, community, attack, other []string
+	for _, u := range uses {
+		use := strings.TrimSuffix(u.Use, ".")
+		switch u.Kind {
+		case "dev-server":
+			dev = append(dev, fmt.Sprintf("Development tool: %s%s.", use, sourceSuffix(u)))
+		case "community":
+			community = append(community, fmt.Sprintf("%s (community-reported, as of 2020%s).", use, sourceTail(u)))
+		case "attack":
+			attack = append(attack, fmt.Sprintf("History: this port has been used by malware or attackers: %s%s. That a port was used this way says nothing about the program on it now.", use, sourceSuffix(u)))
+		default:
+			other = append(other, fmt.Sprintf("%s%s.", use, sourceSuffix(u)))
+		}
+	}
+	out := append(append(append(dev, community...), other...), attack...)
+	if len(out) == 0 {
+		return []string{"Portlight's data records no unofficial uses of this port."}
+	}
+	return out
+}
+
+func sourceSuffix(u portinfo.Unofficial) string {
+	if u.Source == "" {
+		return ""
+	}
+	return " — source: " + u.Source
+}
+
+// sourceTail names a community source unless it repeats the label.
+func sourceTail(u portinfo.Unofficial) string {
+	s := u.Source
+	if s == "" {
+		return ""
+	}
+	if i := strings.Index(s, " ("); i > 0 && strings.Contains(s[i:], "community-reported") {
+		s = s[:i]
+	}
+	return "; source: " + s
+}

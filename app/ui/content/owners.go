@@ -1,0 +1,254 @@
+package content
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/safetext"
+)
+
+// Owner is one process (or one hidden owner) listening on a port, with all
+// the addresses it listens on there.
+type Owner struct {
+	monitor.Process
+	UID         uint32
+	OwnerHidden bool
+	Addresses   []string
+	// Exposure is Network if any of its sockets is reachable from the network.
+	Exposure monitor.Exposure
+	Verdict  policy.Verdict
+	// Focus is true for the process the window was opened for.
+	Focus bool
+}
+
+// Owners groups listeners by owner, keeping first the focus pid, then the
+// order of the input. Text fields are made safe here.
+func Owners(now []policy.Assessment, focus int32) []Owner {
+	var out []Owner
+	index := map[string]int{}
+	for _, a := range now {
+		k := fmt.Sprintf("%d|%d|%v|%d", a.PID, a.StartTime.UnixNano(), a.OwnerHidden, a.UID)
+		i, ok := index[k]
+		if !ok {
+			p := a.Process
+			p.Name = safetext.Line(p.Name, MaxName)
+			p.Exe = safetext.Line(p.Exe, MaxPath)
+			p.User = safetext.Line(p.User, MaxName)
+			p.Cmdline = safetext.Line(p.Cmdline, MaxCmdline)
+			out = append(out, Owner{Process: p, UID: a.UID, OwnerHidden: a.OwnerHidden, Exposure: monitor.Loopback,
+				Verdict: a.Verdict, Focus: focus != 0 && a.PID == focus})
+			i = len(out) - 1
+			index[k] = i
+		}
+		o := &out[i]
+		addr := safetext.Line(a.Address, 64)
+		if !slices.Contains(o.Addresses, addr) {
+			o.Addresses = append(o.Addresses, addr)
+		}
+		if a.Exposure == monitor.Network {
+			o.Exposure = monitor.Network
+		}
+		if a.Verdict.Alert && !o.Verdict.Alert {
+			o.Verdict = a.Verdict
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Owner) int {
+		switch {
+		case a.Focus == b.Focus:
+			return 0
+		case a.Focus:
+			return -1
+		default:
+			return 1
+		}
+	})
+	return out
+}
+
+// DisplayName is the owner's process name, or a stand-in when unknown.
+func (o Owner) DisplayName() string {
+	switch {
+	case o.OwnerHidden:
+		return "a hidden process"
+	case o.Name != "":
+		return o.Name
+	case o.Exe != "":
+		return o.Exe
+	default:
+		return fmt.Sprintf("process %d", o.PID)
+	}
+}
+
+// OwnerShort is "python3 (pid 1234)" or "a hidden process of uid 0".
+func OwnerShort(o Owner) string {
+	if o.OwnerHidden {
+		return fmt.Sprintf("a hidden process of uid %d", o.UID)
+	}
+	return fmt.Sprintf("%s (pid %d)", o.DisplayName(), o.PID)
+}
+
+// ExposureText says who can reach a listener, in plain words.
+func ExposureText(e monitor.Exposure) string {
+	if e == monitor.Network {
+		return "reachable from the network"
+	}
+	return "reachable from this computer only"
+}
+
+// Since says when a process started: "since 2026-11-25 21:03 (12 minutes ago)".
+func Since(start, at time.Time) string {
+	if start.IsZero() {
+		return "start time unknown"
+	}
+	s := "since " + start.Local().Format("2006-01-02 15:04")
+	if !at.IsZero() && !at.Before(start) {
+		s += " (" + Ago(at.Sub(start)) + ")"
+	}
+	return s
+}
+
+// Ago renders a duration coarsely: "40 seconds ago", "12 minutes ago",
+// "3 hours ago", "5 days ago".
+func Ago(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return fmt.Sprintf("%d %ss ago", n, unit)
+	}
+	switch {
+	case d < time.Minute:
+		return plural(int(d/time.Second), "second")
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	default:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+}
+
+// HiddenOwnerCommand is the command that shows a hidden owner on Linux.
+func HiddenOwnerCommand(port uint16, proto string) string {
+	flag := "-tlnp"
+	if proto == "udp" {
+		flag = "-ulnp"
+	}
+	return fmt.Sprintf("sudo ss %s 'sport = :%d'", flag, port)
+}
+
+// OwnerLines describes one owner: who, where from, since when, exposure.
+func OwnerLines(o Owner, port uint16, proto string, at time.Time) []string {
+	addrs := strings.Join(o.Addresses, ", ")
+	if o.OwnerHidden {
+		return []string{
+			fmt.Sprintf("A process of uid %d listens on %s, %s. Portlight cannot see which process without more privileges.", o.UID, addrs, ExposureText(o.Exposure)),
+			"To see it, run: " + HiddenOwnerCommand(port, proto),
+		}
+	}
+	head := OwnerShort(o)
+	if o.User != "" {
+		head += ", user " + o.User
+	}
+	if o.Focus {
+		head += " — the process Portlight alerted about"
+	}
+	lines := []string{head}
+	if o.Exe != "" {
+		lines = append(lines, "Program: "+o.Exe)
+	} else {
+		lines = append(lines, "Program: path not readable")
+	}
+	if o.Cmdline != "" {
+		lines = append(lines, "Command line: "+o.Cmdline)
+	}
+	lines = append(lines,
+		"Running "+Since(o.StartTime, at)+".",
+		fmt.Sprintf("Listens on %s, %s.", addrs, ExposureText(o.Exposure)))
+	if o.Verdict.Alert {
+		lines = append(lines, "Portlight alerts: "+strings.Join(o.Verdict.Reasons, ", ")+".")
+	}
+	return lines
+}
+
+// NowLines is the "Listening now" section.
+func NowLines(in Input) []string {
+	pp := PortProto(in.Port, in.Proto)
+	switch {
+	case in.ScanErr != nil:
+		return []string{"Could not look at this computer's listening ports: " + safetext.Line(in.ScanErr.Error(), MaxCmdline)}
+	case !in.Scanned:
+		return []string{"Looking…"}
+	case len(in.Now) == 0:
+		return []string{fmt.Sprintf("Nothing listens on %s right now.", pp)}
+	}
+	var lines []string
+	for _, o := range Owners(in.Now, in.FocusPID) {
+		lines = append(lines, OwnerLines(o, in.Port, in.Proto, in.At)...)
+	}
+	return lines
+}
+
+// BeforeLines is the "Listened before" section.
+func BeforeLines(in Input) []string {
+	switch {
+	case !in.HasHistory:
+		return []string{"History not recorded yet."}
+	case in.PastErr != nil:
+		return []string{"Could not read the history: " + safetext.Line(in.PastErr.Error(), MaxCmdline)}
+	case len(in.Past) == 0:
+		return []string{"No other program has been seen listening here."}
+	}
+	var lines []string
+	for _, p := range in.Past {
+		who := fmt.Sprintf("a hidden process of uid %d", p.UID)
+		if !p.OwnerHidden {
+			who = fmt.Sprintf("%s (pid %d)", safetext.Line(p.Process.Name, MaxName), p.Process.PID)
+			if p.Process.Exe != "" {
+				who += ", " + safetext.Line(p.Process.Exe, MaxPath)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s to %s.", who,
+			p.FirstSeen.Local().Format("2006-01-02 15:04"), p.LastSeen.Local().Format("2006-01-02 15:04")))
+	}
+	return lines
+}
+
+// WhyItMatters says, in two sentences, why this port deserves attention.
+func WhyItMatters(in Input) string {
+	network := false
+	for _, a := range in.Now {
+		if a.Exposure == monitor.Network {
+			network = true
+		}
+	}
+	switch {
+	case len(in.Now) == 0:
+		return "A listening port is a door into a program, and nothing holds this one open right now. If a program starts listening here, Portlight shows which one and whether the network can reach it."
+	case network:
+		return "Other computers on your network can connect to this port, so whatever the program serves, it serves to them too. If you do not recognise the program, end it or block the port until you know what it is."
+	default:
+		return "Only programs on this computer can connect to this port, which limits the risk without removing it: a web page or another local program can still talk to it. If you did not start this program, find out what it is before you trust it."
+	}
+}
+
+// DefaultChecks are the commands that show who listens on a port, per OS.
+func DefaultChecks(port uint16, proto string) []Command {
+	ssFlag, lsofProto := "-tlnp", "TCP"
+	win := fmt.Sprintf("Get-NetTCPConnection -State Listen -LocalPort %d | ForEach-Object { Get-Process -Id $_.OwningProcess }", port)
+	lsof := fmt.Sprintf("lsof -nP -iTCP:%d -sTCP:LISTEN", port)
+	if proto == "udp" {
+		ssFlag, lsofProto = "-ulnp", "UDP"
+		win = fmt.Sprintf("Get-NetUDPEndpoint -LocalPort %d | ForEach-Object { Get-Process -Id $_.OwningProcess }", port)
+		lsof = fmt.Sprintf("lsof -nP -i%s:%d", lsofProto, port)
+	}
+	return []Command{
+		{OS: "Linux", Title: "who listens (sudo shows every user's processes)", Command: fmt.Sprintf("sudo ss %s 'sport = :%d'", ssFlag, port)},
+		{OS: "macOS", Title: "who listens (sudo shows every user's processes)", Command: "sudo " + lsof},
+		{OS: "Windows", Title: "who listens (PowerShell)", Command: win},
+	}
+}
