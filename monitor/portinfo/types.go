@@ -71,6 +71,15 @@ type Unofficial struct {
 	Kind string `json:"kind"`
 	// URL points at the source, when there is one.
 	URL string `json:"url,omitempty"`
+	// Refs are the works the source cites for this use, in the order of the
+	// [n] markers in Use (ATT&CK entries only).
+	Refs []Reference `json:"refs,omitempty"`
+}
+
+// Reference is one work cited by a source.
+type Reference struct {
+	Title string `json:"title"`
+	URL   string `json:"url,omitempty"`
 }
 
 // Info is everything known about one port for one protocol.
@@ -81,6 +90,11 @@ type Info struct {
 	Status     Status       `json:"status"`
 	Services   []Service    `json:"services"`
 	Unofficial []Unofficial `json:"unofficial"`
+	// Unnamed are the registry rows without a service name that cover the
+	// port for the protocol: "Reserved", "Unassigned", "De-registered",
+	// "any private mail system" and the like, with IANA's notes (e.g. who
+	// held a port before it was de-assigned). They never make a port assigned.
+	Unnamed []Service `json:"unnamed,omitempty"`
 	// RegistryDate is the date of the IANA registry the facts come from.
 	RegistryDate string `json:"registry_date"`
 }
