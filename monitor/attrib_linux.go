@@ -1,0 +1,276 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"golang.org/x/sys/unix"
+)
+
+// procAttributor finds the process that holds each socket inode by reading
+// /proc/PID/fd links, doing as little of that as it can:
+//
+//   - an inode once found is cached with the pid and fd it was found at, and
+//     a steady scan touches /proc only to re-check a few cached entries
+//     (verifyPerScan, round robin), which catches owners that exited while a
+//     child kept the socket;
+//   - an unseen inode starts a walk: first the processes that did not exist
+//     at the previous walk (a new listener is most often a new process), then
+//     the processes that already own listeners, then all others, stopping as
+//     soon as every sought inode is found;
+//   - an inode no walk finds (another user's process while unprivileged, or a
+//     socket no process holds) goes to a negative cache: it is looked for in
+//     new processes only, and in a full walk again after retryEvery scans.
+//
+// Permission denied on a process's fds is normal without root: that process
+// is remembered as unreadable (until its pid is reused or a retry is due) and
+// its sockets end up hidden, never dropped.
+type procAttributor struct {
+	fs *procfs
+
+	owners     map[uint64]fdHit  // inode -> where it was found
+	negative   map[uint64]uint64 // inode -> scan number of its next full-walk retry
+	unreadable map[int32]bool    // pids whose /proc/PID/fd is EACCES
+	want       map[uint64]bool   // scratch: sought inodes; true = worth a full walk
+	live       map[uint64]bool   // scratch: inodes of this scan, for sweeping
+
+	prevPids, pids, newPids, ownerPids []int32
+	hits                               []fdHit
+	listed                             bool
+	lastPid                            int64
+
+	scan          uint64
+	cursor        int
+	retryEvery    uint64
+	verifyPerScan int
+}
+
+func newProcAttributor(root string, retryEvery int) *procAttributor {
+	if retryEvery <= 0 {
+		retryEvery = defaultOwnerRetry
+	}
+	return &procAttributor{
+		fs:            newProcfs(root),
+		owners:        make(map[uint64]fdHit),
+		negative:      make(map[uint64]uint64),
+		unreadable:    make(map[int32]bool),
+		want:          make(map[uint64]bool),
+		live:          make(map[uint64]bool),
+		retryEvery:    uint64(retryEvery),
+		verifyPerScan: 8,
+	}
+}
+
+// attribute sets pids[i] to the owner of socks[i], 0 when none is visible. A
+// process that vanishes during the walk is skipped; nothing here fails a scan
+// except a cancelled context or an unreadable /proc itself.
+func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []int32) error {
+	a.scan++
+	a.verify(socks)
+	clear(a.want)
+	full := false
+	for i, s := range socks {
+		pids[i] = 0
+		if o, ok := a.owners[s.Inode]; ok {
+			pids[i] = o.pid
+			continue
+		}
+		if s.Inode == 0 {
+			continue
+		}
+		due := true
+		if next, ok := a.negative[s.Inode]; ok && a.scan < next {
+			due = false
+		}
+		a.want[s.Inode] = due
+		full = full || due
+	}
+	a.sweep(socks)
+	if len(a.want) == 0 {
+		return nil
+	}
+	// Only negatives not yet due: look in new processes, if there are any.
+	last, err := a.fs.lastPid()
+	newProcs := err != nil || last != a.lastPid || !a.listed
+	a.lastPid = last
+	if !full && !newProcs {
+		return nil
+	}
+	if err := a.walk(ctx, full); err != nil {
+		return err
+	}
+	for i, s := range socks {
+		if pids[i] != 0 {
+			continue
+		}
+		if o, ok := a.owners[s.Inode]; ok {
+			pids[i] = o.pid
+		} else if a.want[s.Inode] {
+			a.negative[s.Inode] = a.scan + a.retryEvery
+		}
+	}
+	return nil
+}
+
+// walk looks for the inodes of a.want in new processes, then (if full) in
+// listener owners and everything else.
+func (a *procAttributor) walk(ctx context.Context, full bool) error {
+	var err error
+	a.pids, err = a.fs.listPids(a.pids[:0])
+	if err != nil {
+		return err
+	}
+	slices.Sort(a.pids)
+	a.newPids = a.newPids[:0]
+	if a.listed {
+		for _, p := range a.pids {
+			if _, ok := slices.BinarySearch(a.prevPids, p); !ok {
+				a.newPids = append(a.newPids, p)
+				delete(a.unreadable, p) // a reused pid is another process
+			}
+		}
+	}
+	a.prevPids, a.pids = a.pids, a.prevPids
+	a.listed = true
+	cur := a.prevPids
+
+	if a.walkPids(a.newPids) || !full {
+		return nil
+	}
+	a.ownerPids = a.ownerPids[:0]
+	for _, o := range a.owners {
+		a.ownerPids = append(a.ownerPids, o.pid)
+	}
+	slices.Sort(a.ownerPids)
+	a.ownerPids = slices.Compact(a.ownerPids)
+	// Only pids that exist and were not just walked.
+	n := 0
+	for _, p := range a.ownerPids {
+		_, isCur := slices.BinarySearch(cur, p)
+		_, isNew := slices.BinarySearch(a.newPids, p)
+		if isCur && !isNew {
+			a.ownerPids[n] = p
+			n++
+		}
+	}
+	a.ownerPids = a.ownerPids[:n]
+	if a.walkPids(a.ownerPids) {
+		return nil
+	}
+	// A due retry re-probes processes found unreadable before: credentials
+	// and dumpability can change.
+	clear(a.unreadable)
+	for i, p := range cur {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if _, ok := slices.BinarySearch(a.newPids, p); ok {
+			continue
+		}
+		if _, ok := slices.BinarySearch(a.ownerPids, p); ok {
+			continue
+		}
+		if a.walkPid(p) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// walkPids walks each pid; it reports true once nothing worth a full walk is
+// left to find.
+func (a *procAttributor) walkPids(pids []int32) bool {
+	for _, p := range pids {
+		if a.walkPid(p) {
+			return true
+		}
+	}
+	return !a.anyDue()
+}
+
+// walkPid records the wanted sockets pid holds; it reports true once nothing
+// worth a full walk is left to find.
+func (a *procAttributor) walkPid(pid int32) bool {
+	if a.unreadable[pid] {
+		return false
+	}
+	var err error
+	a.hits, err = a.fs.walkFDs(pid, a.want, a.hits[:0])
+	if errors.Is(err, unix.EACCES) {
+		a.unreadable[pid] = true
+	}
+	if len(a.hits) == 0 {
+		return false
+	}
+	for _, h := range a.hits {
+		a.owners[h.inode] = h
+		delete(a.negative, h.inode)
+		delete(a.want, h.inode)
+	}
+	return !a.anyDue()
+}
+
+func (a *procAttributor) anyDue() bool {
+	for _, due := range a.want {
+		if due {
+			return true
+		}
+	}
+	return false
+}
+
+// verify re-checks a few cached owners per scan, round robin, and forgets
+// those whose fd no longer holds the socket (the owner exited or closed it
+// while another process kept the socket open).
+func (a *procAttributor) verify(socks []Socket) {
+	if len(socks) == 0 {
+		return
+	}
+	n := min(a.verifyPerScan, len(socks))
+	for j := 0; j < n; j++ {
+		a.cursor = (a.cursor + 1) % len(socks)
+		s := socks[a.cursor]
+		if o, ok := a.owners[s.Inode]; ok && !a.fs.fdIsSocket(o.pid, o.fd, s.Inode) {
+			delete(a.owners, s.Inode)
+		}
+	}
+}
+
+// sweep drops cache entries of sockets that are gone, when there are enough
+// of them to matter; a steady scan does not pay for it.
+func (a *procAttributor) sweep(socks []Socket) {
+	if len(a.owners)+len(a.negative) <= 2*len(socks)+64 {
+		return
+	}
+	clear(a.live)
+	for _, s := range socks {
+		a.live[s.Inode] = true
+	}
+	for ino := range a.owners {
+		if !a.live[ino] {
+			delete(a.owners, ino)
+		}
+	}
+	for ino := range a.negative {
+		if !a.live[ino] {
+			delete(a.negative, ino)
+		}
+	}
+}
+
+// forget drops what is known of the socket's owner, so the next scan looks
+// for it afresh (its owner exited while the scan read its facts).
+func (a *procAttributor) forget(s Socket) {
+	delete(a.owners, s.Inode)
+}
+
+func (a *procAttributor) startKey(pid int32) (uint64, error) {
+	return a.fs.startTime(pid)
+}
+
+func newAttributor(procRoot string, retryEvery int) attributor {
+	return newProcAttributor(procRoot, retryEvery)
+}

@@ -1,0 +1,34 @@
+//go:build !linux
+
+package monitor
+
+import (
+	"context"
+
+	"github.com/shirou/gopsutil/v3/process"
+)
+
+// sourceAttributor takes each socket's owner from the source itself
+// (gopsutil reports the pid with every connection).
+type sourceAttributor struct{}
+
+func newAttributor(_ string, _ int) attributor { return sourceAttributor{} }
+
+func (sourceAttributor) attribute(_ context.Context, socks []Socket, pids []int32) error {
+	for i, s := range socks {
+		pids[i] = s.PID
+	}
+	return nil
+}
+
+func (sourceAttributor) forget(Socket) {}
+
+// startKey is the process's creation time in milliseconds.
+func (sourceAttributor) startKey(pid int32) (uint64, error) {
+	p, err := process.NewProcess(pid)
+	if err != nil {
+		return 0, err
+	}
+	ms, err := p.CreateTime()
+	return uint64(ms), err
+}

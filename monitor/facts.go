@@ -1,0 +1,88 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"os/user"
+	"strconv"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/process"
+)
+
+// errProcessGone reports a process that exited while its facts were read.
+var errProcessGone = errors.New("process exited")
+
+// procKey identifies one process for good: a pid is reused, a pid with its
+// start time is not.
+type procKey struct {
+	pid   int32
+	start uint64
+}
+
+// factsCache holds process facts per (pid, start time) and user names per
+// uid, so a process is asked about once, however many sockets it holds and
+// however many scans see them.
+type factsCache struct {
+	procs map[procKey]Process
+	users map[uint32]string
+}
+
+func newFactsCache() *factsCache {
+	return &factsCache{procs: make(map[procKey]Process), users: make(map[uint32]string)}
+}
+
+// get returns the facts of the process with this pid and start key. A field
+// that cannot be read (Exe of another user's process) is left empty; the
+// others are kept. errProcessGone means the process exited meanwhile.
+func (c *factsCache) get(ctx context.Context, pid int32, start uint64, startKey func(int32) (uint64, error)) (Process, error) {
+	k := procKey{pid, start}
+	if p, ok := c.procs[k]; ok {
+		return p, nil
+	}
+	gp, err := process.NewProcessWithContext(ctx, pid)
+	if err != nil {
+		return Process{}, errProcessGone
+	}
+	p := Process{PID: pid}
+	p.Exe, _ = gp.ExeWithContext(ctx)
+	p.Name, _ = gp.NameWithContext(ctx)
+	p.Cmdline, _ = gp.CmdlineWithContext(ctx)
+	if u, err := gp.UsernameWithContext(ctx); err == nil {
+		p.User = u
+	} else if uids, err := gp.UidsWithContext(ctx); err == nil && len(uids) > 0 {
+		p.User = c.userName(uint32(uids[0]))
+	}
+	if ms, err := gp.CreateTimeWithContext(ctx); err == nil && ms > 0 {
+		p.StartTime = time.UnixMilli(ms)
+	}
+	// The pid may have exited, or even been reused, while we read: check the
+	// process is still the one the key names before trusting the facts.
+	if now, err := startKey(pid); err != nil || now != start {
+		return p, errProcessGone
+	}
+	c.procs[k] = p
+	return p, nil
+}
+
+// userName returns the login name of uid, or the uid in decimal when the
+// user database has no entry for it.
+func (c *factsCache) userName(uid uint32) string {
+	if n, ok := c.users[uid]; ok {
+		return n
+	}
+	n := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(n); err == nil {
+		n = u.Username
+	}
+	c.users[uid] = n
+	return n
+}
+
+// sweep forgets all process facts when the cache has grown well past what
+// the live listeners need; the next scans refill it.
+func (c *factsCache) sweep(live int) {
+	if len(c.procs) > 2*live+256 {
+		clear(c.procs)
+	}
+}

@@ -1,0 +1,107 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetlinkSource enumerates listening sockets with NETLINK_SOCK_DIAG inet_diag
+// dumps in which the kernel filters by state: the cost follows the number of
+// listeners, not of connections or processes. One netlink socket and one
+// receive buffer are reused across calls.
+type NetlinkSource struct {
+	mu  sync.Mutex
+	fd  int // -1 when closed or not yet opened
+	seq uint32
+	req []byte
+	buf []byte
+	out []Socket
+}
+
+// NewNetlinkSource returns a source that opens its netlink socket on first use.
+func NewNetlinkSource() *NetlinkSource {
+	return &NetlinkSource{fd: -1}
+}
+
+// netlinkFD adapts a raw netlink socket to nlConn without allocating.
+type netlinkFD int
+
+func (f netlinkFD) Write(b []byte) (int, error) { return unix.Write(int(f), b) }
+func (f netlinkFD) Read(b []byte) (int, error)  { return unix.Read(int(f), b) }
+
+// recvBufSize is larger than the 32 KiB the kernel caps a dump datagram at
+// (SKB_WITH_OVERHEAD(32768) in netlink_recvmsg), so no reply is truncated.
+const recvBufSize = 64 << 10
+
+func (s *NetlinkSource) open() error {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return fmt.Errorf("open NETLINK_SOCK_DIAG socket: %w", err)
+	}
+	// A dump is answered at once; the timeout only guards against a kernel
+	// that never answers, so a scan cannot hang forever.
+	tv := unix.Timeval{Sec: 5}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("set netlink receive timeout: %w", err)
+	}
+	s.fd = fd
+	if s.buf == nil {
+		s.buf = make([]byte, recvBufSize)
+	}
+	return nil
+}
+
+// Sockets returns the TCP listeners and unconnected bound UDP sockets of both
+// address families. The slice is reused: it is valid until the next call.
+// After an error the netlink socket is closed, so the next call starts clean
+// instead of reading the remains of an aborted dump.
+func (s *NetlinkSource) Sockets(ctx context.Context) ([]Socket, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fd < 0 {
+		if err := s.open(); err != nil {
+			return nil, err
+		}
+	}
+	out, req, err := dumpListeners(netlinkFD(s.fd), s.req, s.buf, &s.seq, s.out[:0])
+	s.req = req
+	s.out = out
+	if err != nil {
+		s.closeLocked()
+		return nil, err
+	}
+	return out, nil
+}
+
+// Close closes the netlink socket. The source may be used again afterwards;
+// it then opens a new socket.
+func (s *NetlinkSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeLocked()
+}
+
+func (s *NetlinkSource) closeLocked() error {
+	if s.fd < 0 {
+		return nil
+	}
+	err := unix.Close(s.fd)
+	s.fd = -1
+	if err != nil {
+		return fmt.Errorf("close netlink socket: %w", err)
+	}
+	return nil
+}
+
+// NewPlatformSource returns the best Source for this OS: netlink inet_diag,
+// falling back to /proc/net when netlink fails.
+func NewPlatformSource() Source {
+	return &FallbackSource{Primary: NewNetlinkSource(), Fallback: &ProcNetSource{}}
+}

@@ -1,0 +1,202 @@
+package monitor
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+)
+
+// defaultOwnerRetry is how many scans pass before sockets with no visible
+// owner are looked for again in a full /proc walk (5 minutes at 1 s).
+const defaultOwnerRetry = 300
+
+// attributor maps sockets to owning pids; one implementation per OS.
+type attributor interface {
+	// attribute sets pids[i] to the owner of socks[i], or 0 when hidden.
+	attribute(ctx context.Context, socks []Socket, pids []int32) error
+	// forget drops the cached owner of s (it exited mid-scan).
+	forget(s Socket)
+	// startKey returns a value that, with the pid, identifies one process.
+	startKey(pid int32) (uint64, error)
+}
+
+// Option configures a Scanner.
+type Option func(*config)
+
+type config struct {
+	source     Source
+	procRoot   string
+	ownerRetry int
+}
+
+// WithSource makes the scanner enumerate sockets with src instead of the
+// platform's default (netlink with a /proc/net fallback on Linux, gopsutil
+// elsewhere). Attribution still uses the platform's method.
+func WithSource(src Source) Option { return func(c *config) { c.source = src } }
+
+// WithOwnerRetry sets after how many scans a socket whose owner no walk could
+// find is looked for again by a full walk (default 300). New processes are
+// always searched for it.
+func WithOwnerRetry(scans int) Option { return func(c *config) { c.ownerRetry = scans } }
+
+// listenerKey identifies a cached Listener: one socket with one owner.
+type listenerKey struct {
+	proto Proto
+	addr  netip.Addr
+	port  uint16
+	inode uint64
+	uid   uint32
+	pid   int32
+}
+
+// Scanner takes snapshots of the machine's listeners: the Source enumerates
+// sockets, attribution finds their processes, and facts come from a cache,
+// so a scan in which nothing changed reads no /proc file beyond a few
+// re-checks and makes no gopsutil call. A Scanner is safe for concurrent use;
+// scans are serialised.
+type Scanner struct {
+	mu    sync.Mutex
+	src   Source
+	attr  attributor
+	facts *factsCache
+	cache map[listenerKey]Listener
+	live  map[listenerKey]bool
+	pids  []int32
+
+	// Test hooks, called between the stages of a scan.
+	afterEnumerate, afterAttribute func()
+}
+
+// NewScanner returns a Scanner for this machine.
+func NewScanner(opts ...Option) *Scanner {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.source == nil {
+		c.source = NewPlatformSource()
+	}
+	return &Scanner{
+		src:   c.source,
+		attr:  newAttributor(c.procRoot, c.ownerRetry),
+		facts: newFactsCache(),
+		cache: make(map[listenerKey]Listener),
+		live:  make(map[listenerKey]bool),
+	}
+}
+
+// Scan returns the current listeners, sorted by port, protocol and address.
+//
+// Owners: a socket whose process cannot be seen (another user's, without
+// root; or held by no process) is reported with OwnerHidden, PID 0, its uid
+// and that uid's user name. A process that exits between enumeration and
+// the reading of its facts is not an error: its listener is reported with
+// the pid that held it and whatever facts were read (possibly none), and the
+// attribution is dropped so the next scan looks for the socket's owner
+// afresh — usually the socket is gone by then and a Closed event follows.
+func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	socks, err := s.src.Sockets(ctx)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("enumerate sockets: %w", err)
+	}
+	if s.afterEnumerate != nil {
+		s.afterEnumerate()
+	}
+	s.pids = slices.Grow(s.pids[:0], len(socks))[:len(socks)]
+	if err := s.attr.attribute(ctx, socks, s.pids); err != nil {
+		return Snapshot{}, fmt.Errorf("attribute sockets: %w", err)
+	}
+	if s.afterAttribute != nil {
+		s.afterAttribute()
+	}
+	snap := Snapshot{Time: time.Now(), Listeners: make([]Listener, len(socks))}
+	for i, so := range socks {
+		snap.Listeners[i] = s.listener(ctx, so, s.pids[i])
+	}
+	slices.SortFunc(snap.Listeners, compareListeners)
+	s.sweep(socks)
+	return snap, nil
+}
+
+// listener returns the Listener for socket so owned by pid, from the cache
+// when this socket with this owner was seen before.
+func (s *Scanner) listener(ctx context.Context, so Socket, pid int32) Listener {
+	k := listenerKey{so.Proto, so.Address, so.Port, so.Inode, so.UID, pid}
+	if l, ok := s.cache[k]; ok {
+		return l
+	}
+	l := Listener{
+		Proto: so.Proto, Family: so.Family, Address: so.Address.String(), Port: so.Port,
+		Exposure: ExposureOf(so.Address), Inode: so.Inode, UID: so.UID,
+	}
+	if pid == 0 {
+		l.OwnerHidden = true
+		l.User = s.facts.userName(so.UID)
+		s.cache[k] = l
+		return l
+	}
+	start, err := s.attr.startKey(pid)
+	if err == nil {
+		l.Process, err = s.facts.get(ctx, pid, start, s.attr.startKey)
+	}
+	if err != nil {
+		// Exited mid-scan: report the pid that held the socket, do not
+		// cache, and look for the owner again next time.
+		l.PID = pid
+		s.attr.forget(so)
+		return l
+	}
+	s.cache[k] = l
+	return l
+}
+
+// sweep drops cached listeners that no longer exist, when there are enough
+// of them to matter.
+func (s *Scanner) sweep(socks []Socket) {
+	if len(s.cache) <= 2*len(socks)+64 {
+		return
+	}
+	clear(s.live)
+	for i, so := range socks {
+		s.live[listenerKey{so.Proto, so.Address, so.Port, so.Inode, so.UID, s.pids[i]}] = true
+	}
+	for k := range s.cache {
+		if !s.live[k] {
+			delete(s.cache, k)
+		}
+	}
+	s.facts.sweep(len(socks))
+}
+
+// Close releases the scanner's source (its netlink socket on Linux).
+func (s *Scanner) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := closeIf(s.src); err != nil {
+		return fmt.Errorf("close source: %w", err)
+	}
+	return nil
+}
+
+// compareListeners orders listeners as Snapshot.Sort does (port, protocol,
+// address), then by pid and inode so that sockets sharing an endpoint
+// (SO_REUSEPORT) have a stable order too.
+func compareListeners(a, b Listener) int {
+	return cmp.Or(
+		cmp.Compare(a.Port, b.Port),
+		cmp.Compare(a.Proto, b.Proto),
+		cmp.Compare(a.Address, b.Address),
+		cmp.Compare(a.PID, b.PID),
+		cmp.Compare(a.Inode, b.Inode),
+	)
+}
+
+// errNoScan is returned by Watch's scanner argument check.
+var errNoScan = errors.New("monitor: nil scanner")
