@@ -1,0 +1,58 @@
+package history
+
+import (
+	"time"
+
+	"portlight/monitor"
+)
+
+// EventAlert is the Line.Event of an alert; the other events are the
+// monitor's kinds (opened, closed, owner_changed).
+const EventAlert = "alert"
+
+// Line is one event as exported by `portlight history --json` and `portlight
+// watch --json`: one JSON object per line with flat, stable fields that a log
+// shipper (Fluent Bit, Vector, Elastic Agent, Wazuh) can forward unchanged.
+// Adding fields is fine; renaming or retyping one breaks users' pipelines.
+type Line struct {
+	// Time is when it happened, RFC 3339 in UTC.
+	Time time.Time `json:"time"`
+	// Host is the machine's host name.
+	Host string `json:"host"`
+	// Event is opened, closed, owner_changed or alert.
+	Event    string           `json:"event"`
+	Proto    monitor.Proto    `json:"proto"`
+	Port     uint16           `json:"port"`
+	Address  string           `json:"address"`
+	Exposure monitor.Exposure `json:"exposure"`
+	Exe      string           `json:"exe"`
+	User     string           `json:"user"`
+	PID      int32            `json:"pid"`
+	// Alert is true for alert events (and for watch events the policy alerts on).
+	Alert bool `json:"alert"`
+	// Reasons are the policy's reasons; never null, [] when none.
+	Reasons []string `json:"reasons"`
+	// PreviousExe is the former owner, for owner_changed.
+	PreviousExe string `json:"previous_exe,omitempty"`
+	// Action is what the user did with an alert: opened, allowed, dismissed.
+	Action string `json:"action,omitempty"`
+}
+
+// LineFromEvent builds the line for a monitor event, so that `portlight watch
+// --json` emits the same shape as the history. Alert is left false: the
+// caller sets it from its verdict.
+func LineFromEvent(e monitor.Event, host string, reasons []string) Line {
+	l := e.Listener
+	line := Line{
+		Time: e.Time.UTC(), Host: host, Event: string(e.Kind),
+		Proto: l.Proto, Port: l.Port, Address: l.Address, Exposure: l.Exposure,
+		Exe: l.Exe, User: l.User, PID: l.PID, Reasons: reasons,
+	}
+	if line.Reasons == nil {
+		line.Reasons = []string{}
+	}
+	if e.Kind == monitor.OwnerChanged && e.Previous != nil {
+		line.PreviousExe = e.Previous.Exe
+	}
+	return line
+}

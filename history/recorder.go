@@ -1,0 +1,292 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"portlight/monitor"
+)
+
+// ErrRecorderBusy means another process (the tray app, or another `portlight
+// watch`) is already recording into this history; record nothing rather than
+// every event twice.
+var ErrRecorderBusy = errors.New("history: another Portlight process is recording")
+
+// RecorderOptions tune a Recorder; the zero value is the defaults.
+type RecorderOptions struct {
+	// Queue is how many event batches may wait for the writer (default 1024).
+	// Beyond it, batches are dropped and counted: the monitor never waits.
+	Queue int
+	// MaxBatch is how many events one transaction may carry (default 4096).
+	MaxBatch int
+	// TouchEvery is how often open sessions' last_seen is refreshed (default 1 min).
+	TouchEvery time.Duration
+	// PurgeEvery is how often retention runs (default 10 min; first run at start).
+	PurgeEvery time.Duration
+}
+
+// RecorderStats count what a Recorder did.
+type RecorderStats struct {
+	Recorded uint64 // events committed
+	Dropped  uint64 // events dropped because the queue was full
+	Failed   uint64 // events lost to a failed transaction
+	LastErr  error  // the last write or purge error, nil when none
+}
+
+// Recorder writes monitor events to the store from its own goroutine. Record
+// never blocks; writes are batched into transactions.
+type Recorder struct {
+	s    *Store
+	opts RecorderOptions
+	ch   chan batch
+	w    *writer
+
+	heartbeat atomic.Int64 // Unix ms of the caller's last scan, 0 when never told
+	recorded  atomic.Uint64
+	dropped   atomic.Uint64
+	failed    atomic.Uint64
+	mu        sync.Mutex
+	lastErr   error
+
+	cancel  context.CancelFunc
+	done    chan struct{}
+	unlock  func()
+	closeMu sync.Once
+}
+
+// batch is one call's events, or a flush request when flushed is set.
+type batch struct {
+	events  []monitor.Event
+	flushed chan struct{}
+}
+
+// StartRecorder takes the store's recorder lock (ErrRecorderBusy when another
+// process holds it), closes the sessions a previous run left open (at their
+// last_seen: that run crashed or quit), and starts the writer and the
+// background purge. They stop when ctx ends or Close is called.
+func StartRecorder(ctx context.Context, s *Store, opts RecorderOptions) (*Recorder, error) {
+	if opts.Queue <= 0 {
+		opts.Queue = 1024
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 4096
+	}
+	if opts.TouchEvery <= 0 {
+		opts.TouchEvery = time.Minute
+	}
+	if opts.PurgeEvery <= 0 {
+		opts.PurgeEvery = 10 * time.Minute
+	}
+	unlock, err := lockFile(s.path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	if n, err := s.closeAll(ctx, time.Time{}); err != nil {
+		unlock()
+		return nil, err
+	} else if n > 0 {
+		s.log.Info("closed sessions left open by the previous run", "count", n)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &Recorder{
+		s: s, opts: opts, ch: make(chan batch, opts.Queue), w: newWriter(),
+		cancel: cancel, done: make(chan struct{}), unlock: unlock,
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r.run(ctx) }()
+	go func() { defer wg.Done(); r.purgeLoop(ctx) }()
+	go func() { wg.Wait(); close(r.done) }()
+	return r, nil
+}
+
+// Record queues a scan's events for writing and returns at once. When the
+// queue is full the events are dropped and counted (see Stats); it returns
+// whether they were queued. events is copied.
+func (r *Recorder) Record(events []monitor.Event) bool {
+	if len(events) == 0 {
+		return true
+	}
+	b := batch{events: append([]monitor.Event(nil), events...)}
+	select {
+	case r.ch <- b:
+		return true
+	default:
+		if r.dropped.Add(uint64(len(events))) == uint64(len(events)) {
+			r.s.log.Warn("history queue full, dropping events (counted in stats)")
+		}
+		return false
+	}
+}
+
+// Heartbeat tells the recorder the monitor completed a scan at t; open
+// sessions' last_seen is refreshed to the latest heartbeat (or to the wall
+// clock when Heartbeat is never called). It never blocks.
+func (r *Recorder) Heartbeat(t time.Time) { r.heartbeat.Store(ms(t)) }
+
+// Flush waits until every batch queued before it is committed (or dropped
+// by a failed transaction).
+func (r *Recorder) Flush(ctx context.Context) error {
+	b := batch{flushed: make(chan struct{})}
+	select {
+	case r.ch <- b:
+	case <-r.done:
+		return errors.New("history: recorder stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-b.flushed:
+		return nil
+	case <-r.done:
+		return errors.New("history: recorder stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats returns the counters.
+func (r *Recorder) Stats() RecorderStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return RecorderStats{Recorded: r.recorded.Load(), Dropped: r.dropped.Load(),
+		Failed: r.failed.Load(), LastErr: r.lastErr}
+}
+
+// Close stops the recorder: queued events are written, open sessions are
+// closed as "stopped" at the last time they were known to be there, and the
+// recorder lock is released. The store stays open.
+func (r *Recorder) Close() error {
+	r.closeMu.Do(func() {
+		r.cancel()
+		<-r.done
+		// A fresh context: the recorder's own was cancelled to stop it.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := r.s.closeAll(ctx, r.seenAt()); err != nil {
+			r.setErr(err)
+		}
+		r.unlock()
+	})
+	return r.Stats().LastErr
+}
+
+// seenAt is when open sessions were last known to be there.
+func (r *Recorder) seenAt() time.Time {
+	if hb := r.heartbeat.Load(); hb != 0 {
+		return fromMS(hb)
+	}
+	return r.s.opts.Now()
+}
+
+func (r *Recorder) setErr(err error) {
+	r.mu.Lock()
+	r.lastErr = err
+	r.mu.Unlock()
+	r.s.log.Error("history write failed", "err", err)
+}
+
+// run is the writer goroutine: it drains the queue into transactions and
+// refreshes last_seen on a timer.
+func (r *Recorder) run(ctx context.Context) {
+	touch := time.NewTicker(r.opts.TouchEvery)
+	defer touch.Stop()
+	for {
+		select {
+		case b := <-r.ch:
+			r.drain(ctx, b)
+		case <-touch.C:
+			if err := r.s.touch(ctx, r.seenAt()); err != nil && ctx.Err() == nil {
+				r.setErr(err)
+			}
+		case <-ctx.Done():
+			// Write what is queued, without the cancelled context.
+			for {
+				select {
+				case b := <-r.ch:
+					r.drain(context.Background(), b)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// drain writes b and whatever else is queued (up to MaxBatch events) in one
+// transaction, then releases any flush requests among them.
+func (r *Recorder) drain(ctx context.Context, first batch) {
+	// A write in progress finishes even when the recorder is stopping.
+	ctx = context.WithoutCancel(ctx)
+	var events []monitor.Event
+	var flushes []chan struct{}
+	add := func(b batch) {
+		events = append(events, b.events...)
+		if b.flushed != nil {
+			flushes = append(flushes, b.flushed)
+		}
+	}
+	add(first)
+more:
+	for len(events) < r.opts.MaxBatch {
+		select {
+		case b := <-r.ch:
+			add(b)
+		default:
+			break more
+		}
+	}
+	if len(events) > 0 {
+		if err := r.write(ctx, events); err != nil {
+			r.failed.Add(uint64(len(events)))
+			r.setErr(err)
+			if err := r.w.reload(context.Background(), r.s.db); err != nil {
+				r.setErr(fmt.Errorf("history: reload open sessions: %w", err))
+			}
+		} else {
+			r.recorded.Add(uint64(len(events)))
+		}
+	}
+	for _, f := range flushes {
+		close(f)
+	}
+}
+
+// write applies events in one transaction.
+func (r *Recorder) write(ctx context.Context, events []monitor.Event) error {
+	tx, err := r.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: begin: %w", err)
+	}
+	defer tx.Rollback()
+	for _, e := range events {
+		if err := r.w.apply(ctx, tx, e); err != nil {
+			return fmt.Errorf("history: record %s %s: %w", e.Kind, e.Listener.Key(), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: commit: %w", err)
+	}
+	return nil
+}
+
+// purgeLoop applies retention at start and every PurgeEvery.
+func (r *Recorder) purgeLoop(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := r.s.Purge(ctx); err != nil && ctx.Err() == nil {
+				r.setErr(err)
+			}
+			t.Reset(r.opts.PurgeEvery)
+		}
+	}
+}

@@ -1,0 +1,285 @@
+// Package history is Portlight's event store: which listeners existed, since
+// when and owned by whom (sessions), which alerts were raised and what the user
+// did with them, and per port the executables that usually own it.
+//
+// It is an SQLite database (modernc.org/sqlite, pure Go, through database/sql)
+// in WAL mode, bounded by age and size, written by one Recorder that never
+// blocks the monitor. Nothing here imports a GUI toolkit.
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// FileName is the database's file name inside the state folder.
+const FileName = "history.db"
+
+// Retention defaults (issue 5): history older than this, or beyond this size,
+// is purged in the background.
+const (
+	DefaultMaxAge   = 90 * 24 * time.Hour
+	DefaultMaxBytes = 50 << 20
+)
+
+// busyTimeout is how long a connection waits for another writer (the
+// recorder, an alert being marked, the purger, another process) before SQLITE_BUSY.
+const busyTimeout = 5 * time.Second
+
+// DefaultPath is where the history lives: $PORTLIGHT_HOME/history.db when
+// PORTLIGHT_HOME is set, else <os.UserConfigDir()>/portlight/history.db
+// (~/.config/portlight on Linux, ~/Library/Application Support/portlight on
+// macOS, %AppData%\portlight on Windows). One state folder for all of
+// Portlight's files is easier to find, back up and wipe than a split between
+// XDG config and state directories, and works the same on every OS.
+func DefaultPath() (string, error) {
+	if home := os.Getenv("PORTLIGHT_HOME"); home != "" {
+		return filepath.Join(home, FileName), nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("history: find state folder: %w", err)
+	}
+	return filepath.Join(dir, "portlight", FileName), nil
+}
+
+// Options configure Open. The zero value uses DefaultPath and the defaults.
+type Options struct {
+	// Path of the database file; DefaultPath() when empty.
+	Path string
+	// MaxAge and MaxBytes bound the history (DefaultMaxAge, DefaultMaxBytes when 0).
+	MaxAge   time.Duration
+	MaxBytes int64
+	// Logger receives problems (corrupt file moved aside, purge errors);
+	// slog.Default() when nil.
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil); tests move it.
+	Now func() time.Time
+}
+
+// Store is an open history database. Its methods are safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	path    string
+	host    string
+	opts    Options
+	log     *slog.Logger
+	problem *Problem
+}
+
+// Problem says that the database file was unusable (not a database, or
+// malformed) and was moved aside so that a new, empty history could start. The
+// store is usable; the old file is kept for inspection.
+type Problem struct {
+	Path    string    // the database path
+	MovedTo string    // where the unusable file now is
+	Time    time.Time // when it was moved
+	Err     error     // what SQLite said about it
+}
+
+// Error says what happened and what Portlight did about it.
+func (p *Problem) Error() string {
+	return fmt.Sprintf("history: %s was unusable (%v); moved it to %s and started a new history",
+		p.Path, p.Err, p.MovedTo)
+}
+
+// Unwrap returns SQLite's error.
+func (p *Problem) Unwrap() error { return p.Err }
+
+// Open opens (creating when needed) the history database, applying schema
+// migrations. A corrupt file is moved aside and a new database started: Open
+// then succeeds and Problem reports what happened (it is also logged).
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Path == "" {
+		p, err := DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		opts.Path = p
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = DefaultMaxAge
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("history: create state folder: %w", err)
+	}
+	host, _ := os.Hostname()
+	s := &Store{path: opts.Path, host: host, opts: opts, log: opts.Logger.With("subsystem", "history")}
+
+	db, err := openChecked(ctx, opts.Path)
+	if err != nil && isCorrupt(err) {
+		moved, merr := moveAside(opts.Path, opts.Now())
+		if merr != nil {
+			return nil, fmt.Errorf("history: %s is unusable (%v) and could not be moved aside: %w", opts.Path, err, merr)
+		}
+		s.problem = &Problem{Path: opts.Path, MovedTo: moved, Time: opts.Now(), Err: err}
+		s.log.Error("database unusable, started a new one", "path", opts.Path, "moved_to", moved, "err", err)
+		db, err = openChecked(ctx, opts.Path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	return s, nil
+}
+
+// openChecked opens the file, checks it is a sound database, and migrates it.
+func openChecked(ctx context.Context, path string) (*sql.DB, error) {
+	if err := ensureFile(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("history: open %s: %w", path, err)
+	}
+	// A few connections: the recorder writes while the UI or CLI reads (WAL
+	// lets readers run beside the one writer).
+	db.SetMaxOpenConns(4)
+	db.SetConnMaxIdleTime(time.Minute)
+	if err := check(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history: check %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history: migrate %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// ensureFile creates the database file with mode 0600 (SQLite would create
+// it with the umask's 0644) and tightens an existing one.
+func ensureFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: create %s: %w", path, err)
+	}
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("history: chmod %s: %w", path, err)
+	}
+	return nil
+}
+
+// dsn builds the connection string. Every connection gets:
+//   - auto_vacuum=INCREMENTAL, effective only when the file is created, so
+//     that retention can hand freed pages back to the file system;
+//   - journal_mode=WAL: readers (UI, CLI) never wait for the recorder;
+//   - synchronous=NORMAL: in WAL mode a commit is durable against a crash of
+//     the process (SIGKILL, panic) and the database never corrupts; only an
+//     OS crash or power loss may roll back the last commits. History is not
+//     worth an fsync per event, and NORMAL keeps recording well under 1 ms;
+//   - busy_timeout: writers from several goroutines or processes wait for
+//     each other instead of failing;
+//   - _txlock=immediate: transactions take the write lock at BEGIN, so a
+//     read-then-write transaction cannot fail with SQLITE_BUSY halfway.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Set("_auto_vacuum", "INCREMENTAL")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// check reads the file's header and schema and runs a quick integrity check,
+// so that an unusable file is noticed at open rather than at the first write.
+func check(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		return err
+	}
+	var res string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("%w: quick_check: %s", errMalformed, res)
+	}
+	return nil
+}
+
+var errMalformed = errors.New("database disk image is malformed")
+
+// isCorrupt reports whether err means the file is not a usable database.
+// SQLite's result codes SQLITE_CORRUPT (11) and SQLITE_NOTADB (26) are matched
+// through their messages, which are stable across SQLite versions.
+func isCorrupt(err error) bool {
+	if errors.Is(err, errMalformed) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"file is not a database", "database disk image is malformed", "SQLITE_CORRUPT", "SQLITE_NOTADB"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// moveAside renames the database (and its -wal and -shm files) to
+// <path>.corrupt-<time>, returning the new name of the main file.
+func moveAside(path string, now time.Time) (string, error) {
+	moved := path + ".corrupt-" + now.UTC().Format("20060102T150405Z")
+	if err := os.Rename(path, moved); err != nil {
+		return "", err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			if err := os.Rename(path+suffix, moved+suffix); err != nil {
+				return moved, err
+			}
+		}
+	}
+	return moved, nil
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Problem is the corruption that Open recovered from, or nil.
+func (s *Store) Problem() *Problem { return s.problem }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("history: close: %w", err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's full integrity check and returns its verdict
+// ("ok" when sound).
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA integrity_check(1)").Scan(&res); err != nil {
+		return "", fmt.Errorf("history: integrity check: %w", err)
+	}
+	return res, nil
+}
+
+// ms converts a time to the stored form: Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts stored Unix milliseconds back to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
