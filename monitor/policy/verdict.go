@@ -1,16 +1,71 @@
-// Package policy decides whether a listener deserves an alert, and says why.
-// It is pure: no I/O, no GUI; the monitor's consumers call it.
+// Package policy decides whether a listener deserves an alert, and says why;
+// its Gate decides which alerts become notifications, so that Portlight stays
+// quiet for reasons it can show.
+//
+// Policy.Assess and Gate are pure: what they need from the system (the port
+// facts, a file hasher, the kernel's ephemeral range, the clock) is injected
+// by the caller. FileHasher and SystemEphemeralRange are the real
+// implementations of those inputs.
 package policy
 
 import (
+	"sync"
+
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
 )
 
-// Verdict is the judgement on one listener, with the reasons behind it.
+// Severity grades an alert.
+type Severity string
+
+// Severities. A verdict without an alert has no severity.
+const (
+	// SeverityLow: only this computer can reach the listener.
+	SeverityLow Severity = "low"
+	// SeverityHigh: reachable from the network, or a pinned program changed.
+	SeverityHigh Severity = "high"
+)
+
+// Trigger names a rule that fired.
+type Trigger string
+
+// Triggers, as they appear in Verdict.Triggers and JSON output.
+const (
+	TriggerUnassigned  Trigger = "unassigned"
+	TriggerReserved    Trigger = "reserved"
+	TriggerMalwarePort Trigger = "malware-port"
+	TriggerDynamic     Trigger = "dynamic-from-network"
+	TriggerNotAllowed  Trigger = "not-allowed"
+	// TriggerChanged: the program's path is allowed with a SHA-256 pin, and
+	// the file no longer matches it.
+	TriggerChanged Trigger = "changed"
+)
+
+// Verdict is the judgement on one listener, with the reasons behind it in
+// plain words, whether it alerts or not.
 type Verdict struct {
-	Alert   bool     `json:"alert"`
+	Alert bool `json:"alert"`
+	// Severity is set when Alert is.
+	Severity Severity `json:"severity,omitempty"`
+	// Triggers are the rules that fired (also when a setting then dropped
+	// the alert, e.g. loopback ignored).
+	Triggers []Trigger `json:"triggers,omitempty"`
+	// Allowed is true when an allow-list entry covers the listener.
+	Allowed bool `json:"allowed,omitempty"`
+	// Ignored is true when a setting dropped the listener or its alert: an
+	// ephemeral UDP client socket, or loopback alerts switched off.
+	Ignored bool     `json:"ignored,omitempty"`
 	Reasons []string `json:"reasons"`
+}
+
+// Changed reports whether the verdict is a pinned program that changed.
+func (v Verdict) Changed() bool {
+	for _, t := range v.Triggers {
+		if t == TriggerChanged {
+			return true
+		}
+	}
+	return false
 }
 
 // Assessment is a listener with its port facts and verdict: the unit that
@@ -21,20 +76,32 @@ type Assessment struct {
 	Verdict  Verdict       `json:"verdict"`
 }
 
-// Judge applies the first rule: alert when a listener's port is unassigned or
-// reserved for its protocol.
-func Judge(l monitor.Listener, info portinfo.Info) Verdict {
-	switch info.Status {
-	case portinfo.Unassigned:
-		return Verdict{Alert: true, Reasons: []string{"unassigned port"}}
-	case portinfo.Reserved:
-		return Verdict{Alert: true, Reasons: []string{"reserved port"}}
-	}
-	return Verdict{Reasons: []string{string(info.Status) + " port"}}
+var (
+	defaultOnce   sync.Once
+	defaultPolicy *Policy
+)
+
+// Default returns the policy with default rules and no allow-list, using
+// portinfo.Lookup, the system's ephemeral range and a shared FileHasher.
+func Default() *Policy {
+	defaultOnce.Do(func() {
+		defaultPolicy = &Policy{
+			Rules:     DefaultRules(),
+			Ephemeral: SystemEphemeralRange(),
+			Lookup:    portinfo.Lookup,
+			Hash:      SharedHasher.Sum,
+		}
+	})
+	return defaultPolicy
 }
 
-// Assess looks the listener's port up and judges it.
+// Judge judges a listener with known port facts under the default rules.
+func Judge(l monitor.Listener, info portinfo.Info) Verdict {
+	return Default().Judge(l, info)
+}
+
+// Assess looks the listener's port up and judges it under the default rules
+// (no allow-list). Callers that have the user's settings use Policy.Assess.
 func Assess(l monitor.Listener) Assessment {
-	info := portinfo.Lookup(l.Port, string(l.Proto))
-	return Assessment{Listener: l, PortInfo: info, Verdict: Judge(l, info)}
+	return Default().Assess(l)
 }

@@ -1,0 +1,6 @@
+package policy
+
+import "syscall"
+
+// ctimeNanos is the inode change time in nanoseconds.
+func ctimeNanos(s *syscall.Stat_t) int64 { return s.Ctim.Nano() }
