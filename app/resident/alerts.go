@@ -1,0 +1,201 @@
+package resident
+
+import (
+	"fmt"
+	"time"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+)
+
+// Alert is one alert the tray keeps: an alerting listener (one port and
+// protocol, one owner), when it was seen, and whether the user has seen it.
+type Alert struct {
+	// ID is the alert's identity: port, protocol and owner (see alertID).
+	ID         string
+	Assessment policy.Assessment
+	Time       time.Time
+	// Read is set when the user opened the alert (from the tray or the
+	// notification).
+	Read bool
+	// Notified is set once a notification was shown, or deliberately not
+	// shown (alerts paused). Unnotified alerts are retried.
+	Notified bool
+	// Open is true while at least one of its sockets still listens.
+	Open bool
+}
+
+// AlertLog is the resident's memory of alerts: it decides which events
+// deserve a notification (once per port, protocol and owner while it stays
+// open, whatever addresses it binds), keeps the recent ones newest first,
+// and counts the unread. It is pure: no I/O, no clock of its own.
+type AlertLog struct {
+	max    int
+	alerts []*Alert // newest first
+	// sockets maps a listener key to the alert it belongs to, for sockets
+	// that are open now.
+	sockets map[string]*Alert
+}
+
+// NewAlertLog returns a log that keeps at most max alerts (older closed
+// ones are dropped first).
+func NewAlertLog(max int) *AlertLog {
+	return &AlertLog{max: max, sockets: map[string]*Alert{}}
+}
+
+// alertID names an alert: protocol, port and owner. A process that listens
+// on 0.0.0.0 and :: at once raises one alert, and the same port taken over
+// by another process raises a new one.
+func alertID(l monitor.Listener) string {
+	owner := fmt.Sprintf("pid %d exe %q start %d", l.PID, l.Exe, l.StartTime.UnixNano())
+	if l.OwnerHidden {
+		owner = fmt.Sprintf("uid %d hidden", l.UID)
+	}
+	return fmt.Sprintf("%d/%s %s", l.Port, l.Proto, owner)
+}
+
+// Observe takes one monitor event with its assessment and returns the alert
+// to notify, if the event starts one: an opened or owner-changed listener
+// whose verdict is Alert and whose port+owner has no open alert yet. Closed
+// events end the socket's part in its alert.
+func (g *AlertLog) Observe(ev monitor.Event, a policy.Assessment) *Alert {
+	key := ev.Listener.Key()
+	switch ev.Kind {
+	case monitor.Closed:
+		g.close(key)
+		return nil
+	case monitor.OwnerChanged:
+		g.close(key)
+	case monitor.Opened:
+		if _, ok := g.sockets[key]; ok {
+			return nil // already counted (a repeated event)
+		}
+	default:
+		return nil
+	}
+	if !a.Verdict.Alert {
+		return nil
+	}
+	id := alertID(ev.Listener)
+	for _, al := range g.alerts {
+		if al.ID == id && al.Open {
+			g.sockets[key] = al
+			return nil
+		}
+	}
+	al := &Alert{ID: id, Assessment: a, Time: ev.Time, Open: true}
+	g.sockets[key] = al
+	g.alerts = append([]*Alert{al}, g.alerts...)
+	g.trim()
+	return al
+}
+
+// close removes a socket from its alert; the alert is closed when none of
+// its sockets is left.
+func (g *AlertLog) close(key string) {
+	al, ok := g.sockets[key]
+	if !ok {
+		return
+	}
+	delete(g.sockets, key)
+	for _, other := range g.sockets {
+		if other == al {
+			return
+		}
+	}
+	al.Open = false
+}
+
+// trim drops the oldest alerts beyond max, closed ones first.
+func (g *AlertLog) trim() {
+	for len(g.alerts) > g.max {
+		drop := len(g.alerts) - 1
+		for i := len(g.alerts) - 1; i >= 0; i-- {
+			if !g.alerts[i].Open {
+				drop = i
+				break
+			}
+		}
+		dropped := g.alerts[drop]
+		g.alerts = append(g.alerts[:drop], g.alerts[drop+1:]...)
+		for k, al := range g.sockets {
+			if al == dropped {
+				delete(g.sockets, k)
+			}
+		}
+	}
+}
+
+// Recent returns copies of the alerts, newest first.
+func (g *AlertLog) Recent() []Alert {
+	out := make([]Alert, len(g.alerts))
+	for i, al := range g.alerts {
+		out[i] = *al
+	}
+	return out
+}
+
+// Unread counts the alerts the user has not opened.
+func (g *AlertLog) Unread() int {
+	n := 0
+	for _, al := range g.alerts {
+		if !al.Read {
+			n++
+		}
+	}
+	return n
+}
+
+// Pending returns the alerts not notified yet, oldest first: those whose
+// notification failed (no daemon, no bus) and must be retried.
+func (g *AlertLog) Pending() []Alert {
+	var out []Alert
+	for i := len(g.alerts) - 1; i >= 0; i-- {
+		if al := g.alerts[i]; !al.Notified && !al.Read {
+			out = append(out, *al)
+		}
+	}
+	return out
+}
+
+// find returns the alert with id, or nil.
+func (g *AlertLog) find(id string) *Alert {
+	for _, al := range g.alerts {
+		if al.ID == id {
+			return al
+		}
+	}
+	return nil
+}
+
+// MarkNotified records that the alert's notification was shown (or
+// deliberately suppressed).
+func (g *AlertLog) MarkNotified(id string) {
+	if al := g.find(id); al != nil {
+		al.Notified = true
+	}
+}
+
+// MarkRead records that the user opened the alert; it reports whether the
+// alert exists.
+func (g *AlertLog) MarkRead(id string) bool {
+	al := g.find(id)
+	if al != nil {
+		al.Read = true
+	}
+	return al != nil
+}
+
+// MarkAllRead marks every alert read.
+func (g *AlertLog) MarkAllRead() {
+	for _, al := range g.alerts {
+		al.Read = true
+	}
+}
+
+// Alerting reports whether the listener with this key belongs to an open
+// alert (the tray marks it).
+func (g *AlertLog) Alerting(key string) bool {
+	_, ok := g.sockets[key]
+	return ok
+}

@@ -1,0 +1,230 @@
+package resident
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"portlight/app/notify"
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/safetext"
+)
+
+// Bounds of the tray menu: labels come from untrusted process names, and
+// a menu of thousands of entries helps nobody.
+const (
+	maxLabelName   = 32
+	maxMenuEntries = 40
+	maxRecent      = 10
+	alertMark      = "⚠ "
+	unreadMark     = "● "
+)
+
+// Entry is one listener line of the tray's "Listening now" submenu: one
+// port and protocol of one owner, all its addresses together.
+type Entry struct {
+	Label string
+	Port  uint16
+	Proto string
+	Alert bool
+}
+
+// MenuModel is everything the tray shows, computed by BuildMenu from the
+// resident's state; the tray only lays it out.
+type MenuModel struct {
+	Header    string
+	Tooltip   string
+	Unread    bool
+	Listeners []Entry
+	// More counts listeners left out of the submenu.
+	More    int
+	Recent  []RecentEntry
+	Pause   string // the "Pause alerts" submenu's title
+	Paused  bool
+	NoScan  string // non-empty when scanning fails: why
+	ListLen int    // number of distinct listener entries before bounding
+}
+
+// RecentEntry is one line of the "Recent alerts" submenu.
+type RecentEntry struct {
+	Label string
+	ID    string
+	Port  uint16
+	Proto string
+}
+
+// exposureWord is the short word for the menu.
+func exposureWord(e monitor.Exposure) string {
+	if e == monitor.Loopback {
+		return "local"
+	}
+	return "network"
+}
+
+// ListenerLabel formats one listener entry, e.g. "2476/tcp  python3  · network",
+// prefixed with a warning sign when it alerts.
+func ListenerLabel(port uint16, proto string, owner string, exp monitor.Exposure, alert bool) string {
+	s := fmt.Sprintf("%d/%s  %s  · %s", port, proto, owner, exposureWord(exp))
+	if alert {
+		return alertMark + s
+	}
+	return s
+}
+
+// ownerLabel is the bounded, cleaned owner of a listener for a menu.
+func ownerLabel(l monitor.Listener) string {
+	switch {
+	case l.OwnerHidden:
+		return fmt.Sprintf("uid %d (hidden)", l.UID)
+	case l.Name == "":
+		return "unknown"
+	}
+	if s := safetext.Line(l.Name, maxLabelName); s != "" {
+		return s
+	}
+	return "unknown"
+}
+
+// RecentLabel formats one recent alert, e.g. "● 14:02  5173/tcp  python3", the
+// dot marking it unread.
+func RecentLabel(a Alert, now time.Time) string {
+	when := a.Time.Format("15:04")
+	if now.Sub(a.Time) >= 24*time.Hour || now.YearDay() != a.Time.YearDay() {
+		when = a.Time.Format("Jan 2 15:04")
+	}
+	s := fmt.Sprintf("%s  %d/%s  %s", when, a.Assessment.Port, a.Assessment.Proto, ownerLabel(a.Assessment.Listener))
+	if !a.Open {
+		s += "  (closed)"
+	}
+	if !a.Read {
+		return unreadMark + s
+	}
+	return s
+}
+
+// Counts formats the figures of the header and tooltip.
+func Counts(listening, alerting, unread int) string {
+	parts := []string{plural(listening, "listener", "listeners")}
+	if alerting > 0 {
+		parts = append(parts, fmt.Sprintf("%d alerting", alerting))
+	}
+	if unread > 0 {
+		parts = append(parts, plural(unread, "unread alert", "unread alerts"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// PauseLabel titles the "Pause alerts" submenu.
+func PauseLabel(pausedUntil time.Time, forever bool) string {
+	switch {
+	case forever:
+		return "Alerts paused"
+	case !pausedUntil.IsZero():
+		return "Alerts paused until " + pausedUntil.Format("15:04")
+	}
+	return "Pause alerts"
+}
+
+// State is what BuildMenu needs from the resident.
+type State struct {
+	Now         time.Time
+	Listeners   []policy.Assessment
+	Alerts      []Alert
+	Unread      int
+	Alerting    func(key string) bool
+	PausedUntil time.Time
+	PausedAll   bool
+	ScanErr     error
+}
+
+// BuildMenu computes the tray's contents: listeners grouped by port,
+// protocol and owner (an owner on 0.0.0.0 and :: is one entry, network if
+// any address is), alerting ones first, then by port; recent alerts newest
+// first; counts for the header and tooltip.
+func BuildMenu(s State) MenuModel {
+	type group struct {
+		e     Entry
+		owner string
+		exp   monitor.Exposure
+	}
+	groups := map[string]*group{}
+	for _, a := range s.Listeners {
+		owner := ownerLabel(a.Listener)
+		k := fmt.Sprintf("%d/%s %s %d", a.Port, a.Proto, owner, a.PID)
+		g, ok := groups[k]
+		if !ok {
+			g = &group{e: Entry{Port: a.Port, Proto: string(a.Proto)}, owner: owner, exp: a.Exposure}
+			groups[k] = g
+		}
+		if a.Exposure == monitor.Network {
+			g.exp = monitor.Network
+		}
+		if s.Alerting != nil && s.Alerting(a.Key()) {
+			g.e.Alert = true
+		}
+	}
+	entries := make([]Entry, 0, len(groups))
+	alerting := 0
+	for _, g := range groups {
+		g.e.Label = ListenerLabel(g.e.Port, g.e.Proto, g.owner, g.exp, g.e.Alert)
+		if g.e.Alert {
+			alerting++
+		}
+		entries = append(entries, g.e)
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if a.Alert != b.Alert {
+			return a.Alert
+		}
+		if a.Port != b.Port {
+			return a.Port < b.Port
+		}
+		if a.Proto != b.Proto {
+			return a.Proto < b.Proto
+		}
+		return a.Label < b.Label
+	})
+	m := MenuModel{ListLen: len(entries)}
+	if len(entries) > maxMenuEntries {
+		m.More = len(entries) - maxMenuEntries
+		entries = entries[:maxMenuEntries]
+	}
+	m.Listeners = entries
+	for i, a := range s.Alerts {
+		if i == maxRecent {
+			break
+		}
+		m.Recent = append(m.Recent, RecentEntry{
+			Label: RecentLabel(a, s.Now), ID: a.ID,
+			Port: a.Assessment.Port, Proto: string(a.Assessment.Proto),
+		})
+	}
+	counts := Counts(m.ListLen, alerting, s.Unread)
+	m.Header = "Portlight — " + counts
+	m.Tooltip = "Portlight\n" + counts
+	m.Unread = s.Unread > 0
+	if s.ScanErr != nil {
+		m.NoScan = notify.Truncate("Scan failed: "+strings.TrimSpace(safetext.Line(s.ScanErr.Error(), 0)), 80)
+		m.Header = "Portlight — scan failed"
+		m.Tooltip = "Portlight\n" + m.NoScan
+	}
+	m.Paused = s.PausedAll || s.PausedUntil.After(s.Now)
+	m.Pause = PauseLabel(s.PausedUntil, s.PausedAll)
+	if !m.Paused {
+		m.Pause = PauseLabel(time.Time{}, false)
+	}
+	if m.Paused {
+		m.Tooltip += "\n" + m.Pause
+	}
+	return m
+}

@@ -1,0 +1,174 @@
+package resident
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+)
+
+func TestListenerLabel(t *testing.T) {
+	for _, tc := range []struct {
+		port  uint16
+		proto string
+		owner string
+		exp   monitor.Exposure
+		alert bool
+		want  string
+	}{
+		{2476, "tcp", "python3", monitor.Network, false, "2476/tcp  python3  · network"},
+		{53, "udp", "systemd-resolve", monitor.Loopback, false, "53/udp  systemd-resolve  · local"},
+		{5173, "tcp", "node", monitor.Network, true, "⚠ 5173/tcp  node  · network"},
+	} {
+		if got := ListenerLabel(tc.port, tc.proto, tc.owner, tc.exp, tc.alert); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestOwnerLabelHostile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		l    monitor.Listener
+		want string
+	}{
+		{"plain", monitor.Listener{Process: monitor.Process{Name: "python3"}}, "python3"},
+		{"newline and ansi", monitor.Listener{Process: monitor.Process{Name: "a\nb\x1b[31mc"}}, "a bc"},
+		{"bidi override", monitor.Listener{Process: monitor.Process{Name: "x\u202Eyz"}}, "xyz"},
+		{"only control chars", monitor.Listener{Process: monitor.Process{Name: "\x00\x07"}}, "unknown"},
+		{"empty", monitor.Listener{}, "unknown"},
+		{"hidden", monitor.Listener{OwnerHidden: true, UID: 1001}, "uid 1001 (hidden)"},
+		{"10 KB", monitor.Listener{Process: monitor.Process{Name: strings.Repeat("x", 10240)}}, strings.Repeat("x", maxLabelName) + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ownerLabel(tc.l); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRecentLabel(t *testing.T) {
+	now := time.Date(2026, 11, 25, 15, 0, 0, 0, time.Local)
+	a := Alert{
+		Assessment: policy.Assessment{Listener: lst("0.0.0.0", 5173, 9, "node")},
+		Time:       time.Date(2026, 11, 25, 14, 2, 0, 0, time.Local),
+		Open:       true,
+	}
+	if got, want := RecentLabel(a, now), "● 14:02  5173/tcp  node"; got != want {
+		t.Errorf("unread: %q, want %q", got, want)
+	}
+	a.Read, a.Open = true, false
+	if got, want := RecentLabel(a, now), "14:02  5173/tcp  node  (closed)"; got != want {
+		t.Errorf("read, closed: %q, want %q", got, want)
+	}
+	a.Time = a.Time.Add(-48 * time.Hour)
+	if got, want := RecentLabel(a, now), "Nov 23 14:02  5173/tcp  node  (closed)"; got != want {
+		t.Errorf("old: %q, want %q", got, want)
+	}
+}
+
+func TestCounts(t *testing.T) {
+	for _, tc := range []struct {
+		l, a, u int
+		want    string
+	}{
+		{0, 0, 0, "0 listeners"},
+		{1, 0, 0, "1 listener"},
+		{12, 2, 1, "12 listeners · 2 alerting · 1 unread alert"},
+		{3, 0, 4, "3 listeners · 4 unread alerts"},
+	} {
+		if got := Counts(tc.l, tc.a, tc.u); got != tc.want {
+			t.Errorf("Counts(%d,%d,%d) = %q, want %q", tc.l, tc.a, tc.u, got, tc.want)
+		}
+	}
+}
+
+func TestPauseLabel(t *testing.T) {
+	until := time.Date(2026, 1, 1, 16, 30, 0, 0, time.Local)
+	if got := PauseLabel(time.Time{}, false); got != "Pause alerts" {
+		t.Error(got)
+	}
+	if got := PauseLabel(until, false); got != "Alerts paused until 16:30" {
+		t.Error(got)
+	}
+	if got := PauseLabel(until, true); got != "Alerts paused" {
+		t.Error(got)
+	}
+}
+
+func TestBuildMenu(t *testing.T) {
+	now := time.Date(2026, 11, 25, 15, 0, 0, 0, time.Local)
+	py4, py6 := lst("0.0.0.0", 5173, 10, "python3"), lst("::1", 5173, 10, "python3")
+	py6.Exposure = monitor.Loopback
+	sshd := lst("0.0.0.0", 22, 1, "sshd")
+	local := lst("127.0.0.1", 631, 2, "cupsd")
+	local.Exposure = monitor.Loopback
+	g := NewAlertLog(10)
+	g.Observe(ev(monitor.Opened, py4), judged(py4, true))
+	g.Observe(ev(monitor.Opened, py6), judged(py6, true))
+	s := State{
+		Now:       now,
+		Listeners: []policy.Assessment{judged(sshd, false), judged(local, false), judged(py4, true), judged(py6, true)},
+		Alerts:    g.Recent(), Unread: g.Unread(), Alerting: g.Alerting,
+	}
+	m := BuildMenu(s)
+	wantLabels := []string{"⚠ 5173/tcp  python3  · network", "22/tcp  sshd  · network", "631/tcp  cupsd  · local"}
+	if len(m.Listeners) != len(wantLabels) {
+		t.Fatalf("entries %+v", m.Listeners)
+	}
+	for i, w := range wantLabels {
+		if m.Listeners[i].Label != w {
+			t.Errorf("entry %d %q, want %q", i, m.Listeners[i].Label, w)
+		}
+	}
+	if m.Header != "Portlight — 3 listeners · 1 alerting · 1 unread alert" {
+		t.Errorf("header %q", m.Header)
+	}
+	if !m.Unread || len(m.Recent) != 1 || m.Recent[0].Port != 5173 || !strings.HasPrefix(m.Recent[0].Label, unreadMark) {
+		t.Errorf("recent %+v unread %v", m.Recent, m.Unread)
+	}
+	if m.Paused || m.Pause != "Pause alerts" {
+		t.Errorf("pause %q %v", m.Pause, m.Paused)
+	}
+
+	// Paused for an hour, with a scan error.
+	s.PausedUntil = now.Add(time.Hour)
+	s.ScanErr = errors.New("netlink: \x1b[31mboom\n")
+	m = BuildMenu(s)
+	if !m.Paused || m.Pause != "Alerts paused until 16:00" || !strings.Contains(m.Tooltip, "paused") {
+		t.Errorf("paused: %q %q", m.Pause, m.Tooltip)
+	}
+	if m.NoScan != "Scan failed: netlink: boom" {
+		t.Errorf("scan error line %q", m.NoScan)
+	}
+	// A pause that has expired shows as not paused.
+	s.PausedUntil = now.Add(-time.Minute)
+	if BuildMenu(s).Paused {
+		t.Error("expired pause still shown")
+	}
+}
+
+func TestBuildMenuBounded(t *testing.T) {
+	var ls []policy.Assessment
+	for i := range 100 {
+		ls = append(ls, judged(lst("0.0.0.0", uint16(10000+i), int32(i+1), strings.Repeat("\u202En", 500)), false))
+	}
+	m := BuildMenu(State{Now: time.Now(), Listeners: ls})
+	if len(m.Listeners) != maxMenuEntries || m.More != 100-maxMenuEntries {
+		t.Fatalf("%d entries, %d more", len(m.Listeners), m.More)
+	}
+	for _, e := range m.Listeners {
+		if strings.ContainsRune(e.Label, '\u202E') || utf8.RuneCountInString(e.Label) > 80 {
+			t.Fatalf("label not clean or unbounded: %q", e.Label)
+		}
+	}
+	lines := listenerLines(m)
+	if last := lines[len(lines)-1]; last.act.kind != actListeners || last.label != "60 more…" {
+		t.Errorf("last line %+v", last)
+	}
+}

@@ -1,0 +1,38 @@
+//go:build unix
+
+package resident
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"portlight/app/handoff"
+)
+
+// errRunning means another resident process holds the lock.
+var errRunning = errors.New("another Portlight is running")
+
+// lockResident takes the resident's single-instance lock, a flock on
+// resident.lock beside the window process's socket (a 0700 folder). The
+// kernel drops it when the process dies, so a crash leaves no stale lock.
+func lockResident() (release func(), err error) {
+	dir := handoff.Dir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "resident.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errRunning
+		}
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return func() { f.Close() }, nil
+}

@@ -1,0 +1,163 @@
+package resident
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"portlight/app/handoff"
+	"portlight/app/notify"
+	"portlight/monitor"
+	"portlight/monitor/policy"
+)
+
+// loop scans every interval, turns events into alerts and notifications,
+// and serves tray and notification actions, until ctx ends or Quit.
+func (r *resident) loop(ctx context.Context) error {
+	t := time.NewTicker(r.opts.Interval)
+	defer t.Stop()
+	r.tick(ctx, time.Now())
+	for {
+		r.render(time.Now())
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			r.tick(ctx, now)
+		case a := <-r.actions:
+			if a.kind == actQuit {
+				r.log.Info("quit from the tray")
+				return nil
+			}
+			r.handle(ctx, a, time.Now())
+		}
+	}
+}
+
+// tick runs one scan and everything that follows from it.
+func (r *resident) tick(ctx context.Context, now time.Time) {
+	snap, err := r.opts.Scanner.Scan(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		if r.scanErr == nil {
+			r.log.Error("scan failed", "err", err)
+		}
+		r.scanErr = err
+		r.dirty = true
+		return
+	}
+	if r.scanErr != nil {
+		r.log.Info("scan works again")
+		r.scanErr = nil
+		r.dirty = true
+	}
+	prev := r.prev
+	if !r.scanned {
+		prev = monitor.Snapshot{}
+	}
+	events := r.opts.Diff(prev, snap)
+	r.prev, r.scanned = snap, true
+	if len(events) > 0 || r.current == nil {
+		r.current = make([]policy.Assessment, len(snap.Listeners))
+		for i, l := range snap.Listeners {
+			r.current[i] = r.opts.Assess(l)
+		}
+		r.dirty = true
+	}
+	for _, ev := range events {
+		a := r.opts.Assess(ev.Listener)
+		if al := r.alerts.Observe(ev, a); al != nil {
+			r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "reasons", a.Verdict.Reasons)
+			r.notify(ctx, *al, now)
+		}
+		if ev.Kind == monitor.Closed {
+			r.dirty = true
+		}
+	}
+	if !r.pausedUntil.IsZero() && !now.Before(r.pausedUntil) {
+		r.pausedUntil = time.Time{}
+		r.dirty = true
+	}
+	if now.Sub(r.lastRetry) >= retryEvery {
+		if pending := r.alerts.Pending(); len(pending) > 0 {
+			r.lastRetry = now
+			for _, al := range pending {
+				r.notify(ctx, al, now)
+			}
+		}
+	}
+}
+
+// paused reports whether notifications are paused now.
+func (r *resident) paused(now time.Time) bool {
+	return r.pausedAll || now.Before(r.pausedUntil)
+}
+
+// notify shows the alert's notification; when there is no way to show one,
+// it stays unread in the tray and pending for a later retry.
+func (r *resident) notify(ctx context.Context, al Alert, now time.Time) {
+	r.dirty = true
+	if r.paused(now) {
+		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, no bubble
+		return
+	}
+	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := r.notifier.Notify(nctx, notify.Compose(al.Assessment, al.ID))
+	if err != nil {
+		if !r.failing {
+			r.log.Warn("notification not shown; the alert stays unread in the tray", "err", err,
+				"unavailable", errors.Is(err, notify.ErrUnavailable))
+		}
+		r.failing = true
+		r.lastRetry = now
+		return
+	}
+	r.failing = false
+	r.alerts.MarkNotified(al.ID)
+}
+
+// handle serves one action from the tray or a notification.
+func (r *resident) handle(ctx context.Context, a action, now time.Time) {
+	r.dirty = true
+	switch a.kind {
+	case actExplain:
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
+	case actOpenAlert:
+		r.alerts.MarkRead(a.id)
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
+	case actMarkAllRead:
+		r.alerts.MarkAllRead()
+	case actPauseHour:
+		r.pausedUntil = now.Add(time.Hour)
+	case actPauseAll:
+		r.pausedAll = true
+	case actResume:
+		r.pausedAll, r.pausedUntil = false, time.Time{}
+	case actListeners:
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
+	case actSettings:
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Settings})
+	}
+}
+
+// render recomputes the menu when the state changed and hands it to the tray.
+func (r *resident) render(now time.Time) {
+	if !r.dirty || r.view == nil {
+		return
+	}
+	r.dirty = false
+	r.model = BuildMenu(State{
+		Now:         now,
+		Listeners:   r.current,
+		Alerts:      r.alerts.Recent(),
+		Unread:      r.alerts.Unread(),
+		Alerting:    r.alerts.Alerting,
+		PausedUntil: r.pausedUntil,
+		PausedAll:   r.pausedAll,
+		ScanErr:     r.scanErr,
+	})
+	r.view.Apply(r.model)
+}

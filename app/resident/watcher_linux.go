@@ -1,0 +1,133 @@
+//go:build linux
+
+package resident
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+const (
+	watcherName  = "org.kde.StatusNotifierWatcher"
+	watcherPath  = "/StatusNotifierWatcher"
+	itemPath     = "/StatusNotifierItem"
+	dbusName     = "org.freedesktop.DBus"
+	registerStep = 50 * time.Millisecond
+)
+
+// sessionBusAvailable reports whether a session bus is configured. Without
+// this check godbus would autolaunch a private bus per connection that no
+// tray host or notification daemon listens to.
+func sessionBusAvailable() bool {
+	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+}
+
+// keepRegistered keeps the tray item registered with the
+// StatusNotifierWatcher for as long as ctx lives. fyne.io/systray registers
+// once at start and once as soon as a new watcher's name appears, before
+// that watcher exports its object, so after a panel restart (or a watcher
+// that starts after us) the icon stays away (UnknownObject). We watch the
+// name's owner on a private connection of our own (a signal on systray's
+// connection would stop its re-registration goroutine) and register on
+// systray's connection, whose name the watcher records, 50 ms after a new
+// owner appears and again with backoff until it takes.
+func keepRegistered(ctx context.Context, log *slog.Logger) error {
+	watch, err := dbus.ConnectSessionBus()
+	if err != nil {
+		return fmt.Errorf("tray: connect to session bus: %w", err)
+	}
+	defer watch.Close()
+	if err := watch.AddMatchSignal(
+		dbus.WithMatchObjectPath("/org/freedesktop/DBus"),
+		dbus.WithMatchInterface(dbusName),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, watcherName),
+	); err != nil {
+		return fmt.Errorf("tray: watch %s: %w", watcherName, err)
+	}
+	signals := make(chan *dbus.Signal, 8)
+	watch.Signal(signals)
+
+	// A first round at start: the watcher may have started together with us.
+	retry := time.NewTimer(registerStep)
+	delay := registerStep
+	for {
+		select {
+		case <-ctx.Done():
+			retry.Stop()
+			return nil
+		case sig, ok := <-signals:
+			if !ok {
+				return nil
+			}
+			if len(sig.Body) == 3 {
+				if owner, _ := sig.Body[2].(string); owner != "" {
+					log.Info("tray host appeared", "owner", owner)
+					delay = registerStep
+					retry.Reset(delay)
+				}
+			}
+		case <-retry.C:
+			done, err := ensureRegistered()
+			if done {
+				continue
+			}
+			if delay < 10*time.Second {
+				log.Debug("tray registration pending", "err", err, "retry_in", delay*4)
+				delay *= 4
+				retry.Reset(delay)
+			} else {
+				log.Info("no tray host yet; waiting for one", "err", err)
+			}
+		}
+	}
+}
+
+// ensureRegistered registers the item on systray's connection unless the
+// watcher already lists it. It reports whether the item is registered.
+func ensureRegistered() (bool, error) {
+	conn, err := dbus.SessionBus() // systray's shared connection
+	if err != nil {
+		return false, err
+	}
+	w := conn.Object(watcherName, watcherPath)
+	if registeredIn(w, conn.Names()) {
+		return true, nil
+	}
+	call := w.Call(watcherName+".RegisterStatusNotifierItem", 0, itemPath)
+	if call.Err != nil {
+		return false, call.Err
+	}
+	return true, nil
+}
+
+// registeredIn reports whether the watcher's RegisteredSNIEntries has an
+// entry for one of our bus names.
+func registeredIn(w dbus.BusObject, names []string) bool {
+	v, err := w.GetProperty(watcherName + ".RegisteredSNIEntries")
+	if err != nil {
+		return false
+	}
+	entries, _ := v.Value().([]string)
+	return hasEntry(entries, names)
+}
+
+// hasEntry reports whether an entry ("busname" or "busname/path") names one
+// of names.
+func hasEntry(entries, names []string) bool {
+	for _, e := range entries {
+		svc, _, _ := strings.Cut(e, "/")
+		for _, n := range names {
+			if svc == n {
+				return true
+			}
+		}
+	}
+	return false
+}
