@@ -8,6 +8,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/portinfo"
 	"portlight/safetext"
 )
 
@@ -236,19 +237,24 @@ func WhyItMatters(in Input) string {
 	}
 }
 
-// DefaultChecks are the commands that show who listens on a port, per OS.
+// DefaultChecks are the commands that show who listens on a port, per OS,
+// from portinfo.Checks.
 func DefaultChecks(port uint16, proto string) []Command {
-	ssFlag, lsofProto := "-tlnp", "TCP"
-	win := fmt.Sprintf("Get-NetTCPConnection -State Listen -LocalPort %d | ForEach-Object { Get-Process -Id $_.OwningProcess }", port)
-	lsof := fmt.Sprintf("lsof -nP -iTCP:%d -sTCP:LISTEN", port)
-	if proto == "udp" {
-		ssFlag, lsofProto = "-ulnp", "UDP"
-		win = fmt.Sprintf("Get-NetUDPEndpoint -LocalPort %d | ForEach-Object { Get-Process -Id $_.OwningProcess }", port)
-		lsof = fmt.Sprintf("lsof -nP -i%s:%d", lsofProto, port)
+	return FromChecks(portinfo.Checks(port, proto))
+}
+
+// osNames maps portinfo's OS keys to the names people know.
+var osNames = map[string]string{"linux": "Linux", "macos": "macOS", "windows": "Windows"}
+
+// FromChecks converts portinfo's checks to commands with OS display names.
+func FromChecks(cs []portinfo.Check) []Command {
+	out := make([]Command, 0, len(cs))
+	for _, c := range cs {
+		name, ok := osNames[c.OS]
+		if !ok {
+			name = c.OS
+		}
+		out = append(out, Command{OS: name, Title: c.Title, Command: c.Command})
 	}
-	return []Command{
-		{OS: "Linux", Title: "who listens (sudo shows every user's processes)", Command: fmt.Sprintf("sudo ss %s 'sport = :%d'", ssFlag, port)},
-		{OS: "macOS", Title: "who listens (sudo shows every user's processes)", Command: "sudo " + lsof},
-		{OS: "Windows", Title: "who listens (PowerShell)", Command: win},
-	}
+	return out
 }
