@@ -1,0 +1,93 @@
+package monitor
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+const nobodyUID = 65534
+
+// copyExecutable copies the test binary where nobody can run it: a 0755 file
+// in a 0755 directory (t.TempDir is 0700).
+func copyExecutable(t *testing.T) string {
+	t.Helper()
+	// t.TempDir makes <tmp>/<TestName><random>/<nnn>, both 0700.
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(base, "bin")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(testExe(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := filepath.Join(dir, "monitor.test")
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// Run as root, the test re-runs the scanner as nobody: root's sockets must be
+// listed with their uid and owner_hidden, the scan must not fail, and the
+// socket nobody's own process holds must still be attributed.
+func TestScannerUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a process as nobody; as an ordinary user every test here already runs unprivileged")
+	}
+	c := startChild(t, "tcp4 127.0.0.1:0", "tcp6 [::1]:0", "udp [::]:0")
+	exe := copyExecutable(t)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), roleEnv+"=scan")
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("scan as nobody: %v\n%s", err, stderr.String())
+	}
+	var r scanAsReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("scan as nobody printed %q: %v", stdout.String(), err)
+	}
+	if r.UID != nobodyUID || r.Error != "" {
+		t.Fatalf("scan as uid %d: error %q", r.UID, r.Error)
+	}
+	for _, b := range c.bound {
+		ls := findBound(r.Snapshot, b)
+		if len(ls) != 1 {
+			t.Errorf("%s %s: %d listeners seen by nobody, want 1", b.network, b.ap, len(ls))
+			continue
+		}
+		l := ls[0]
+		if !l.OwnerHidden || l.PID != 0 || l.UID != 0 || l.User != "root" || l.Exe != "" {
+			t.Errorf("%s %s: root's socket seen by nobody as %+v, want owner_hidden, pid 0, uid 0", b.network, b.ap, l)
+		}
+	}
+	self := findBound(r.Snapshot, boundSocket{network: "tcp4", ap: "127.0.0.1:0", port: r.SelfPort})
+	if len(self) != 1 {
+		t.Fatalf("nobody's own socket :%d: %d listeners", r.SelfPort, len(self))
+	}
+	if l := self[0]; l.OwnerHidden || l.PID != r.PID || l.Exe != r.Exe || l.UID != nobodyUID || l.User != "nobody" {
+		t.Errorf("nobody's own socket: %+v, want pid %d exe %q", l, r.PID, r.Exe)
+	}
+}
