@@ -135,7 +135,10 @@ var interpreterBase = regexp.MustCompile(`^(python|pypy|node|nodejs|deno|bun|jav
 // IsInterpreter reports whether an executable path names a script
 // interpreter, whose allow-list entries should carry an Args pattern.
 func IsInterpreter(path string) bool {
-	return interpreterBase.MatchString(strings.ToLower(filepath.Base(path)))
+	// Split on both separators: Windows paths reach us on every OS through
+	// the settings file.
+	base := path[strings.LastIndexAny(path, `/\`)+1:]
+	return interpreterBase.MatchString(strings.ToLower(base))
 }
 
 // deletedSuffix is what Linux appends to /proc/PID/exe when the running

@@ -79,7 +79,7 @@ type Gate struct {
 	state GateState
 	dirty bool
 	// present maps the listeners of the last scan (instanceKey) to nothing.
-	present  map[string]struct{}
+	present  map[instance]struct{}
 	observed bool
 	bursts   map[string]*burst
 	// held counts alerts held back by a pause, for one summary on resume.
@@ -175,7 +175,7 @@ func (g *Gate) Observe(now time.Time, as []Assessment) []Notice {
 // diff returns the assessments whose listener instance was not in the last
 // scan, and remembers this scan's.
 func (g *Gate) diff(as []Assessment) []Assessment {
-	cur := make(map[string]struct{}, len(as))
+	cur := make(map[instance]struct{}, len(as))
 	var fresh []Assessment
 	for _, a := range as {
 		k := instanceKey(a)

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"net/netip"
 	"sort"
 	"time"
 
@@ -68,12 +67,20 @@ func portKey(a Assessment) string {
 	return fmt.Sprintf("%d/%s", a.Port, a.Proto)
 }
 
-// instanceKey identifies one listener instance: the endpoint and the process
-// that owns it, so a restart (new pid) is a new instance.
-func instanceKey(a Assessment) string {
-	addr := a.Address
-	if ip, err := netip.ParseAddr(a.Address); err == nil {
-		addr = ip.String()
-	}
-	return fmt.Sprintf("%s|%s|%d|%d|%d|%s", a.Proto, addr, a.Port, a.PID, a.StartTime.UnixNano(), a.Exe)
+// instance identifies one listener instance: the endpoint and the process
+// that owns it, so a restart (new pid) is a new instance. A struct, not a
+// string, so that the per-scan diff allocates nothing per listener.
+type instance struct {
+	proto monitor.Proto
+	addr  string
+	port  uint16
+	pid   int32
+	start int64
+	exe   string
+}
+
+// instanceKey returns a listener's instance.
+func instanceKey(a Assessment) instance {
+	return instance{proto: a.Proto, addr: a.Address, port: a.Port, pid: a.PID,
+		start: a.StartTime.UnixNano(), exe: a.Exe}
 }
