@@ -9,8 +9,12 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
+
+// hyphenBreak matches a letter, a hyphen and a line break with its indent.
+var hyphenBreak = regexp.MustCompile(`(\pL)-\n[ \t]*`)
 
 // Record is one registry row that carries a port number or range.
 type Record struct {
@@ -291,12 +295,15 @@ func render(m mixed, people map[string]person) string {
 		case p.ref != nil:
 			b.WriteString(renderRef(*p.ref, people))
 		default:
+			// A word hyphenated at a line end ("explicitly-\nconfigured")
+			// stays one word.
+			text := hyphenBreak.ReplaceAllString(p.text, "$1-")
 			b.WriteString(strings.Map(func(r rune) rune {
 				if r == '\n' || r == '\r' || r == '\t' {
 					return ' '
 				}
 				return r
-			}, p.text))
+			}, text))
 		}
 	}
 	lines := strings.Split(b.String(), "\n")
