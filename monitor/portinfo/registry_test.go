@@ -138,7 +138,9 @@ func TestWholeRegistry(t *testing.T) {
 				t.Errorf("%s %s/%s: assignee %q, XML names a person: %v", name, num, p, s.Assignee, hasPerson)
 			}
 			if !strings.Contains(r.Description.Inner, "<") {
-				if want := strings.Join(strings.Fields(r.Description.Text), " "); s.Description != want {
+				// Words hyphenated at a line end are joined ("routinely-generated").
+				want := strings.ReplaceAll(strings.Join(strings.Fields(r.Description.Text), " "), "- ", "-")
+				if strings.ReplaceAll(s.Description, "- ", "-") != want {
 					t.Errorf("%s %s/%s: description %q, want %q", name, num, p, s.Description, want)
 				}
 			}
