@@ -102,16 +102,22 @@ func TestRangeText(t *testing.T) {
 }
 
 func TestUseLines(t *testing.T) {
+	attack := "MITRE ATT&CK® v18.1 (2025-11-13), reported use"
 	uses := []portinfo.Unofficial{
-		{Use: "njRAT has used port 1177 for C2.", Source: "MITRE ATT&CK v16", Kind: "attack"},
-		{Use: "Vite preview server", Source: "Portlight dev-server list", Kind: "dev-server"},
-		{Use: "Back Orifice", Source: "Wikipedia, List of TCP and UDP port numbers (community-reported, as of 2020)", Kind: "community"},
+		{Use: "MITRE ATT&CK v18.1: port 1177 has been used by njRAT (malware S0385). njRAT has used port 1177 for HTTP C2 communications.[1]", Source: attack, Kind: "attack", URL: "https://attack.mitre.org/software/S0385/"},
+		{Use: "Vite: preview server default", Source: "Curated dev-server defaults", Kind: "dev-server"},
+		{Use: "Back Orifice", Source: "Wikipedia, List of TCP and UDP port numbers, rev. 1 (community-reported, as of 2020; CC BY-SA 3.0)", Kind: "community"},
+		{Use: "Quake", Source: "Wikipedia", Kind: "community"},
+		{Use: "Emotet has used HTTP over ports such as 20, 22.[1][2]", Source: attack, Kind: "attack"},
 	}
 	got := UseLines(uses)
 	want := []string{
-		"Development tool: Vite preview server — source: Portlight dev-server list.",
-		"Back Orifice (community-reported, as of 2020; source: Wikipedia, List of TCP and UDP port numbers).",
-		"History: this port has been used by malware or attackers: njRAT has used port 1177 for C2 — source: MITRE ATT&CK v16. That a port was used this way says nothing about the program on it now.",
+		"Development tool: Vite: preview server default — source: Curated dev-server defaults.",
+		"Back Orifice — Wikipedia, List of TCP and UDP port numbers, rev. 1 (community-reported, as of 2020; CC BY-SA 3.0).",
+		"Quake — community-reported, as of 2020 — source: Wikipedia.",
+		"History: MITRE ATT&CK v18.1: port 1177 has been used by njRAT (malware S0385). njRAT has used port 1177 for HTTP C2 communications. (https://attack.mitre.org/software/S0385/)",
+		"History: Emotet has used HTTP over ports such as 20, 22.",
+		"Source of this history: MITRE ATT&CK® v18.1 (2025-11-13), reported use. These are records of what malware or attackers have done; they say nothing about the program on this port now.",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("UseLines =\n%q\nwant\n%q", got, want)
@@ -207,7 +213,7 @@ func TestHiddenOwnerCommandUDP(t *testing.T) {
 
 func TestAgo(t *testing.T) {
 	tests := map[time.Duration]string{
-		time.Second: "1 second ago", 40 * time.Second: "40 seconds ago", 12 * time.Minute: "12 minutes ago",
+		time.Second: "less than a minute ago", 59 * time.Second: "less than a minute ago", time.Minute: "1 minute ago", 12 * time.Minute: "12 minutes ago",
 		3 * time.Hour: "3 hours ago", 47 * time.Hour: "47 hours ago", 5 * 24 * time.Hour: "5 days ago",
 	}
 	for d, want := range tests {
@@ -315,5 +321,25 @@ func TestHeading(t *testing.T) {
 		if got := Heading(tt.in); got != tt.want {
 			t.Errorf("Heading = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+func TestActionTexts(t *testing.T) {
+	o := Owners([]policy.Assessment{assess(42, "0.0.0.0", monitor.Network, true)}, 0)[0]
+	want := "End python3 (pid 42)?\n\nProgram: /usr/bin/python3.11\n\nPortlight asks it to quit (SIGTERM); unsaved work in it may be lost."
+	if got := EndProcessQuestion(o, "linux"); got != want {
+		t.Errorf("linux question %q", got)
+	}
+	if got := EndProcessQuestion(Owner{Process: monitor.Process{PID: 3}}, "windows"); !strings.Contains(got, "process 3 (pid 3)") || !strings.Contains(got, "path not readable") || !strings.Contains(got, "at once") {
+		t.Errorf("windows question %q", got)
+	}
+	if got := AllowedText(o, 2476, "tcp", false); got != "Allowed /usr/bin/python3.11 on 2476/tcp: Portlight will not alert about it there." {
+		t.Errorf("allowed port %q", got)
+	}
+	if got := AllowedText(o, 2476, "tcp", true); got != "Allowed /usr/bin/python3.11 on every port: Portlight will not alert about it." {
+		t.Errorf("allowed all %q", got)
+	}
+	if got := EndedText(o); got != "Asked python3 (pid 42) to end." {
+		t.Errorf("ended %q", got)
 	}
 }

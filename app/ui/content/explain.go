@@ -2,6 +2,8 @@ package content
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,24 +224,48 @@ func RangeText(port uint16) string {
 	}
 }
 
+// citeMarks matches the "[1][2]" reference marks of ATT&CK descriptions,
+// whose references the window does not list.
+var citeMarks = regexp.MustCompile(`\[\d+\]`)
+
 // UseLines lists unofficial uses with their sources: development tools
-// first, then community reports, then attack history.
+// first, then community reports, then attack history, whose sources are named
+// once after it with a reminder of what such history means.
 func UseLines(uses []portinfo.Unofficial) []string {
-	var dev, community, attack, other []string
+	var dev, community, attack, other, attackSources []string
 	for _, u := range uses {
-		use := strings.TrimSuffix(u.Use, ".")
+		use := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(u.Use), "."))
 		switch u.Kind {
 		case "dev-server":
 			dev = append(dev, fmt.Sprintf("Development tool: %s%s.", use, sourceSuffix(u)))
 		case "community":
-			community = append(community, fmt.Sprintf("%s (community-reported, as of 2020%s).", use, sourceTail(u)))
+			if strings.Contains(u.Source, "community-reported") {
+				community = append(community, fmt.Sprintf("%s — %s.", use, u.Source))
+			} else {
+				community = append(community, fmt.Sprintf("%s — community-reported, as of 2020%s.", use, sourceSuffix(u)))
+			}
 		case "attack":
-			attack = append(attack, fmt.Sprintf("History: this port has been used by malware or attackers: %s%s. That a port was used this way says nothing about the program on it now.", use, sourceSuffix(u)))
+			use = strings.TrimSpace(citeMarks.ReplaceAllString(use, ""))
+			line := "History: " + strings.TrimSuffix(use, ".") + "."
+			if u.URL != "" {
+				line += " (" + u.URL + ")"
+			}
+			attack = append(attack, line)
+			if u.Source != "" && !slices.Contains(attackSources, u.Source) {
+				attackSources = append(attackSources, u.Source)
+			}
 		default:
 			other = append(other, fmt.Sprintf("%s%s.", use, sourceSuffix(u)))
 		}
 	}
 	out := append(append(append(dev, community...), other...), attack...)
+	if len(attack) > 0 {
+		note := "These are records of what malware or attackers have done; they say nothing about the program on this port now."
+		if len(attackSources) > 0 {
+			note = "Source of this history: " + strings.Join(attackSources, "; ") + ". " + note
+		}
+		out = append(out, note)
+	}
 	if len(out) == 0 {
 		return []string{"Portlight's data records no unofficial uses of this port."}
 	}
@@ -251,16 +277,4 @@ func sourceSuffix(u portinfo.Unofficial) string {
 		return ""
 	}
 	return " — source: " + u.Source
-}
-
-// sourceTail names a community source unless it repeats the label.
-func sourceTail(u portinfo.Unofficial) string {
-	s := u.Source
-	if s == "" {
-		return ""
-	}
-	if i := strings.Index(s, " ("); i > 0 && strings.Contains(s[i:], "community-reported") {
-		s = s[:i]
-	}
-	return "; source: " + s
 }

@@ -112,8 +112,9 @@ func Since(start, at time.Time) string {
 	return s
 }
 
-// Ago renders a duration coarsely: "40 seconds ago", "12 minutes ago",
-// "3 hours ago", "5 days ago".
+// Ago renders a duration coarsely: "less than a minute ago", "12 minutes
+// ago", "3 hours ago", "5 days ago". It changes at most once a minute, so a
+// window refreshed every second does not redraw for it.
 func Ago(d time.Duration) string {
 	plural := func(n int, unit string) string {
 		if n == 1 {
@@ -123,7 +124,7 @@ func Ago(d time.Duration) string {
 	}
 	switch {
 	case d < time.Minute:
-		return plural(int(d/time.Second), "second")
+		return "less than a minute ago"
 	case d < time.Hour:
 		return plural(int(d/time.Minute), "minute")
 	case d < 48*time.Hour:

@@ -40,7 +40,7 @@ func TestNewAndClosedRows(t *testing.T) {
 		t.Fatalf("second scan: %s", got)
 	}
 	// Highlights last NewFor; closed rows disappear after ClosedFor.
-	if m.Tick(t0.Add(3*time.Second)) {
+	if m.Tick(t0.Add(3 * time.Second)) {
 		t.Error("Tick changed something before the marks expired")
 	}
 	if !m.Tick(t0.Add(6 * time.Second)) {

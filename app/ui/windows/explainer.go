@@ -1,0 +1,216 @@
+package windows
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"portlight/app/ui/content"
+	"portlight/monitor"
+	"portlight/monitor/portinfo"
+)
+
+// Explainer is the window that explains one port.
+type Explainer struct {
+	m     *Manager
+	w     fyne.Window
+	port  uint16
+	proto string
+	focus int32
+	info  portinfo.Info
+
+	heading *widget.Label
+	body    *fyne.Container
+	status  *widget.Label
+	last    string
+	expl    content.Explanation
+}
+
+func newExplainer(m *Manager, port uint16, proto string, pid int32) *Explainer {
+	e := &Explainer{m: m, port: port, proto: proto, focus: pid, info: m.deps.Lookup(port, proto)}
+	e.w = m.app.NewWindow(content.WindowTitle(port, proto))
+	e.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	e.heading.Wrapping = fyne.TextWrapWord
+	e.body = container.NewVBox()
+	e.status = widget.NewLabel("")
+	e.status.Truncation = fyne.TextTruncateEllipsis
+
+	copyBtn := widget.NewButton("Copy report", e.CopyReport)
+	bottom := container.NewBorder(nil, nil, copyBtn, explainEntry(m), e.status)
+	e.w.SetContent(container.NewBorder(e.heading, bottom, nil, nil, container.NewVScroll(e.body)))
+	e.w.Resize(fyne.NewSize(780, 680))
+	escCloses(e.w)
+	e.w.Canvas().AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { e.CopyReport() })
+	e.refresh()
+	return e
+}
+
+// Window returns the explainer's window.
+func (e *Explainer) Window() fyne.Window { return e.w }
+
+// Explanation returns the content shown now.
+func (e *Explainer) Explanation() content.Explanation { return e.expl }
+
+// input gathers what the explainer shows now.
+func (e *Explainer) input() content.Input {
+	m := e.m
+	in := content.Input{Port: e.port, Proto: e.proto, Info: e.info, Scanned: m.scanned, ScanErr: m.scanErr,
+		Now: m.on(e.port, e.proto), FocusPID: e.focus, Checks: m.deps.Checks(e.port, e.proto), At: m.at}
+	if in.At.IsZero() {
+		in.At = m.deps.Now()
+	}
+	if h := m.deps.History; h != nil {
+		in.HasHistory = true
+		in.Past, in.PastErr = h.PastOwners(e.port, monitor.Proto(e.proto))
+	}
+	return in
+}
+
+// refresh rebuilds the body when its text changed since the last time, so a
+// scan that changes nothing leaves the widgets (and the scroll) alone.
+func (e *Explainer) refresh() {
+	in := e.input()
+	e.expl = content.Explain(in)
+	text := content.Report(e.expl)
+	if text == e.last {
+		return
+	}
+	e.last = text
+	e.heading.SetText(e.expl.Heading)
+	var objs []fyne.CanvasObject
+	for _, s := range e.expl.Sections {
+		objs = append(objs, sectionTitle(s.Title))
+		if s.Key == content.KeyNow && in.Scanned && in.ScanErr == nil && len(in.Now) > 0 {
+			for _, o := range content.Owners(in.Now, in.FocusPID) {
+				objs = append(objs, e.ownerBlock(o)...)
+			}
+			continue
+		}
+		for _, l := range s.Lines {
+			objs = append(objs, wrapped(l))
+		}
+		for _, c := range s.Commands {
+			objs = append(objs, e.commandRow(c))
+		}
+	}
+	e.body.Objects = objs
+	e.body.Refresh()
+}
+
+// ownerBlock shows one listening process with its actions.
+func (e *Explainer) ownerBlock(o content.Owner) []fyne.CanvasObject {
+	var objs []fyne.CanvasObject
+	for _, l := range content.OwnerLines(o, e.port, e.proto, e.m.at) {
+		objs = append(objs, wrapped(l))
+	}
+	if o.OwnerHidden {
+		objs = append(objs, e.commandRow(content.Command{OS: "Linux", Title: "show the hidden owner",
+			Command: content.HiddenOwnerCommand(e.port, e.proto)}))
+		return objs
+	}
+	allowAll := widget.NewButton("Allow this app on all ports", func() { e.allow(o, true) })
+	allowPort := widget.NewButton("Allow this app on this port", func() { e.allow(o, false) })
+	reveal := widget.NewButton("Show its folder", func() { e.reveal(o) })
+	end := widget.NewButton("End process…", func() { e.confirmEnd(o) })
+	end.Importance = widget.DangerImportance
+	if o.Exe == "" {
+		allowAll.Disable()
+		allowPort.Disable()
+		reveal.Disable()
+	}
+	return append(objs, container.NewHBox(allowAll, allowPort, reveal, end))
+}
+
+// commandRow shows a command with a copy button.
+func (e *Explainer) commandRow(c content.Command) fyne.CanvasObject {
+	label := widget.NewLabel(c.OS + " — " + c.Title)
+	label.Wrapping = fyne.TextWrapWord
+	cmd := widget.NewLabelWithStyle(c.Command, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	cmd.Wrapping = fyne.TextWrapBreak
+	btn := widget.NewButton("Copy", func() {
+		e.m.app.Clipboard().SetContent(c.Command)
+		e.say("Copied: " + c.Command)
+	})
+	return container.NewVBox(label, container.NewBorder(nil, nil, nil, btn, cmd))
+}
+
+// CopyReport puts the plain-text report on the clipboard.
+func (e *Explainer) CopyReport() {
+	e.m.app.Clipboard().SetContent(content.Report(e.expl))
+	e.say("Copied the report to the clipboard.")
+}
+
+func (e *Explainer) allow(o content.Owner, all bool) {
+	var err error
+	if all {
+		err = e.m.deps.Allower.AllowApp(o.Exe)
+	} else {
+		err = e.m.deps.Allower.AllowAppOnPort(o.Exe, e.port, monitor.Proto(e.proto))
+	}
+	if err != nil {
+		dialog.ShowError(err, e.w)
+		return
+	}
+	e.say(content.AllowedText(o, e.port, e.proto, all))
+}
+
+func (e *Explainer) reveal(o content.Owner) {
+	if err := e.m.deps.Reveal(filepath.Dir(o.Exe)); err != nil {
+		dialog.ShowError(err, e.w)
+	}
+}
+
+// confirmEnd asks before ending a process, naming it, its pid and program.
+func (e *Explainer) confirmEnd(o content.Owner) {
+	d := dialog.NewConfirm(content.EndProcessTitle, content.EndProcessQuestionHere(o), func(ok bool) {
+		if ok {
+			e.end(o)
+		}
+	}, e.w)
+	d.SetConfirmText("End process")
+	d.SetDismissText("Cancel")
+	d.Show()
+}
+
+func (e *Explainer) end(o content.Owner) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.m.deps.Terminate(ctx, o.Process); err != nil {
+		dialog.ShowError(err, e.w)
+		return
+	}
+	e.say(content.EndedText(o))
+}
+
+func (e *Explainer) say(s string) { e.status.SetText(s) }
+
+func sectionTitle(s string) fyne.CanvasObject {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// explainEntry is the "Explain port…" field: type a port, press Enter.
+func explainEntry(m *Manager) fyne.CanvasObject {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("Explain port… (5173, 53/udp)")
+	entry.OnSubmitted = func(s string) {
+		port, proto, err := content.ParsePortSpec(s)
+		if err != nil {
+			entry.SetValidationError(err)
+			return
+		}
+		entry.SetText("")
+		m.OpenExplainer(port, proto, 0)
+	}
+	return container.NewGridWrap(fyne.NewSize(260, entry.MinSize().Height), entry)
+}

@@ -1,0 +1,198 @@
+package windows
+
+import (
+	"fmt"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"portlight/app/ui/content"
+	"portlight/app/ui/listing"
+)
+
+// Listeners is the window with the table of current listeners.
+type Listeners struct {
+	m      *Manager
+	w      fyne.Window
+	model  *listing.Model
+	rows   []listing.Row
+	table  *widget.Table
+	filter *widget.Entry
+	count  *widget.Label
+}
+
+// columnWidths are the table's column widths, in Fyne units.
+var columnWidths = [listing.NumColumns]float32{70, 60, 150, 110, 190, 100, 130, 200}
+
+func newListeners(m *Manager) *Listeners {
+	l := &Listeners{m: m, model: listing.NewModel()}
+	l.w = m.app.NewWindow(content.ListenersTitle)
+	l.table = widget.NewTable(
+		func() (int, int) { return len(l.rows), int(listing.NumColumns) },
+		newCell,
+		l.updateCell,
+	)
+	l.table.ShowHeaderRow = true
+	l.table.CreateHeader = func() fyne.CanvasObject {
+		b := widget.NewButton("", nil)
+		b.Alignment = widget.ButtonAlignLeading
+		b.Importance = widget.LowImportance
+		return b
+	}
+	l.table.UpdateHeader = l.updateHeader
+	for i, wdt := range columnWidths {
+		l.table.SetColumnWidth(i, wdt)
+	}
+	l.table.OnSelected = func(id widget.TableCellID) {
+		l.table.UnselectAll()
+		l.OpenRow(id.Row)
+	}
+
+	l.filter = widget.NewEntry()
+	l.filter.SetPlaceHolder("Filter (port, program, user, alert…)")
+	l.filter.OnChanged = l.SetFilter
+	l.count = widget.NewLabel("")
+	top := container.NewBorder(nil, nil, nil, explainEntry(m), l.filter)
+	l.w.SetContent(container.NewBorder(top, l.count, nil, nil, l.table))
+	l.w.Resize(fyne.NewSize(1040, 560))
+	escCloses(l.w)
+	l.apply()
+	return l
+}
+
+// Window returns the listeners window.
+func (l *Listeners) Window() fyne.Window { return l.w }
+
+// Rows returns the rows shown, in order.
+func (l *Listeners) Rows() []listing.Row { return l.rows }
+
+// apply merges the manager's latest scan and repaints.
+func (l *Listeners) apply() {
+	m := l.m
+	if m.scanned && m.scanErr == nil {
+		l.model.Update(m.now, m.at)
+	} else {
+		l.model.Tick(m.deps.Now())
+	}
+	l.show()
+}
+
+// show recomputes the visible rows and the status line, and repaints.
+func (l *Listeners) show() {
+	l.rows = l.model.Rows()
+	m := l.m
+	switch {
+	case !m.scanned:
+		l.count.SetText("Looking…")
+	case m.scanErr != nil:
+		l.count.SetText("Could not scan: " + m.scanErr.Error())
+	default:
+		alerts := 0
+		for _, r := range l.rows {
+			if r.State != listing.Closed && r.A.Verdict.Alert {
+				alerts++
+			}
+		}
+		l.count.SetText(fmt.Sprintf("%d listening, %d alerting. Click a row to explain its port; click a header to sort.", len(m.now), alerts))
+	}
+	l.table.Refresh()
+}
+
+// SortBy sorts by a column (again: reverse).
+func (l *Listeners) SortBy(col listing.Column) {
+	l.model.SetSort(col)
+	l.show()
+}
+
+// SetFilter keeps the rows that contain the words of s.
+func (l *Listeners) SetFilter(s string) {
+	l.model.SetFilter(s)
+	l.show()
+}
+
+// OpenRow opens the explainer of the row's port.
+func (l *Listeners) OpenRow(row int) {
+	if row < 0 || row >= len(l.rows) {
+		return
+	}
+	a := l.rows[row].A
+	l.m.OpenExplainer(a.Port, string(a.Proto), a.PID)
+}
+
+func newCell() fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.Transparent)
+	label := widget.NewLabel("")
+	label.Truncation = fyne.TextTruncateEllipsis
+	return container.NewStack(bg, label)
+}
+
+// Highlight is the background of a new row.
+var Highlight = color.NRGBA{R: 0x2e, G: 0xa0, B: 0x43, A: 0x55}
+
+// CellLook returns how a cell of a row in state s is painted.
+func CellLook(s listing.State, alert bool) (bg color.Color, importance widget.Importance) {
+	switch s {
+	case listing.New:
+		bg = Highlight
+	default:
+		bg = color.Transparent
+	}
+	switch {
+	case s == listing.Closed:
+		importance = widget.LowImportance
+	case alert:
+		importance = widget.DangerImportance
+	default:
+		importance = widget.MediumImportance
+	}
+	return bg, importance
+}
+
+func (l *Listeners) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	stack := o.(*fyne.Container)
+	bg := stack.Objects[0].(*canvas.Rectangle)
+	label := stack.Objects[1].(*widget.Label)
+	if id.Row < 0 || id.Row >= len(l.rows) || id.Col < 0 || id.Col >= int(listing.NumColumns) {
+		label.SetText("")
+		return
+	}
+	r := l.rows[id.Row]
+	fill, imp := CellLook(r.State, r.A.Verdict.Alert && id.Col == int(listing.ColVerdict))
+	text := r.Cells[id.Col]
+	if r.State == listing.Closed && id.Col == int(listing.ColVerdict) {
+		text = "closed"
+	}
+	bg.FillColor = fill
+	bg.Refresh()
+	label.Importance = imp
+	label.TextStyle.Italic = r.State == listing.Closed
+	label.SetText(text)
+}
+
+func (l *Listeners) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
+	b := o.(*widget.Button)
+	if id.Col < 0 || id.Col >= int(listing.NumColumns) {
+		b.SetText("")
+		b.OnTapped = nil
+		return
+	}
+	col := listing.Column(id.Col)
+	b.SetText(HeaderText(col, l.model))
+	b.OnTapped = func() { l.SortBy(col) }
+}
+
+// HeaderText is a column title with an arrow on the sort column.
+func HeaderText(col listing.Column, m *listing.Model) string {
+	s, desc := m.Sort()
+	t := listing.Headers[col]
+	if s != col {
+		return t
+	}
+	if desc {
+		return t + " ▼"
+	}
+	return t + " ▲"
+}

@@ -1,0 +1,238 @@
+// Package windows builds Portlight's windows (explainer, listeners, settings)
+// on a fyne.App it is given. It never imports Fyne's GL driver
+// (fyne.io/fyne/v2/app), so it builds and is tested with CGO_ENABLED=0 and no
+// display through fyne.io/fyne/v2/test; package ui owns the real app.
+package windows
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"portlight/app/handoff"
+	"portlight/app/ui/content"
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/monitor/portinfo"
+)
+
+// Scanner lists the listening sockets now (monitor's scanner satisfies it).
+type Scanner interface {
+	Scan(ctx context.Context) (monitor.Snapshot, error)
+}
+
+// History tells who listened on a port before. A history store implements it;
+// while none exists, Deps.History is nil and the explainer says so.
+type History interface {
+	PastOwners(port uint16, proto monitor.Proto) ([]content.PastOwner, error)
+}
+
+// Deps are the parts the windows use, each replaceable in tests.
+type Deps struct {
+	// Scanner is required for live data; nil shows "Looking…" forever.
+	Scanner Scanner
+	// Assess judges a listener; default policy.Assess.
+	Assess func(monitor.Listener) policy.Assessment
+	// Lookup returns a port's facts; default portinfo.Lookup.
+	Lookup func(port uint16, proto string) portinfo.Info
+	// Checks returns the hand checks; default content.DefaultChecks.
+	Checks func(port uint16, proto string) []content.Command
+	// History is nil until a history store exists.
+	History History
+	// Allower records "allow this app"; default an in-memory allow-list.
+	Allower Allower
+	// Reveal opens a folder; Terminate ends a verified process.
+	Reveal    func(dir string) error
+	Terminate func(ctx context.Context, p monitor.Process) error
+	// Settings builds the settings window; default NewSettingsWindow.
+	Settings func(fyne.App) fyne.Window
+	// Interval between scans; default 1 s.
+	Interval time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+func (d *Deps) fill() {
+	if d.Assess == nil {
+		d.Assess = policy.Assess
+	}
+	if d.Lookup == nil {
+		d.Lookup = portinfo.Lookup
+	}
+	if d.Checks == nil {
+		d.Checks = content.DefaultChecks
+	}
+	if d.Allower == nil {
+		d.Allower = &MemoryAllower{}
+	}
+	if d.Reveal == nil {
+		d.Reveal = func(string) error { return nil }
+	}
+	if d.Terminate == nil {
+		d.Terminate = func(context.Context, monitor.Process) error { return nil }
+	}
+	if d.Settings == nil {
+		d.Settings = NewSettingsWindow
+	}
+	if d.Interval <= 0 {
+		d.Interval = time.Second
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+}
+
+// Manager owns the open windows: one explainer per port, one listeners
+// window, one settings window. All its methods run on Fyne's goroutine.
+type Manager struct {
+	app  fyne.App
+	deps Deps
+
+	explainers map[string]*Explainer
+	listeners  *Listeners
+	settings   fyne.Window
+	open       int
+
+	// OnLastClosed runs when the last window closes; default quits the app.
+	OnLastClosed func()
+
+	scanned bool
+	scanErr error
+	now     []policy.Assessment
+	at      time.Time
+}
+
+// NewManager returns a manager for app with deps (zero fields get defaults).
+func NewManager(app fyne.App, deps Deps) *Manager {
+	deps.fill()
+	m := &Manager{app: app, deps: deps, explainers: map[string]*Explainer{}}
+	m.OnLastClosed = app.Quit
+	return m
+}
+
+// App returns the manager's Fyne app.
+func (m *Manager) App() fyne.App { return m.app }
+
+// Open opens, or brings forward, the window a request asks for.
+func (m *Manager) Open(r handoff.Request) fyne.Window {
+	switch r.Kind {
+	case handoff.Explain:
+		return m.OpenExplainer(r.Port, r.Proto, r.PID).w
+	case handoff.Listeners:
+		return m.OpenListeners().w
+	default:
+		return m.OpenSettings()
+	}
+}
+
+// OpenExplainer opens the explainer of port/proto, or raises the open one.
+func (m *Manager) OpenExplainer(port uint16, proto string, pid int32) *Explainer {
+	key := content.PortProto(port, proto)
+	if e, ok := m.explainers[key]; ok {
+		if pid != 0 && pid != e.focus {
+			e.focus = pid
+			e.refresh()
+		}
+		e.w.RequestFocus()
+		return e
+	}
+	e := newExplainer(m, port, proto, pid)
+	m.explainers[key] = e
+	m.track(e.w, func() { delete(m.explainers, key) })
+	e.w.Show()
+	return e
+}
+
+// OpenListeners opens the listeners window, or raises it.
+func (m *Manager) OpenListeners() *Listeners {
+	if m.listeners != nil {
+		m.listeners.w.RequestFocus()
+		return m.listeners
+	}
+	l := newListeners(m)
+	m.listeners = l
+	m.track(l.w, func() { m.listeners = nil })
+	l.w.Show()
+	return l
+}
+
+// OpenSettings opens the settings window, or raises it.
+func (m *Manager) OpenSettings() fyne.Window {
+	if m.settings != nil {
+		m.settings.RequestFocus()
+		return m.settings
+	}
+	w := m.deps.Settings(m.app)
+	m.settings = w
+	m.track(w, func() { m.settings = nil })
+	w.Show()
+	return w
+}
+
+// OpenCount reports how many windows are open.
+func (m *Manager) OpenCount() int { return m.open }
+
+// track counts a window and forgets it when it closes. Closing a window never
+// quits the app while another window is open.
+func (m *Manager) track(w fyne.Window, forget func()) {
+	m.open++
+	w.SetOnClosed(func() {
+		forget()
+		m.open--
+		if m.open == 0 && m.OnLastClosed != nil {
+			m.OnLastClosed()
+		}
+	})
+}
+
+// Apply shows one scan's result in every window. at is the scan's time.
+func (m *Manager) Apply(snap monitor.Snapshot, err error, at time.Time) {
+	m.scanned, m.scanErr, m.at = true, err, at
+	if err == nil {
+		m.now = m.now[:0]
+		for _, l := range snap.Listeners {
+			m.now = append(m.now, m.deps.Assess(l))
+		}
+	}
+	for _, e := range m.explainers {
+		e.refresh()
+	}
+	if m.listeners != nil {
+		m.listeners.apply()
+	}
+}
+
+// on returns the current listeners on port/proto.
+func (m *Manager) on(port uint16, proto string) []policy.Assessment {
+	var out []policy.Assessment
+	for _, a := range m.now {
+		if a.Port == port && string(a.Proto) == proto {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Run scans every Interval until ctx is done, applying each result on Fyne's
+// goroutine. It scans once at once, so the first window fills quickly.
+func (m *Manager) Run(ctx context.Context) {
+	if m.deps.Scanner == nil {
+		return
+	}
+	t := time.NewTicker(m.deps.Interval)
+	defer t.Stop()
+	for {
+		snap, err := m.deps.Scanner.Scan(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		at := m.deps.Now()
+		fyne.Do(func() { m.Apply(snap, err, at) })
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package windows
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"portlight/app/ui/content"
+)
+
+// SettingsPlaceholderText is what the placeholder settings window says.
+const SettingsPlaceholderText = "Portlight's settings window is coming soon. Allowed apps, alert rules and the scan interval will be set here."
+
+// NewSettingsWindow builds a placeholder settings window. The real one will
+// replace it through Deps.Settings.
+func NewSettingsWindow(a fyne.App) fyne.Window {
+	w := a.NewWindow(content.SettingsTitle)
+	msg := widget.NewLabel(SettingsPlaceholderText)
+	msg.Wrapping = fyne.TextWrapWord
+	closeBtn := widget.NewButton("Close", w.Close)
+	w.SetContent(container.NewBorder(nil, container.NewHBox(closeBtn), nil, nil, msg))
+	w.Resize(fyne.NewSize(420, 160))
+	escCloses(w)
+	return w
+}
+
+// escCloses makes Esc close the window.
+func escCloses(w fyne.Window) {
+	w.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			w.Close()
+		}
+	})
+}
