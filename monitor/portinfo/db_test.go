@@ -205,3 +205,23 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentLookup calls Lookup from several goroutines at once (run
+// with -race to check the lazy load and the shared DB).
+func TestConcurrentLookup(t *testing.T) {
+	done := make(chan Status)
+	for i := range 8 {
+		go func() {
+			var st Status
+			for p := range 2000 {
+				st = Lookup(uint16(p*31+i), "tcp").Status
+			}
+			done <- st
+		}()
+	}
+	for range 8 {
+		if st := <-done; st == "" {
+			t.Error("empty status")
+		}
+	}
+}
