@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"portlight/app/ui/content"
+	"portlight/monitor/policy"
+	"portlight/monitor/portinfo"
+)
+
+func init() {
+	register("explain", "everything known of a port, and how to check it by hand", runExplain)
+}
+
+// ExplainOutput is the JSON document `portlight explain --json` prints: the
+// port_info object, plain-language text, the hand checks per OS, and who
+// listens on the port now.
+type ExplainOutput struct {
+	portinfo.Info
+	Explanation portinfo.Explanation `json:"explanation"`
+	Checks      []portinfo.Check     `json:"checks"`
+	Listeners   []policy.Assessment  `json:"listeners"`
+	// ScanError is set when the listeners could not be scanned; the port
+	// facts are still printed.
+	ScanError string `json:"scan_error,omitempty"`
+}
+
+// parsePortArg reads "PORT" or "PORT/PROTO"; proto from the flag wins when the
+// argument has none.
+func parsePortArg(arg, flagProto string) (uint16, string, error) {
+	portStr, proto, hasProto := strings.Cut(arg, "/")
+	if !hasProto {
+		proto = flagProto
+	}
+	proto = strings.ToLower(proto)
+	if proto != "tcp" && proto != "udp" {
+		return 0, "", fmt.Errorf("protocol %q: want tcp or udp: %w", proto, ErrUsage)
+	}
+	n, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return 0, "", fmt.Errorf("port %q: want a number from 0 to 65535: %w", portStr, ErrUsage)
+	}
+	return uint16(n), proto, nil
+}
+
+func runExplain(ctx context.Context, env Env) error {
+	fs := newFlags("explain", env)
+	proto := fs.String("proto", "tcp", "protocol: tcp or udp")
+	asJSON := fs.Bool("json", false, "print JSON")
+	// Accept flags after the port too: explain 5173 --json.
+	args := env.Args
+	var positional []string
+	for len(args) > 0 {
+		if help, err := parseFlags(fs, args); help || err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != 1 {
+		return fmt.Errorf("explain takes one PORT or PORT/PROTO: %w", ErrUsage)
+	}
+	port, pr, err := parsePortArg(positional[0], *proto)
+	if err != nil {
+		return err
+	}
+	info := portinfo.Lookup(port, pr)
+	out := ExplainOutput{
+		Info:        info,
+		Explanation: portinfo.Explain(info),
+		Checks:      portinfo.Checks(port, pr),
+		Listeners:   []policy.Assessment{},
+	}
+	snap, scanErr := scanOnce(ctx)
+	if scanErr != nil {
+		out.ScanError = scanErr.Error()
+	}
+	for _, l := range snap.Listeners {
+		if l.Port == port && string(l.Proto) == pr {
+			out.Listeners = append(out.Listeners, policy.Assess(l))
+		}
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, out)
+	}
+	text := content.Report(content.Explain(content.Input{
+		Port: port, Proto: pr, Info: info,
+		Scanned: scanErr == nil, ScanErr: scanErr,
+		Now:    out.Listeners,
+		Checks: content.FromChecks(out.Checks),
+		At:     time.Now(),
+	}))
+	_, err = fmt.Fprint(env.Stdout, text)
+	return err
+}
+

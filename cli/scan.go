@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+)
+
+func init() {
+	register("scan", "list the listening sockets now, with port facts and verdicts", runScan)
+}
+
+// ScanOutput is the JSON document `portlight scan --json` prints.
+type ScanOutput struct {
+	Listeners []policy.Assessment `json:"listeners"`
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("portlight "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// parseFlags parses args, turning a flag error into a usage error and --help
+// into a clean exit.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, fmt.Errorf("%s: %w", fs.Name(), ErrUsage)
+	}
+	return false, nil
+}
+
+func runScan(ctx context.Context, env Env) error {
+	fs := newFlags("scan", env)
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if help, err := parseFlags(fs, env.Args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("scan takes no arguments: %w", ErrUsage)
+	}
+	snap, err := scanOnce(ctx)
+	if err != nil {
+		return err
+	}
+	out := ScanOutput{Listeners: assessAll(snap.Listeners)}
+	if *asJSON {
+		return writeJSON(env.Stdout, out)
+	}
+	return writeTable(env.Stdout, out.Listeners)
+}
+
+// scanOnce runs one scan with a fresh scanner.
+func scanOnce(ctx context.Context) (monitor.Snapshot, error) {
+	sc := monitor.NewScanner()
+	defer sc.Close()
+	snap, err := sc.Scan(ctx)
+	if err != nil {
+		return monitor.Snapshot{}, fmt.Errorf("scan: %w", err)
+	}
+	return snap, nil
+}
+
+// assessAll judges every listener; never nil, so JSON shows [] not null.
+func assessAll(ls []monitor.Listener) []policy.Assessment {
+	out := make([]policy.Assessment, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, policy.Assess(l))
+	}
+	return out
+}
