@@ -9,7 +9,7 @@ ARTIFACTS ?= $(CURDIR)/artifacts
 export PORTLIGHT_ARTIFACTS := $(ARTIFACTS)
 FUZZTIME ?= 10s
 
-.PHONY: all build run test unit e2e bench lint fuzz measure deps deps-build clean
+.PHONY: all build run test test-extra unit e2e bench lint fuzz measure deps deps-build clean
 
 all: build
 
@@ -32,6 +32,12 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+	$(MAKE) --no-print-directory test-extra
+
+# Further checks that `make test` runs, added by the files in mk/ (e.g. the
+# Windows cross-build, the darwin vet, the packaging check).
+test-extra::
+	@true
 
 bench: deps-build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
@@ -50,6 +56,8 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+-include mk/*.mk
 
 clean:
 	rm -rf $(BIN) $(ARTIFACTS)
