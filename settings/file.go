@@ -1,0 +1,224 @@
+package settings
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Dir returns the folder for settings and state: $PORTLIGHT_HOME when set,
+// else os.UserConfigDir()/portlight.
+func Dir() (string, error) {
+	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
+		abs, err := filepath.Abs(h)
+		if err != nil {
+			return "", fmt.Errorf("settings: PORTLIGHT_HOME: %w", err)
+		}
+		return abs, nil
+	}
+	c, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("settings: %w", err)
+	}
+	return filepath.Join(c, "portlight"), nil
+}
+
+// header opens every settings file Portlight writes.
+const header = `# Portlight settings. Portlight rewrites this file when you change settings
+# in the app or with "portlight allow"; edits by hand apply within a tick.
+# Keys left out take their defaults.
+
+`
+
+// encode renders settings as the file's bytes.
+func encode(s Settings) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	enc := toml.NewEncoder(&buf)
+	enc.Indent = ""
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("settings: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// problemKind says how a file failed to load.
+type problemKind string
+
+const (
+	fileOK         problemKind = ""
+	fileCorrupt    problemKind = "corrupt"
+	fileFuture     problemKind = "future"
+	fileUnreadable problemKind = "unreadable"
+	fileInvalid    problemKind = "invalid" // parsed, with values dropped or defaulted
+)
+
+// decoded is the outcome of decoding a file.
+type decoded struct {
+	s      Settings
+	kind   problemKind
+	detail string
+}
+
+// decode parses a settings file's bytes. It never fails: a file it cannot
+// use yields defaults and a problem.
+func decode(data []byte) decoded {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return decoded{s: Defaults(), kind: fileCorrupt, detail: "the file is empty"}
+	}
+	s := Defaults()
+	s.Schema = 0
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&s)
+	if err != nil {
+		return decoded{s: Defaults(), kind: fileCorrupt, detail: oneLine(err.Error())}
+	}
+	switch {
+	case s.Schema == 0:
+		return decoded{s: Defaults(), kind: fileCorrupt, detail: "it has no schema version"}
+	case s.Schema > Schema:
+		return decoded{s: Defaults(), kind: fileFuture,
+			detail: fmt.Sprintf("it was written by a newer Portlight (schema %d; this one knows %d)", s.Schema, Schema)}
+	case s.Schema < 0:
+		return decoded{s: Defaults(), kind: fileCorrupt, detail: fmt.Sprintf("schema %d is not a version", s.Schema)}
+	}
+	// Parsed: keep what is good, default or drop what is not, and say so.
+	var notes []string
+	if keys := md.Undecoded(); len(keys) > 0 {
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = k.String()
+		}
+		sort.Strings(names)
+		notes = append(notes, "unknown keys ignored: "+strings.Join(names, ", "))
+	}
+	if s.PollInterval < MinPollInterval || s.PollInterval > MaxPollInterval {
+		notes = append(notes, fmt.Sprintf("poll_interval %s is outside %s–%s; using %s",
+			s.PollInterval, MinPollInterval, MaxPollInterval, DefaultPollInterval))
+		s.PollInterval = DefaultPollInterval
+	}
+	good := s.Allow[:0:0]
+	for _, e := range s.Allow {
+		if err := e.Validate(); err != nil {
+			notes = append(notes, err.Error()+"; entry ignored")
+			continue
+		}
+		good = append(good, e)
+	}
+	if len(s.Allow) > 0 {
+		s.Allow = good
+	}
+	if len(notes) > 0 {
+		return decoded{s: s, kind: fileInvalid, detail: strings.Join(notes, "; ")}
+	}
+	return decoded{s: s}
+}
+
+// oneLine squeezes a multi-line error into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// writeAtomic replaces path with data: a temporary file in the same folder,
+// mode 0600, synced, then renamed over path, then the folder synced, so a
+// crash leaves either the old file or the new one, never a torn one.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("settings: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return fmt.Errorf("settings: write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("settings: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("settings: sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("settings: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("settings: replace %s: %w", path, err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename durable; best effort (Windows cannot open folders).
+func syncDir(dir string) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// backup keeps a copy of a file's bytes beside it as NAME.KIND-TIME (UTC),
+// never overwriting an earlier backup, and returns the copy's path.
+func backup(path string, data []byte, kind string, now time.Time) (string, error) {
+	base := path + "." + kind + "-" + now.UTC().Format("20060102T150405Z")
+	name := base
+	for i := 2; ; i++ {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) && i < 100 {
+			name = fmt.Sprintf("%s-%d", base, i)
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("settings: back up %s: %w", path, err)
+		}
+		_, werr := f.Write(data)
+		serr := f.Sync()
+		cerr := f.Close()
+		if err := errors.Join(werr, serr, cerr); err != nil {
+			return "", fmt.Errorf("settings: back up %s: %w", path, err)
+		}
+		return name, nil
+	}
+}
+
+// fileStamp is what tells that a file changed: its identity, size and
+// modification time. A rename (our atomic write) changes the identity even
+// when size and time are equal.
+type fileStamp struct {
+	fi os.FileInfo // nil when the file does not exist
+}
+
+// stampFile stats path; a missing file has the zero stamp.
+func stampFile(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fileStamp{}, nil
+	}
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{fi: fi}, nil
+}
+
+// same reports whether two stamps show the same file content.
+func (a fileStamp) same(b fileStamp) bool {
+	if a.fi == nil || b.fi == nil {
+		return a.fi == nil && b.fi == nil
+	}
+	return os.SameFile(a.fi, b.fi) && a.fi.Size() == b.fi.Size() && a.fi.ModTime().Equal(b.fi.ModTime())
+}

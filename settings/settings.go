@@ -1,0 +1,169 @@
+// Package settings keeps Portlight's settings in a human-readable TOML file
+// that every Portlight process shares: the resident monitor, the windows and
+// the CLI. A Store loads it, writes it atomically, watches it for changes made
+// by other processes, and never overwrites a file it could not understand
+// without keeping a backup first.
+//
+// The file lives in Dir(): $PORTLIGHT_HOME when set (settings and state in one
+// folder, for tests and portable use), else os.UserConfigDir()/portlight. An
+// example, as Portlight writes it:
+//
+//	schema = 1
+//	poll_interval = "1s"
+//	sound_on_alert = false
+//	start_at_login = false
+//	ignore_loopback = false
+//	ignore_ephemeral_udp = true
+//
+//	[triggers]
+//	unassigned_or_reserved = true
+//	malware_port = true
+//	dynamic_from_network = true
+//	not_on_allow_list = false
+//
+//	[pause]
+//	until = 2026-11-25T23:00:00Z
+//	until_resumed = false
+//
+//	[snooze]
+//	"/usr/bin/noisy" = 2026-11-26T09:00:00Z
+//
+//	[[allow]]
+//	path = "/usr/bin/syncthing"
+//	ports = [8384, 22000]
+//	proto = "tcp"
+//	sha256 = "…64 hex digits…"
+//	added = 2026-11-25T21:00:00Z
+//	note = "file sync"
+//
+// TOML rather than JSON because people edit this file by hand: it allows
+// comments, needs no quoting of keys, and an allow-list reads as a list of
+// [[allow]] tables. Missing keys take their defaults, so a file with only
+// "schema = 1" and one [[allow]] table is complete.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"portlight/monitor/policy"
+)
+
+// Schema is the version of the settings file this Portlight writes. A file
+// with a higher version comes from a newer Portlight and is not used.
+const Schema = 1
+
+// FileName is the settings file's name inside Dir().
+const FileName = "settings.toml"
+
+// Poll interval bounds: faster costs CPU for nothing, slower misses
+// short-lived listeners.
+const (
+	DefaultPollInterval = time.Second
+	MinPollInterval     = 100 * time.Millisecond
+	MaxPollInterval     = time.Hour
+)
+
+// Settings is everything the user can set.
+type Settings struct {
+	// Schema is the file's version; Store sets it on write.
+	Schema int `toml:"schema"`
+	// PollInterval is how often the monitor scans.
+	PollInterval time.Duration `toml:"poll_interval"`
+	// SoundOnAlert plays a sound with alert notifications.
+	SoundOnAlert bool `toml:"sound_on_alert"`
+	// StartAtLogin starts Portlight when the user logs in (see package
+	// autostart); the resident process applies it.
+	StartAtLogin bool `toml:"start_at_login"`
+	// IgnoreLoopback drops alerts for listeners only this computer can reach.
+	IgnoreLoopback bool `toml:"ignore_loopback"`
+	// IgnoreEphemeralUDP drops unconnected UDP sockets in the kernel's
+	// ephemeral range: clients, not services.
+	IgnoreEphemeralUDP bool            `toml:"ignore_ephemeral_udp"`
+	Triggers           policy.Triggers `toml:"triggers"`
+	// Pause holds notifications back.
+	Pause policy.Pause `toml:"pause"`
+	// Snooze silences programs (by executable path) until a time.
+	Snooze map[string]time.Time `toml:"snooze,omitempty"`
+	// Allow is the allow-list.
+	Allow []policy.AllowEntry `toml:"allow,omitempty"`
+}
+
+// Defaults returns the settings of a fresh install.
+func Defaults() Settings {
+	r := policy.DefaultRules()
+	return Settings{
+		Schema:             Schema,
+		PollInterval:       DefaultPollInterval,
+		IgnoreLoopback:     r.IgnoreLoopback,
+		IgnoreEphemeralUDP: r.IgnoreEphemeralUDP,
+		Triggers:           r.Triggers,
+	}
+}
+
+// Rules returns what the policy needs from the settings.
+func (s Settings) Rules() policy.Rules {
+	return policy.Rules{
+		Triggers:           s.Triggers,
+		IgnoreLoopback:     s.IgnoreLoopback,
+		IgnoreEphemeralUDP: s.IgnoreEphemeralUDP,
+		Allow:              slices.Clone(s.Allow),
+	}
+}
+
+// GateConfig returns what the noise gate needs from the settings.
+func (s Settings) GateConfig() policy.GateConfig {
+	return policy.GateConfig{Pause: s.Pause, Snooze: maps.Clone(s.Snooze)}
+}
+
+// Clone returns a deep copy.
+func (s Settings) Clone() Settings {
+	c := s
+	c.Snooze = maps.Clone(s.Snooze)
+	c.Allow = make([]policy.AllowEntry, len(s.Allow))
+	for i, e := range s.Allow {
+		e.Ports = slices.Clone(e.Ports)
+		c.Allow[i] = e
+	}
+	if s.Allow == nil {
+		c.Allow = nil
+	}
+	return c
+}
+
+// Validate checks values a hand edit can get wrong.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.PollInterval < MinPollInterval || s.PollInterval > MaxPollInterval {
+		errs = append(errs, fmt.Errorf("poll_interval %s is outside %s–%s", s.PollInterval, MinPollInterval, MaxPollInterval))
+	}
+	for _, e := range s.Allow {
+		if err := e.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// AllowEntry adds an allow-list entry, replacing one for the same path and args
+// pattern, and returns whether it replaced one.
+func (s *Settings) AllowEntry(e policy.AllowEntry) (replaced bool) {
+	for i, old := range s.Allow {
+		if old.Path == e.Path && old.Args == e.Args {
+			s.Allow[i] = e
+			return true
+		}
+	}
+	s.Allow = append(s.Allow, e)
+	return false
+}
+
+// Disallow removes every allow-list entry for path and returns how many.
+func (s *Settings) Disallow(path string) int {
+	n := len(s.Allow)
+	s.Allow = slices.DeleteFunc(s.Allow, func(e policy.AllowEntry) bool { return e.Path == path })
+	return n - len(s.Allow)
+}
