@@ -100,7 +100,7 @@ func TestInconsistentStreamsAreTolerated(t *testing.T) {
 	record(t, r,
 		ev(monitor.Closed, t0, a), // never opened: ignored
 		ev(monitor.Opened, t0, a),
-		ev(monitor.Opened, t0.Add(time.Minute), a), // same owner again: same session
+		ev(monitor.Opened, t0.Add(time.Minute), a),   // same owner again: same session
 		ev(monitor.Opened, t0.Add(2*time.Minute), b), // other owner, close missed
 	)
 	ss, err := s.Sessions(context.Background(), Query{})

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"portlight/history"
+	"portlight/monitor"
+)
+
+// historyFixture writes a small real history: nginx on 80, then an alert
+// and an owner change on 5173.
+func historyFixture(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "history.db")
+	ctx := context.Background()
+	s, err := history.Open(ctx, history.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := history.StartRecorder(ctx, s, history.RecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	mk := func(port uint16, exe string, pid int32) monitor.Listener {
+		return monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: port, Exposure: monitor.Network,
+			Process: monitor.Process{PID: pid, Exe: exe, User: "ann"}}
+	}
+	node, x := mk(5173, "/usr/bin/node", 10), mk(5173, "/tmp/x", 11)
+	r.Record([]monitor.Event{
+		{Kind: monitor.Opened, Time: at, Listener: mk(80, "/usr/sbin/nginx", 1)},
+		{Kind: monitor.Opened, Time: at.Add(time.Minute), Listener: node},
+		{Kind: monitor.OwnerChanged, Time: at.Add(2 * time.Minute), Listener: x, Previous: &node},
+	})
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	id, err := s.RecordAlert(ctx, at.Add(3*time.Minute), x, []string{"5173/tcp is usually /usr/bin/node, now /tmp/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkAlertAction(ctx, id, history.ActionDismissed); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runHistoryArgs(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), "history", Env{Args: args, Stdout: &out, Stderr: &errOut})
+	return out.String(), errOut.String(), err
+}
+
+func TestHistoryCommandTable(t *testing.T) {
+	db := historyFixture(t)
+	out, _, err := runHistoryArgs(t, "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if len(rows) != 5 || !strings.HasPrefix(rows[0], "TIME") {
+		t.Fatalf("table:\n%s", out)
+	}
+	for i, want := range []string{"opened 80/tcp", "opened 5173/tcp", "owner_changed 5173/tcp", "alert 5173/tcp"} {
+		// Fields: date, time, event, port/proto, ...
+		if f := strings.Fields(rows[i+1]); len(f) < 4 || f[2]+" "+f[3] != want {
+			t.Errorf("row %d %q: want %q", i+1, rows[i+1], want)
+		}
+	}
+	if !strings.Contains(rows[3], "was /usr/bin/node") || !strings.Contains(rows[4], "(dismissed)") {
+		t.Errorf("details missing:\n%s", out)
+	}
+
+	out, _, err = runHistoryArgs(t, "--db", db, "--port", "80")
+	if err != nil || strings.Count(strings.TrimSpace(out), "\n") != 1 || !strings.Contains(out, "nginx") {
+		t.Errorf("--port 80: %v\n%s", err, out)
+	}
+	out, _, _ = runHistoryArgs(t, "--db", db, "--exe", "/nowhere")
+	if !strings.Contains(out, "No matching events") {
+		t.Errorf("no match: %q", out)
+	}
+}
+
+func TestHistoryCommandJSON(t *testing.T) {
+	db := historyFixture(t)
+	out, _, err := runHistoryArgs(t, "--db", db, "--json", "--port", "5173", "--proto", "TCP", "--since", "1d", "--limit", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want the last 2 events, got:\n%s", out)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[1]), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"time", "host", "event", "proto", "port", "address", "exe", "user", "pid", "reasons"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON line lacks %q: %s", k, lines[1])
+		}
+	}
+	if m["event"] != "alert" || m["action"] != "dismissed" || m["port"] != float64(5173) {
+		t.Errorf("last line: %s", lines[1])
+	}
+}
+
+func TestHistoryCommandBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--port", "70000"}, {"--proto", "sctp"}, {"--limit", "0"}, {"--since", "yesterday"},
+		{"--nope"}, {"extra"},
+	} {
+		_, _, err := runHistoryArgs(t, append([]string{"--db", filepath.Join(t.TempDir(), "h.db")}, args...)...)
+		if !errors.Is(err, ErrUsage) {
+			t.Errorf("%q: %v, want ErrUsage", args, err)
+		}
+	}
+}
