@@ -25,7 +25,7 @@ type Listeners struct {
 }
 
 // columnWidths are the table's column widths, in Fyne units.
-var columnWidths = [listing.NumColumns]float32{70, 60, 150, 110, 190, 100, 130, 200}
+var columnWidths = [listing.NumColumns]float32{60, 50, 130, 110, 180, 90, 120, 260}
 
 func newListeners(m *Manager) *Listeners {
 	l := &Listeners{m: m, model: listing.NewModel()}
