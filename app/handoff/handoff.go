@@ -118,7 +118,8 @@ func prepareDir(dir string) error {
 // Send hands a request to the running window process. It returns handled
 // false, with no error, when no window process is running, so the caller
 // should become one; an error means a server exists but did not take the
-// request.
+// request (it refused it, or is quitting): try again shortly, when either it
+// is gone or it answers.
 func Send(ctx context.Context, r Request) (handled bool, err error) {
 	if err := r.Validate(); err != nil {
 		return false, err

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		fmt.Println("serving")
-		_ = s.Serve(context.Background(), func(r Request) { fmt.Println("got", r.Kind, r.Port) })
+		_ = s.Serve(context.Background(), func(r Request) error { fmt.Println("got", r.Kind, r.Port); return nil })
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -110,7 +110,7 @@ func TestHandOverAndPermissions(t *testing.T) {
 	got := make(chan Request, 4)
 	done := make(chan error, 1)
 	c, cancel := context.WithCancel(context.Background())
-	go func() { done <- s.Serve(c, func(r Request) { got <- r }) }()
+	go func() { done <- s.Serve(c, func(r Request) error { got <- r; return nil }) }()
 
 	want := Request{Kind: Explain, Port: 2476, Proto: "tcp", PID: 42}
 	handled, err := Send(ctx(t), want)
@@ -163,7 +163,7 @@ func TestRequestsWaitForStartingServer(t *testing.T) {
 	got := make(chan Request, 1)
 	c, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.Serve(c, func(r Request) { got <- r })
+	go s.Serve(c, func(r Request) error { got <- r; return nil })
 	r := <-res
 	if !r.handled || r.err != nil {
 		t.Fatalf("Send to a starting server = %v, %v", r.handled, r.err)
@@ -182,7 +182,7 @@ func TestMalformedRequestRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go s.Serve(c, func(Request) { calls.Add(1) })
+	go s.Serve(c, func(Request) error { calls.Add(1); return nil })
 	for _, raw := range []string{"not json\n", `{"kind":"explain","port":22,"proto":"icmp"}` + "\n"} {
 		conn, err := net.Dial("unix", SocketPath())
 		if err != nil {
@@ -275,7 +275,7 @@ func TestOneServerUnderRace(t *testing.T) {
 					return
 				}
 				servers.Add(1)
-				go s.Serve(c, func(Request) { received.Add(1) })
+				go s.Serve(c, func(Request) error { received.Add(1); return nil })
 				return
 			}
 		}()
@@ -286,5 +286,20 @@ func TestOneServerUnderRace(t *testing.T) {
 	}
 	if received.Load() != 7 {
 		t.Errorf("server received %d requests, want 7", received.Load())
+	}
+}
+
+func TestRefusedRequestIsAnError(t *testing.T) {
+	home(t)
+	c, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(c, func(Request) error { return errors.New("quitting") })
+	handled, err := Send(ctx(t), Request{Kind: Listeners})
+	if handled || err == nil {
+		t.Fatalf("Send to a refusing server = %v, %v; want false and an error", handled, err)
 	}
 }

@@ -66,10 +66,14 @@ func Listen() (*Server, error) {
 // Path returns the socket's path.
 func (s *Server) Path() string { return s.path }
 
+// Handler opens the window a request asks for. It returns an error when it
+// cannot (the process is quitting); the sender is then told so and retries.
+type Handler func(Request) error
+
 // Serve accepts requests until ctx is done or Close is called, calling handle
 // for each valid one (one at a time, in arrival order). It then closes the
 // server and returns nil.
-func (s *Server) Serve(ctx context.Context, handle func(Request)) error {
+func (s *Server) Serve(ctx context.Context, handle Handler) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 	defer s.Close()
@@ -86,7 +90,7 @@ func (s *Server) Serve(ctx context.Context, handle func(Request)) error {
 }
 
 // answer reads one request from conn, hands it over and acknowledges it.
-func (s *Server) answer(conn net.Conn, handle func(Request)) {
+func (s *Server) answer(conn net.Conn, handle Handler) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(ioTimeout))
 	line, err := bufio.NewReader(io.LimitReader(conn, maxRequest)).ReadBytes('\n')
@@ -103,7 +107,10 @@ func (s *Server) answer(conn net.Conn, handle func(Request)) {
 		_, _ = conn.Write([]byte("error: invalid request\n"))
 		return
 	}
-	handle(r)
+	if err := handle(r); err != nil {
+		_, _ = conn.Write([]byte("error: not handled\n"))
+		return
+	}
 	_, _ = conn.Write([]byte(ack))
 }
 
@@ -126,7 +133,7 @@ func (s *Server) Close() error {
 
 // Serve is Listen followed by Server.Serve: it serves requests until ctx is
 // done, or returns ErrBusy when another process already serves.
-func Serve(ctx context.Context, handle func(Request)) error {
+func Serve(ctx context.Context, handle Handler) error {
 	s, err := Listen()
 	if err != nil {
 		return err
