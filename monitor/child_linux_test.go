@@ -113,7 +113,7 @@ func runScanAs() {
 
 // child is a running child-role process.
 type child struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	in    io.WriteCloser
 	out   *bufio.Scanner
