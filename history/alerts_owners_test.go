@@ -117,7 +117,7 @@ func TestLineJSONFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"time":"2026-11-20T09:00:00Z","host":"box","event":"owner_changed","proto":"tcp","port":5173,` +
+	want := `{"time":"2026-11-20T09:00:00.000Z","host":"box","event":"owner_changed","proto":"tcp","port":5173,` +
 		`"address":"127.0.0.1","exposure":"loopback","exe":"/tmp/x","user":"ann","pid":5,"alert":false,` +
 		`"reasons":[],"previous_exe":"/usr/bin/node"}`
 	if string(b) != want {

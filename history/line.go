@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"time"
 
 	"portlight/monitor"
@@ -55,4 +56,18 @@ func LineFromEvent(e monitor.Event, host string, reasons []string) Line {
 		line.PreviousExe = e.Previous.Exe
 	}
 	return line
+}
+
+// TimeFormat is how Line.Time is written: RFC 3339 in UTC with exactly three
+// fractional digits, so that shippers can parse it with one fixed pattern
+// (Go's default drops trailing zeros and even the dot).
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// MarshalJSON writes the line with Time in TimeFormat.
+func (l Line) MarshalJSON() ([]byte, error) {
+	type plain Line // without the method, to avoid recursion
+	return json.Marshal(struct {
+		Time string `json:"time"`
+		plain
+	}{Time: l.Time.UTC().Format(TimeFormat), plain: plain(l)})
 }
