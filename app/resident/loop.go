@@ -3,6 +3,7 @@ package resident
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"portlight/app/handoff"
@@ -80,6 +81,7 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 		r.pausedUntil = time.Time{}
 		r.dirty = true
 	}
+	r.summarize(ctx, now)
 	if now.Sub(r.lastRetry) >= retryEvery {
 		if pending := r.alerts.Pending(); len(pending) > 0 {
 			r.lastRetry = now
@@ -103,9 +105,12 @@ func (r *resident) notify(ctx context.Context, al Alert, now time.Time) {
 		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, no bubble
 		return
 	}
-	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	err := r.notifier.Notify(nctx, notify.Compose(al.Assessment, al.ID))
+	if !r.limit.allow(now) {
+		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, summed up later
+		r.held++
+		return
+	}
+	err := r.send(ctx, notify.Compose(al.Assessment, al.ID))
 	if err != nil {
 		if !r.failing {
 			r.log.Warn("notification not shown; the alert stays unread in the tray", "err", err,
@@ -119,6 +124,31 @@ func (r *resident) notify(ctx context.Context, al Alert, now time.Time) {
 	r.alerts.MarkNotified(al.ID)
 }
 
+// send shows one notification, bounded in time.
+func (r *resident) send(ctx context.Context, m notify.Message) error {
+	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return r.notifier.Notify(nctx, m)
+}
+
+// summarize shows one notification for the alerts the limiter held back,
+// once it allows another; a click on it opens the listeners window.
+func (r *resident) summarize(ctx context.Context, now time.Time) {
+	if r.held == 0 || r.paused(now) || !r.limit.allow(now) {
+		return
+	}
+	m := notify.Message{
+		Key:   summaryKey,
+		Title: fmt.Sprintf("%d more listeners need a look", r.held),
+		Body:  "Portlight held back these notifications; they are in the tray's Recent alerts.",
+	}
+	if err := r.send(ctx, m); err != nil {
+		r.log.Warn("summary notification not shown", "err", err)
+		return
+	}
+	r.held = 0
+}
+
 // handle serves one action from the tray or a notification.
 func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 	r.dirty = true
@@ -126,6 +156,10 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 	case actExplain:
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
 	case actOpenAlert:
+		if a.id == summaryKey {
+			r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
+			return
+		}
 		r.alerts.MarkRead(a.id)
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
 	case actMarkAllRead:

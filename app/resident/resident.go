@@ -50,6 +50,14 @@ type Options struct {
 	Log *slog.Logger
 }
 
+// Notification flood control: a burst of notifyBurst, then one per
+// notifyEvery; the rest are summed up in one notification.
+const (
+	notifyBurst = 5
+	notifyEvery = 10 * time.Second
+	summaryKey  = "portlight:summary"
+)
+
 // retryEvery is how often notifications that could not be shown (no bus,
 // no daemon) are tried again.
 const retryEvery = 30 * time.Second
@@ -67,6 +75,8 @@ type resident struct {
 	current   []policy.Assessment
 	scanErr   error
 	failing   bool // the last notification attempt failed
+	limit     *limiter
+	held      int // notifications held back by limit, not yet summed up
 	lastRetry time.Time
 
 	pausedUntil time.Time
@@ -91,7 +101,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer release()
 
-	r := &resident{opts: opts, log: opts.Log, alerts: NewAlertLog(50), actions: make(chan action, 16)}
+	r := &resident{opts: opts, log: opts.Log, alerts: NewAlertLog(50), actions: make(chan action, 16),
+		limit: newLimiter(notifyBurst, notifyEvery)}
 	if r.log == nil {
 		r.log = slog.Default()
 	}

@@ -107,24 +107,44 @@ func ensureRegistered() (bool, error) {
 	return true, nil
 }
 
-// registeredIn reports whether the watcher's RegisteredSNIEntries has an
-// entry for one of our bus names.
+// registeredIn reports whether the watcher's RegisteredSNIEntries (an
+// array of (service, path) pairs) names one of our bus names.
 func registeredIn(w dbus.BusObject, names []string) bool {
 	v, err := w.GetProperty(watcherName + ".RegisteredSNIEntries")
 	if err != nil {
 		return false
 	}
-	entries, _ := v.Value().([]string)
-	return hasEntry(entries, names)
+	return hasEntry(entryServices(v.Value()), names)
 }
 
-// hasEntry reports whether an entry ("busname" or "busname/path") names one
-// of names.
-func hasEntry(entries, names []string) bool {
-	for _, e := range entries {
-		svc, _, _ := strings.Cut(e, "/")
+// entryServices extracts the service names of RegisteredSNIEntries: pairs
+// of (service, path), or plain "service[/path]" strings from watchers that
+// use RegisteredStatusNotifierItems' shape.
+func entryServices(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case [][]any:
+		for _, pair := range x {
+			if len(pair) > 0 {
+				if s, ok := pair[0].(string); ok {
+					out = append(out, s)
+				}
+			}
+		}
+	case []string:
+		for _, e := range x {
+			svc, _, _ := strings.Cut(e, "/")
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+// hasEntry reports whether one of services is one of names.
+func hasEntry(services, names []string) bool {
+	for _, s := range services {
 		for _, n := range names {
-			if svc == n {
+			if s == n {
 				return true
 			}
 		}
