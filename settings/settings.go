@@ -167,3 +167,44 @@ func (s *Settings) Disallow(path string) int {
 	s.Allow = slices.DeleteFunc(s.Allow, func(e policy.AllowEntry) bool { return e.Path == path })
 	return n - len(s.Allow)
 }
+
+// PauseFor pauses notifications for d from now; d <= 0 pauses until resumed.
+func (s *Settings) PauseFor(d time.Duration, now time.Time) {
+	if d <= 0 {
+		s.Pause = policy.Pause{UntilResumed: true}
+		return
+	}
+	s.Pause = policy.Pause{Until: now.Add(d).UTC().Truncate(time.Second)}
+}
+
+// Resume ends a pause.
+func (s *Settings) Resume() { s.Pause = policy.Pause{} }
+
+// SnoozeProgram silences one program, by executable path, until a time;
+// a zero time ends its snooze.
+func (s *Settings) SnoozeProgram(path string, until time.Time) {
+	if until.IsZero() {
+		delete(s.Snooze, path)
+		return
+	}
+	if s.Snooze == nil {
+		s.Snooze = map[string]time.Time{}
+	}
+	s.Snooze[path] = until.UTC().Truncate(time.Second)
+}
+
+// dropExpired forgets a pause and snoozes that have ended, so the file does
+// not collect them.
+func (s *Settings) dropExpired(now time.Time) {
+	if !s.Pause.UntilResumed && !s.Pause.Until.IsZero() && !now.Before(s.Pause.Until) {
+		s.Pause.Until = time.Time{}
+	}
+	for p, until := range s.Snooze {
+		if !now.Before(until) {
+			delete(s.Snooze, p)
+		}
+	}
+	if len(s.Snooze) == 0 {
+		s.Snooze = nil
+	}
+}

@@ -145,6 +145,7 @@ func (s *Store) Update(change func(*Settings) error) error {
 		return err
 	}
 	next.Schema = Schema
+	next.dropExpired(s.now())
 	if err := next.Validate(); err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}

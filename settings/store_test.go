@@ -394,3 +394,46 @@ func TestStateRoundTripAndCorruption(t *testing.T) {
 		t.Fatalf("corrupt state not kept: %v", files(t, dir))
 	}
 }
+
+func TestPauseSnoozeAndExpiry(t *testing.T) {
+	s, _ := openT(t)
+	now := time.Now()
+	s.now = func() time.Time { return now }
+	err := s.Update(func(c *Settings) error {
+		c.PauseFor(time.Hour, now)
+		c.SnoozeProgram("/opt/a", now.Add(time.Hour))
+		c.SnoozeProgram("/opt/b", now.Add(2*time.Hour))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Settings()
+	if !got.Pause.Active(now) || got.Pause.Active(now.Add(2*time.Hour)) || len(got.Snooze) != 2 {
+		t.Fatalf("pause/snooze: %+v", got)
+	}
+	if gc := got.GateConfig(); !gc.Pause.Active(now) || !now.Before(gc.Snooze["/opt/a"]) {
+		t.Fatalf("gate config: %+v", gc)
+	}
+	// Ninety minutes later, the next write drops what ended.
+	now = now.Add(90 * time.Minute)
+	if err := s.Update(func(c *Settings) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got = s.Settings()
+	if !got.Pause.Until.IsZero() || len(got.Snooze) != 1 || got.Snooze["/opt/b"].IsZero() {
+		t.Fatalf("after expiry: %+v", got)
+	}
+	if err := s.Update(func(c *Settings) error { c.PauseFor(0, now); c.SnoozeProgram("/opt/b", time.Time{}); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got = s.Settings(); !got.Pause.UntilResumed || got.Snooze != nil {
+		t.Fatalf("until resumed: %+v", got)
+	}
+	if err := s.Update(func(c *Settings) error { c.Resume(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if s.Settings().Pause.Active(now) {
+		t.Fatal("still paused after Resume")
+	}
+}

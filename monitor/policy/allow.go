@@ -227,3 +227,25 @@ func matchAllow(l monitor.Listener, entries []AllowEntry, hash func(string) (str
 	}
 	return m
 }
+
+// EntryFor builds the allow-list entry that allows a listener's program, on
+// any port (ports empty) or on the given ports, added at now. For an
+// interpreter the entry also requires the listener's exact command line,
+// since the program alone would allow every script; edit Args to widen it.
+// It fails when the listener's executable is not known.
+func EntryFor(l monitor.Listener, ports []uint16, now time.Time) (AllowEntry, error) {
+	path, _ := ExePath(l)
+	if path == "" {
+		return AllowEntry{}, fmt.Errorf("allow: the executable of %s (pid %d) is not visible", l.Name, l.PID)
+	}
+	e := AllowEntry{Path: path, Ports: slices.Clone(ports), Added: now.UTC().Truncate(time.Second)}
+	if IsInterpreter(path) {
+		if l.Cmdline == "" {
+			return AllowEntry{}, fmt.Errorf("allow: %s is an interpreter and its command line is not visible", path)
+		}
+		// MatchArgs has no escapes: a '*' or '?' in the command line stays
+		// a wildcard, which widens the match only by what it stands for.
+		e.Args = l.Cmdline
+	}
+	return e, nil
+}

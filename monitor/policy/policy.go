@@ -143,3 +143,13 @@ func reports(n int) string {
 	}
 	return fmt.Sprintf("%d MITRE ATT&CK reports", n)
 }
+
+// AssessAll assesses listeners in order; never nil, so JSON shows [] not
+// null.
+func (p *Policy) AssessAll(ls []monitor.Listener) []Assessment {
+	out := make([]Assessment, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, p.Assess(l))
+	}
+	return out
+}

@@ -303,3 +303,37 @@ func TestParsePortRange(t *testing.T) {
 		t.Fatalf("SystemEphemeralRange = %v", sys)
 	}
 }
+
+func TestEntryFor(t *testing.T) {
+	now := time.Date(2026, 11, 25, 21, 0, 0, 500, time.UTC)
+	e, err := EntryFor(lis(syncthing+" (deleted)", 2476, monitor.TCP, monitor.Network), []uint16{2476}, now)
+	if err != nil || e.Path != syncthing || !slices.Equal(e.Ports, []uint16{2476}) || e.Args != "" || !e.Added.Equal(now.Truncate(time.Second)) {
+		t.Fatalf("EntryFor program: %+v, %v", e, err)
+	}
+	py := lis(python, 8000, monitor.TCP, monitor.Network)
+	py.Cmdline = "python3 /srv/app.py --port 8000"
+	e, err = EntryFor(py, nil, now)
+	if err != nil || e.Args != py.Cmdline {
+		t.Fatalf("EntryFor interpreter: %+v, %v", e, err)
+	}
+	// The entry it builds allows the listener it was built from, and only it.
+	p := &Policy{Rules: DefaultRules(), Lookup: fakeInfo}
+	p.Rules.Allow = []AllowEntry{e}
+	if v := p.Assess(py).Verdict; !v.Allowed {
+		t.Fatalf("entry from a listener does not allow it: %+v", v)
+	}
+	py.Cmdline = "python3 /tmp/other.py"
+	if v := p.Assess(py).Verdict; v.Allowed {
+		t.Fatalf("entry for one script allows another: %+v", v)
+	}
+	py.Cmdline = ""
+	if _, err := EntryFor(py, nil, now); err == nil {
+		t.Fatal("EntryFor an interpreter without a command line succeeded")
+	}
+	if _, err := EntryFor(lis("", 1, monitor.TCP, monitor.Network), nil, now); err == nil {
+		t.Fatal("EntryFor without an executable succeeded")
+	}
+	if got := p.AssessAll(nil); got == nil || len(got) != 0 {
+		t.Fatalf("AssessAll(nil) = %#v", got)
+	}
+}
