@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"golang.org/x/sys/unix"
@@ -21,7 +22,12 @@ import (
 //     soon as every sought inode is found;
 //   - an inode no walk finds (another user's process while unprivileged, or a
 //     socket no process holds) goes to a negative cache: it is looked for in
-//     new processes only, and in a full walk again after retryEvery scans.
+//     new processes only, and in a full walk again after retryEvery scans,
+//     then twice as long, up to an hour.
+//
+// New processes are found without listing /proc: the newest pid (last field
+// of /proc/loadavg) says whether any was created, and /proc's directory is
+// read from the last pid seen on (pids grow until they wrap).
 //
 // Permission denied on a process's fds is normal without root: that process
 // is remembered as unreadable (until its pid is reused or a retry is due) and
@@ -29,22 +35,33 @@ import (
 type procAttributor struct {
 	fs *procfs
 
-	owners     map[uint64]fdHit  // inode -> where it was found
-	negative   map[uint64]uint64 // inode -> scan number of its next full-walk retry
-	unreadable map[int32]bool    // pids whose /proc/PID/fd is EACCES
-	want       map[uint64]bool   // scratch: sought inodes; true = worth a full walk
-	live       map[uint64]bool   // scratch: inodes of this scan, for sweeping
+	owners     map[uint64]fdHit         // inode -> where it was found
+	negative   map[uint64]negativeEntry // inode -> when to look for it again
+	unreadable map[int32]bool           // pids whose /proc/PID/fd is EACCES
+	want       map[uint64]bool          // scratch: sought inodes; true = worth a full walk
+	live       map[uint64]bool          // scratch: inodes of this scan, for sweeping
 
-	prevPids, pids, newPids, ownerPids []int32
-	hits                               []fdHit
-	listed                             bool
-	lastPid                            int64
+	pids, newPids, ownerPids []int32
+	hits                     []fdHit
+	walked                   bool  // a walk has happened: lastPid is meaningful
+	lastPid                  int64 // the newest pid at the last walk
 
 	scan          uint64
 	cursor        int
 	retryEvery    uint64
 	verifyPerScan int
 }
+
+// negativeEntry schedules the next full-walk search for an inode no walk
+// found; the interval doubles after each fruitless search, up to
+// maxOwnerRetry scans, because such sockets seldom gain a visible owner
+// without a new process (which is always searched).
+type negativeEntry struct {
+	next, every uint64
+}
+
+// maxOwnerRetry caps the negative cache's backoff (an hour at 1 s).
+const maxOwnerRetry = 3600
 
 func newProcAttributor(root string, retryEvery int) *procAttributor {
 	if retryEvery <= 0 {
@@ -53,7 +70,7 @@ func newProcAttributor(root string, retryEvery int) *procAttributor {
 	return &procAttributor{
 		fs:            newProcfs(root),
 		owners:        make(map[uint64]fdHit),
-		negative:      make(map[uint64]uint64),
+		negative:      make(map[uint64]negativeEntry),
 		unreadable:    make(map[int32]bool),
 		want:          make(map[uint64]bool),
 		live:          make(map[uint64]bool),
@@ -80,7 +97,7 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 			continue
 		}
 		due := true
-		if next, ok := a.negative[s.Inode]; ok && a.scan < next {
+		if n, ok := a.negative[s.Inode]; ok && a.scan < n.next {
 			due = false
 		}
 		a.want[s.Inode] = due
@@ -88,13 +105,6 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 	}
 	a.sweep(socks)
 	if len(a.want) == 0 {
-		return nil
-	}
-	// Only negatives not yet due: look in new processes, if there are any.
-	last, err := a.fs.lastPid()
-	newProcs := err != nil || last != a.lastPid || !a.listed
-	a.lastPid = last
-	if !full && !newProcs {
 		return nil
 	}
 	if err := a.walk(ctx, full); err != nil {
@@ -107,34 +117,37 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 		if o, ok := a.owners[s.Inode]; ok {
 			pids[i] = o.pid
 		} else if a.want[s.Inode] {
-			a.negative[s.Inode] = a.scan + a.retryEvery
+			n := a.negative[s.Inode]
+			n.every = min(max(2*n.every, a.retryEvery), max(a.retryEvery, maxOwnerRetry))
+			n.next = a.scan + n.every
+			a.negative[s.Inode] = n
 		}
 	}
 	return nil
 }
 
-// walk looks for the inodes of a.want in new processes, then (if full) in
-// listener owners and everything else.
+// walk looks for the inodes of a.want in the processes created since the
+// last walk, then (if full) in listener owners, newest first, and then in
+// everything else.
 func (a *procAttributor) walk(ctx context.Context, full bool) error {
-	var err error
-	a.pids, err = a.fs.listPids(a.pids[:0])
-	if err != nil {
-		return err
-	}
-	slices.Sort(a.pids)
+	// The newest pid tells, with one small read, whether any process was
+	// created since the last walk and which pids are new: pids are handed
+	// out in increasing order until they wrap.
+	last, err := a.fs.lastPid()
 	a.newPids = a.newPids[:0]
-	if a.listed {
-		for _, p := range a.pids {
-			if _, ok := slices.BinarySearch(a.prevPids, p); !ok {
-				a.newPids = append(a.newPids, p)
-				delete(a.unreadable, p) // a reused pid is another process
-			}
+	switch {
+	case err != nil || !a.walked || last < a.lastPid:
+		// Unknown, first walk, or the pids wrapped: everything may be new.
+		full = true
+	case last != a.lastPid:
+		if a.newPids, err = a.fs.listPidsAfter(a.lastPid, last, a.newPids); err != nil {
+			full = true
 		}
 	}
-	a.prevPids, a.pids = a.pids, a.prevPids
-	a.listed = true
-	cur := a.prevPids
-
+	a.walked, a.lastPid = err == nil, last
+	for _, p := range a.newPids {
+		delete(a.unreadable, p) // a reused pid is another process
+	}
 	if a.walkPids(a.newPids) || !full {
 		return nil
 	}
@@ -144,12 +157,12 @@ func (a *procAttributor) walk(ctx context.Context, full bool) error {
 	}
 	slices.Sort(a.ownerPids)
 	a.ownerPids = slices.Compact(a.ownerPids)
-	// Only pids that exist and were not just walked.
+	// Newest first: a process that opened a listener lately is the likeliest
+	// to open another (a developer's server, a service starting up).
+	slices.Reverse(a.ownerPids)
 	n := 0
 	for _, p := range a.ownerPids {
-		_, isCur := slices.BinarySearch(cur, p)
-		_, isNew := slices.BinarySearch(a.newPids, p)
-		if isCur && !isNew {
+		if _, isNew := slices.BinarySearch(a.newPids, p); !isNew {
 			a.ownerPids[n] = p
 			n++
 		}
@@ -158,10 +171,14 @@ func (a *procAttributor) walk(ctx context.Context, full bool) error {
 	if a.walkPids(a.ownerPids) {
 		return nil
 	}
-	// A due retry re-probes processes found unreadable before: credentials
+	slices.Sort(a.ownerPids)
+	if a.pids, err = a.fs.listPids(a.pids[:0]); err != nil {
+		return fmt.Errorf("list processes: %w", err)
+	}
+	// A full walk re-probes processes found unreadable before: credentials
 	// and dumpability can change.
 	clear(a.unreadable)
-	for i, p := range cur {
+	for i, p := range a.pids {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err

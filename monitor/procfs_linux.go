@@ -150,6 +150,40 @@ func (p *procfs) listPids(out []int32) ([]int32, error) {
 	return out, err
 }
 
+// tgidOffset is where pids start in /proc's directory positions: position
+// tgidOffset+N lists the processes with pid >= N (fs/proc/base.c,
+// TGID_OFFSET = FIRST_PROCESS_ENTRY + 2).
+const tgidOffset = 256 + 2
+
+// listPidsAfter appends the pids of /proc in (after, upto], seeking the
+// directory so that older processes are not even listed. Pids are allocated
+// cyclically, so after a wrap the caller lists everything instead.
+func (p *procfs) listPidsAfter(after, upto int64, out []int32) ([]int32, error) {
+	p.rootPath("")
+	fd, err := openat(unix.AT_FDCWD, &p.path[0], unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return out, err
+	}
+	defer unix.Close(fd)
+	if _, err := unix.Seek(fd, tgidOffset+after+1, 0); err != nil {
+		return out, err
+	}
+	err = p.eachDirent(fd, func(name []byte) bool {
+		v, err := parseDec(name[:len(name)-1])
+		if err != nil || v == 0 {
+			return true
+		}
+		if int64(v) > upto {
+			return false
+		}
+		if int64(v) > after {
+			out = append(out, int32(v))
+		}
+		return true
+	})
+	return out, err
+}
+
 // socketInode parses a /proc/PID/fd link "socket:[12345]".
 func socketInode(link []byte) (uint64, bool) {
 	const pre = "socket:["

@@ -38,12 +38,14 @@ func Embedded() (*DB, error) {
 }
 
 // Lookup returns what is known of a port for a protocol ("tcp" or "udp";
-// "sctp" and "dccp" work too) from the embedded data. The embedded data is
+// "sctp" and "dccp" work too) from Current: the registry stored by
+// `portlight update-registry` when there is a usable one, else the embedded
+// data (Info.RegistryDate says which registry spoke). The embedded data is
 // checked by this package's tests, so it cannot fail to load in a released
 // binary; if it ever did, Lookup returns the range alone, with status
 // Unassigned (or Dynamic) and no services, and Embedded reports the error.
 func Lookup(port uint16, proto string) Info {
-	db, err := Embedded()
+	db, err := Current()
 	if err != nil {
 		st := Unassigned
 		if RangeOf(port) == Dynamic {

@@ -1,0 +1,150 @@
+package portinfo
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"portlight/data"
+)
+
+// RegistryUpdate is what InstallRegistry stored.
+type RegistryUpdate struct {
+	// Path is the stored file.
+	Path string
+	// Date is the new registry's <updated> date.
+	Date string
+	// Records is its number of port records.
+	Records int
+	// Previous is the date Portlight spoke from before: the stored
+	// registry's, or the embedded one's.
+	Previous string
+}
+
+// InstallRegistry parses IANA's registry XML from r and, when it is a sane
+// registry not older than the one Portlight uses now, stores it in dir as
+// RegistryFile, atomically (a temporary file renamed into place), with mode
+// 0600 in a folder created 0700. The caller bounds r's size. source (a URL or
+// a path) is recorded in the file's header. On any error nothing is stored.
+// From then on Current, and so Lookup, answers from the stored registry.
+func InstallRegistry(dir string, r io.Reader, source string) (RegistryUpdate, error) {
+	c, err := data.CompactIANAXML(r)
+	if err != nil {
+		return RegistryUpdate{}, fmt.Errorf("not IANA's port registry: %w", err)
+	}
+	if _, err := time.Parse(time.DateOnly, c.Updated); err != nil {
+		return RegistryUpdate{}, fmt.Errorf("registry date %q is not YYYY-MM-DD: %w", c.Updated, err)
+	}
+	if c.Records < minRecords {
+		return RegistryUpdate{}, fmt.Errorf("registry has %d port records; IANA's has over %d, so this file is truncated or not the port registry",
+			c.Records, minRecords)
+	}
+	previous := data.IANAUpdated
+	if c.Updated < previous {
+		return RegistryUpdate{}, fmt.Errorf("registry of %s is older than the one built into Portlight (%s); keeping that", c.Updated, previous)
+	}
+	path := filepath.Join(dir, RegistryFile)
+	if _, date, err := LoadStored(path); err == nil {
+		if c.Updated < date {
+			return RegistryUpdate{}, fmt.Errorf("registry of %s is older than the stored one (%s); keeping that", c.Updated, date)
+		}
+		previous = max(previous, date)
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# Portlight IANA registry updated %s, %d records, fetched %s from %s\n",
+		c.Updated, c.Records, time.Now().UTC().Format(time.RFC3339), oneLine(source))
+	buf.Write(c.CSV)
+	db, err := newDBWithRegistry(buf.Bytes(), c.Updated)
+	if err != nil {
+		return RegistryUpdate{}, fmt.Errorf("registry does not load: %w", err)
+	}
+	if len(db.reg) != c.Records {
+		return RegistryUpdate{}, fmt.Errorf("registry loads %d records, parsed %d", len(db.reg), c.Records)
+	}
+	gz, err := gzipBytes(buf.Bytes())
+	if err != nil {
+		return RegistryUpdate{}, err
+	}
+	if err := writeAtomic(dir, RegistryFile, gz); err != nil {
+		return RegistryUpdate{}, err
+	}
+	reloadCurrent()
+	return RegistryUpdate{Path: path, Date: c.Updated, Records: c.Records, Previous: previous}, nil
+}
+
+// oneLine keeps a source name from breaking the header line.
+func oneLine(s string) string {
+	b := []rune(s)
+	for i, r := range b {
+		if r < 0x20 || r == 0x7f {
+			b[i] = '?'
+		}
+	}
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return string(b)
+}
+
+// gzipBytes compresses b.
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, fmt.Errorf("gzip registry: %w", err)
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, fmt.Errorf("gzip registry: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("gzip registry: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writeAtomic writes name in dir through a temporary file that is synced and
+// renamed into place, so a reader sees the old file or the new one, never a
+// part. dir is created 0700 when missing; the file is 0600.
+func writeAtomic(dir, name string, b []byte) (err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("make state folder: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("store registry: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			if rerr := os.Remove(tmp.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("store registry: %w", err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		return fmt.Errorf("store registry: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("store registry: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("store registry: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("store registry: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: make the rename durable
+		d.Close()
+	}
+	return nil
+}
