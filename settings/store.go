@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"sync"
 	"time"
+
+	"portlight/monitor/policy"
 )
 
 // Store is the settings file of one folder, shared with other processes.
@@ -30,6 +32,8 @@ type Store struct {
 	// kept as a backup before the first write over it.
 	unsaved []byte
 	subs    map[chan Settings]struct{}
+	// pol is the policy for cur, built on demand (see Policy).
+	pol *policy.Policy
 }
 
 // Open opens the settings in dir, creating dir (mode 0700) if needed. It
@@ -166,7 +170,7 @@ func (s *Store) Update(change func(*Settings) error) error {
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
-	s.stamp, s.cur, s.problem = st, next, ""
+	s.stamp, s.cur, s.problem, s.pol = st, next, "", nil
 	s.notify()
 	return nil
 }
@@ -175,7 +179,7 @@ func (s *Store) Update(change func(*Settings) error) error {
 func (s *Store) reload() {
 	st, statErr := stampFile(s.path)
 	data, err := os.ReadFile(s.path)
-	s.stamp, s.readErr, s.unsaved = st, nil, nil
+	s.stamp, s.readErr, s.unsaved, s.pol = st, nil, nil, nil
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		s.cur, s.problem = Defaults(), ""

@@ -1,0 +1,93 @@
+package settings
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/monitor/portinfo"
+)
+
+var (
+	ephemeralOnce sync.Once
+	ephemeral     policy.PortRange
+)
+
+// systemEphemeral reads the kernel's ephemeral range once per process.
+func systemEphemeral() policy.PortRange {
+	ephemeralOnce.Do(func() { ephemeral = policy.SystemEphemeralRange() })
+	return ephemeral
+}
+
+// Policy returns the policy for the current settings, with the real inputs:
+// portinfo.Lookup, the system's ephemeral range and the shared file hasher.
+// It is rebuilt after each change; a returned Policy is never modified, so
+// it may be used from any goroutine.
+func (s *Store) Policy() *policy.Policy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pol == nil {
+		s.pol = &policy.Policy{
+			Rules:     s.cur.Rules(),
+			Ephemeral: systemEphemeral(),
+			Lookup:    portinfo.Lookup,
+			Hash:      policy.SharedHasher.Sum,
+		}
+	}
+	return s.pol
+}
+
+// Assess judges a listener under the current settings: what the CLI, the
+// windows and the resident use instead of policy.Assess once a store is open.
+func (s *Store) Assess(l monitor.Listener) policy.Assessment {
+	return s.Policy().Assess(l)
+}
+
+// AllowListener adds the entry that allows a listener's program (see
+// policy.EntryFor) on any port, or on ports; pin also pins it to the file's
+// SHA-256.
+func (s *Store) AllowListener(l monitor.Listener, ports []uint16, pin bool) (policy.AllowEntry, error) {
+	e, err := policy.EntryFor(l, ports, s.now())
+	if err != nil {
+		return e, err
+	}
+	if pin {
+		if e.SHA256, err = policy.SharedHasher.Sum(e.Path); err != nil {
+			return e, fmt.Errorf("allow: pin: %w", err)
+		}
+	}
+	return e, s.Update(func(c *Settings) error {
+		c.AllowEntry(e)
+		return nil
+	})
+}
+
+// Allower adapts a Store to the explainer's "allow this app" actions, which
+// know the executable path only.
+type Allower struct {
+	Store *Store
+}
+
+// AllowApp allows the program at exe on any port. An interpreter is refused:
+// allowing it by path would allow every script it runs.
+func (a Allower) AllowApp(exe string) error {
+	return a.allow(exe, nil, "")
+}
+
+// AllowAppOnPort allows the program at exe on one port and protocol.
+func (a Allower) AllowAppOnPort(exe string, port uint16, proto monitor.Proto) error {
+	return a.allow(exe, []uint16{port}, proto)
+}
+
+func (a Allower) allow(exe string, ports []uint16, proto monitor.Proto) error {
+	if policy.IsInterpreter(exe) {
+		return fmt.Errorf("%s runs scripts: allowing it would allow every script; use Settings, or portlight allow %s --args PATTERN", exe, exe)
+	}
+	e := policy.AllowEntry{Path: exe, Ports: ports, Proto: proto, Added: time.Now().UTC().Truncate(time.Second)}
+	return a.Store.Update(func(c *Settings) error {
+		c.AllowEntry(e)
+		return nil
+	})
+}
