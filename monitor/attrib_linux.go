@@ -60,6 +60,10 @@ type negativeEntry struct {
 	next, every uint64
 }
 
+// defaultOwnerRetry is how many scans pass before sockets with no visible
+// owner are first looked for again in a full /proc walk (5 minutes at 1 s).
+const defaultOwnerRetry = 300
+
 // maxOwnerRetry caps the negative cache's backoff (an hour at 1 s).
 const maxOwnerRetry = 3600
 

@@ -54,7 +54,7 @@ func FuzzParseProcNetLine(f *testing.F) {
 		}
 		// The whole-file parser agrees with the line parser.
 		socks, ferr := ParseProcNet(bytes.NewReader(line), proto, nil)
-		if bytes.IndexAny(line, "\r\n") < 0 && !bytes.Contains(line, []byte("local_address")) && len(line) < 60000 {
+		if !bytes.ContainsAny(line, "\r\n") && !bytes.Contains(line, []byte("local_address")) && len(line) < 60000 {
 			if (ferr != nil) != (err != nil) || len(socks) != map[bool]int{true: 1, false: 0}[ok] {
 				t.Fatalf("file parser: %v %v, line parser: %v %v", socks, ferr, ok, err)
 			}

@@ -38,6 +38,12 @@ func ParseProcNet(r io.Reader, proto Proto, out []Socket) ([]Socket, error) {
 	return out, nil
 }
 
+// procNetFiles pairs each /proc/net table with the protocol it lists.
+var procNetFiles = [...]struct {
+	name  string
+	proto Proto
+}{{"tcp", TCP}, {"tcp6", TCP}, {"udp", UDP}, {"udp6", UDP}}
+
 var errProcNetFields = errors.New("too few fields")
 
 // parseProcNetLine parses one socket line of a /proc/net table. It reports

@@ -17,12 +17,6 @@ type ProcNetSource struct {
 	out  []Socket
 }
 
-// procNetFiles pairs each table with the protocol it lists.
-var procNetFiles = [...]struct {
-	name  string
-	proto Proto
-}{{"tcp", TCP}, {"tcp6", TCP}, {"udp", UDP}, {"udp6", UDP}}
-
 // Sockets implements Source. A table that does not exist (IPv6 disabled) is
 // skipped; any other read error fails the call. The slice is reused: it is
 // valid until the next call.

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// defaultOwnerRetry is how many scans pass before sockets with no visible
-// owner are looked for again in a full /proc walk (5 minutes at 1 s).
-const defaultOwnerRetry = 300
-
 // attributor maps sockets to owning pids; one implementation per OS.
 type attributor interface {
 	// attribute sets pids[i] to the owner of socks[i], or 0 when hidden.
