@@ -2,8 +2,10 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -187,14 +189,22 @@ func TestScannerChurn(t *testing.T) {
 	defer sc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	exe := testExe(t)
 	var wg sync.WaitGroup
-	for w := 0; w < 2; w++ {
+	children := make([]int, 2)
+	for w := range children {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				c := startChild(t, "tcp4 127.0.0.1:0", "udp6 [::1]:0")
-				c.kill()
+				cmd := exec.Command(exe)
+				cmd.Env = append(os.Environ(), roleEnv+"=child")
+				cmd.Stdin = strings.NewReader("bind tcp4 127.0.0.1:0\nbind udp6 [::1]:0\nexit\n")
+				if out, err := cmd.Output(); err != nil || strings.Count(string(out), "bound ") != 2 {
+					t.Errorf("churn child: %v, output %q", err, out)
+					return
+				}
+				children[w]++
 			}
 		}()
 	}
@@ -206,7 +216,46 @@ func TestScannerChurn(t *testing.T) {
 		scans++
 	}
 	wg.Wait()
-	if scans < 10 {
-		t.Errorf("only %d scans in 2 s", scans)
+	if scans < 10 || children[0]+children[1] < 10 {
+		t.Errorf("only %d scans and %v children in 2 s", scans, children)
+	}
+	t.Logf("%d scans while %d children bound two sockets each and exited", scans, children[0]+children[1])
+}
+
+// The watch loop over the real scanner: a baseline, then the events of a
+// child binding and closing.
+func TestWatchRealScanner(t *testing.T) {
+	sc := NewScanner()
+	defer sc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var c *child
+	var b boundSocket
+	step := 0
+	err := Watch(ctx, sc, 50*time.Millisecond, func(s Snapshot, evs []Event) {
+		switch step {
+		case 0: // baseline
+			if evs != nil {
+				t.Errorf("baseline with events %v", evs)
+			}
+			c = startChild(t)
+			b = c.bind("tcp6 [::1]:0")
+			step++
+		case 1:
+			if e := eventsFor(evs, Opened, b); len(e) != 1 || e[0].Listener.PID != c.pid {
+				t.Errorf("want opened by %d, got %v", c.pid, evs)
+			}
+			c.closeAll()
+			step++
+		case 2:
+			if e := eventsFor(evs, Closed, b); len(e) != 1 {
+				t.Errorf("want closed, got %v", evs)
+			}
+			step++
+			cancel()
+		}
+	}, OnScanError(func(err error) { t.Errorf("scan: %v", err) }))
+	if step != 3 || !errors.Is(err, context.Canceled) {
+		t.Errorf("watch ended at step %d with %v", step, err)
 	}
 }
