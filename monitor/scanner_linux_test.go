@@ -216,7 +216,7 @@ func TestScannerChurn(t *testing.T) {
 		scans++
 	}
 	wg.Wait()
-	if scans < 10 || children[0]+children[1] < 10 {
+	if scans < 10 || children[0] == 0 || children[1] == 0 {
 		t.Errorf("only %d scans and %v children in 2 s", scans, children)
 	}
 	t.Logf("%d scans while %d children bound two sockets each and exited", scans, children[0]+children[1])
