@@ -226,5 +226,10 @@ func chooseDB(path string, stamp fileStamp) (*DB, error) {
 	return Embedded()
 }
 
+// Reload makes the next Current, and so the next Lookup, look at the stored
+// registry at once instead of within 10 s (for tests, and after the state
+// folder changes).
+func Reload() { reloadCurrent() }
+
 // reloadCurrent makes the next Current look at the stored file at once.
 func reloadCurrent() { current.nextCheck.Store(0) }
