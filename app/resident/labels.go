@@ -148,11 +148,13 @@ type State struct {
 
 // BuildMenu computes the tray's contents: listeners grouped by port,
 // protocol and owner (an owner on 0.0.0.0 and :: is one entry, network if
-// any address is), alerting ones first, then by port; recent alerts newest
+// any address is), alerting ones first, then those reachable from the
+// network, then by port; recent alerts newest
 // first; counts for the header and tooltip.
 func BuildMenu(s State) MenuModel {
 	type group struct {
 		e     Entry
+		net   bool
 		owner string
 		exp   monitor.Exposure
 	}
@@ -167,24 +169,32 @@ func BuildMenu(s State) MenuModel {
 		}
 		if a.Exposure == monitor.Network {
 			g.exp = monitor.Network
+			g.net = true
 		}
 		if s.Alerting != nil && s.Alerting(a.Key()) {
 			g.e.Alert = true
 		}
 	}
-	entries := make([]Entry, 0, len(groups))
+	type sortable struct {
+		Entry
+		net bool
+	}
+	entries := make([]sortable, 0, len(groups))
 	alerting := 0
 	for _, g := range groups {
 		g.e.Label = ListenerLabel(g.e.Port, g.e.Proto, g.owner, g.exp, g.e.Alert)
 		if g.e.Alert {
 			alerting++
 		}
-		entries = append(entries, g.e)
+		entries = append(entries, sortable{g.e, g.net})
 	}
 	sort.Slice(entries, func(i, j int) bool {
 		a, b := entries[i], entries[j]
 		if a.Alert != b.Alert {
 			return a.Alert
+		}
+		if a.net != b.net {
+			return a.net
 		}
 		if a.Port != b.Port {
 			return a.Port < b.Port
@@ -199,7 +209,9 @@ func BuildMenu(s State) MenuModel {
 		m.More = len(entries) - maxMenuEntries
 		entries = entries[:maxMenuEntries]
 	}
-	m.Listeners = entries
+	for _, e := range entries {
+		m.Listeners = append(m.Listeners, e.Entry)
+	}
 	for i, a := range s.Alerts {
 		if i == maxRecent {
 			break

@@ -172,3 +172,16 @@ func TestBuildMenuBounded(t *testing.T) {
 		t.Errorf("last line %+v", last)
 	}
 }
+
+func TestBuildMenuNetworkAlertsFirst(t *testing.T) {
+	local := lst("127.0.0.1", 1000, 1, "a")
+	local.Exposure = monitor.Loopback
+	network := lst("0.0.0.0", 9000, 2, "b")
+	g := NewAlertLog(10)
+	g.Observe(ev(monitor.Opened, local), judged(local, true))
+	g.Observe(ev(monitor.Opened, network), judged(network, true))
+	m := BuildMenu(State{Now: time.Now(), Listeners: []policy.Assessment{judged(local, true), judged(network, true)}, Alerting: g.Alerting})
+	if len(m.Listeners) != 2 || m.Listeners[0].Port != 9000 {
+		t.Fatalf("order %+v, want the network-reachable alert first", m.Listeners)
+	}
+}

@@ -105,7 +105,7 @@ func (r *resident) notify(ctx context.Context, al Alert, now time.Time) {
 		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, no bubble
 		return
 	}
-	if !r.limit.allow(now) {
+	if !r.limiter(al.Assessment.Exposure).allow(now) {
 		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, summed up later
 		r.held++
 		return
@@ -124,6 +124,18 @@ func (r *resident) notify(ctx context.Context, al Alert, now time.Time) {
 	r.alerts.MarkNotified(al.ID)
 }
 
+// limiter returns the flood limiter for an exposure: listeners reachable
+// from the network have a budget of their own, so a churn of local ones
+// (a test suite, a build) cannot hold back the alert that matters most.
+func (r *resident) limiter(e monitor.Exposure) *limiter {
+	l, ok := r.limits[e]
+	if !ok {
+		l = newLimiter(notifyBurst, notifyEvery)
+		r.limits[e] = l
+	}
+	return l
+}
+
 // send shows one notification, bounded in time.
 func (r *resident) send(ctx context.Context, m notify.Message) error {
 	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -134,7 +146,7 @@ func (r *resident) send(ctx context.Context, m notify.Message) error {
 // summarize shows one notification for the alerts the limiter held back,
 // once it allows another; a click on it opens the listeners window.
 func (r *resident) summarize(ctx context.Context, now time.Time) {
-	if r.held == 0 || r.paused(now) || !r.limit.allow(now) {
+	if r.held == 0 || r.paused(now) || !r.summaryLimit.allow(now) {
 		return
 	}
 	m := notify.Message{

@@ -75,7 +75,8 @@ type resident struct {
 	current   []policy.Assessment
 	scanErr   error
 	failing   bool // the last notification attempt failed
-	limit     *limiter
+	limits       map[monitor.Exposure]*limiter
+	summaryLimit *limiter
 	held      int // notifications held back by limit, not yet summed up
 	lastRetry time.Time
 
@@ -102,7 +103,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer release()
 
 	r := &resident{opts: opts, log: opts.Log, alerts: NewAlertLog(50), actions: make(chan action, 16),
-		limit: newLimiter(notifyBurst, notifyEvery)}
+		limits: map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 3*notifyEvery)}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
