@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,7 +154,11 @@ func portlight(t testing.TB) string {
 			return
 		}
 		buildPath = filepath.Join(dir, "portlight")
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = fmt.Errorf("missing tool go: %w", err)
+			return
+		}
 		cmd := exec.Command(gobin, "build", "-o", buildPath, "portlight")
 		cmd.Dir = ".."
 		out, err := cmd.CombinedOutput()

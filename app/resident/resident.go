@@ -70,15 +70,15 @@ type resident struct {
 	alerts  *AlertLog
 	actions chan action
 
-	prev      monitor.Snapshot
-	scanned   bool
-	current   []policy.Assessment
-	scanErr   error
-	failing   bool // the last notification attempt failed
+	prev         monitor.Snapshot
+	scanned      bool
+	current      []policy.Assessment
+	scanErr      error
+	failing      bool // the last notification attempt failed
 	limits       map[monitor.Exposure]*limiter
 	summaryLimit *limiter
-	held      int // notifications held back by limit, not yet summed up
-	lastRetry time.Time
+	held         int // notifications held back by limit, not yet summed up
+	lastRetry    time.Time
 
 	pausedUntil time.Time
 	pausedAll   bool
