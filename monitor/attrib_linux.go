@@ -295,3 +295,7 @@ func (a *procAttributor) startKey(pid int32) (uint64, error) {
 func newAttributor(procRoot string, retryEvery int) attributor {
 	return newProcAttributor(procRoot, retryEvery)
 }
+
+func (a *procAttributor) exeChanged(pid int32, exe string) bool {
+	return a.fs.exeChanged(pid, exe)
+}

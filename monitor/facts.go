@@ -79,6 +79,15 @@ func (c *factsCache) userName(uid uint32) string {
 	return n
 }
 
+// forget drops the facts of every process with this pid.
+func (c *factsCache) forget(pid int32) {
+	for k := range c.procs {
+		if k.pid == pid {
+			delete(c.procs, k)
+		}
+	}
+}
+
 // sweep forgets all process facts when the cache has grown well past what
 // the live listeners need; the next scans refill it.
 func (c *factsCache) sweep(live int) {

@@ -28,7 +28,7 @@ func newProcfs(root string) *procfs {
 		root:  root,
 		path:  make([]byte, 0, 64),
 		dents: make([]byte, 32<<10),
-		link:  make([]byte, 256),
+		link:  make([]byte, 4096),
 		file:  make([]byte, 1024),
 	}
 }
@@ -279,4 +279,16 @@ func (p *procfs) startTime(pid int32) (uint64, error) {
 		return 0, errors.New("stat: too few fields")
 	}
 	return parseDec(f[19])
+}
+
+// exeChanged reports whether /proc/PID/exe now names another file than exe.
+// An unreadable link (the process exited, or is another user's) is no
+// change: exiting is caught elsewhere, and exe was read the same way.
+func (p *procfs) exeChanged(pid int32, exe string) bool {
+	p.pidPath(pid, "/exe")
+	n, err := readlinkat(unix.AT_FDCWD, &p.path[0], p.link)
+	if err != nil || n == len(p.link) {
+		return false
+	}
+	return string(p.link[:n]) != exe
 }

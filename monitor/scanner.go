@@ -3,7 +3,6 @@ package monitor
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -19,6 +18,9 @@ type attributor interface {
 	forget(s Socket)
 	// startKey returns a value that, with the pid, identifies one process.
 	startKey(pid int32) (uint64, error)
+	// exeChanged reports whether pid now runs another executable than exe
+	// (it called execve after binding); false when it cannot tell.
+	exeChanged(pid int32, exe string) bool
 }
 
 // Option configures a Scanner.
@@ -63,6 +65,7 @@ type Scanner struct {
 	cache map[listenerKey]Listener
 	live  map[listenerKey]bool
 	pids  []int32
+	exeAt int // round-robin cursor of the exe re-checks
 
 	// Test hooks, called between the stages of a scan.
 	afterEnumerate, afterAttribute func()
@@ -118,7 +121,32 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	}
 	slices.SortFunc(snap.Listeners, compareListeners)
 	s.sweep(socks)
+	s.recheckExe(snap.Listeners)
 	return snap, nil
+}
+
+// exeChecksPerScan is how many listeners per scan have their process's
+// executable re-read, round robin.
+const exeChecksPerScan = 2
+
+// recheckExe catches a process that replaced itself with execve after it
+// bound a socket: same pid, same start time, another program. Its cached
+// facts are dropped so the next scan reports the new program (an
+// owner_changed event, as SameOwner compares Exe).
+func (s *Scanner) recheckExe(ls []Listener) {
+	for i := 0; i < min(exeChecksPerScan, len(ls)); i++ {
+		s.exeAt = (s.exeAt + 1) % len(ls)
+		l := &ls[s.exeAt]
+		if l.PID == 0 || l.Exe == "" || !s.attr.exeChanged(l.PID, l.Exe) {
+			continue
+		}
+		for k := range s.cache {
+			if k.pid == l.PID {
+				delete(s.cache, k)
+			}
+		}
+		s.facts.forget(l.PID)
+	}
 }
 
 // listener returns the Listener for socket so owned by pid, from the cache
@@ -193,6 +221,3 @@ func compareListeners(a, b Listener) int {
 		cmp.Compare(a.Inode, b.Inode),
 	)
 }
-
-// errNoScan is returned by Watch's scanner argument check.
-var errNoScan = errors.New("monitor: nil scanner")

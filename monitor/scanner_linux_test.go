@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -258,4 +259,38 @@ func TestWatchRealScanner(t *testing.T) {
 	if step != 3 || !errors.Is(err, context.Canceled) {
 		t.Errorf("watch ended at step %d with %v", step, err)
 	}
+}
+
+// A process that binds and then execs another program keeps its pid and
+// start time: the scanner must notice the new executable.
+func TestScannerSeesExec(t *testing.T) {
+	sleep, err := filepath.EvalSymlinks("/bin/sleep")
+	if err != nil {
+		t.Fatalf("this test execs /bin/sleep (coreutils): %v", err)
+	}
+	sc := NewScanner()
+	defer sc.Close()
+	c := startChild(t, "tcp4 127.0.0.1:0")
+	first := scan(t, sc)
+	if ls := findBound(first, c.bound[0]); len(ls) != 1 || ls[0].Exe != testExe(t) {
+		t.Fatalf("before exec: %+v", ls)
+	}
+	c.send("exec /bin/sleep", "exec")
+	prev := first
+	for i := 0; i < 500; i++ {
+		next := scan(t, sc)
+		ls := findBound(next, c.bound[0])
+		if len(ls) != 1 || ls[0].PID != c.pid {
+			t.Fatalf("after exec: %+v, want pid %d", ls, c.pid)
+		}
+		if ls[0].Exe == sleep {
+			if evs := eventsFor(Diff(prev, next), OwnerChanged, c.bound[0]); len(evs) != 1 {
+				t.Errorf("exe changed without an owner_changed event")
+			}
+			t.Logf("exec seen after %d scans", i+1)
+			return
+		}
+		prev = next
+	}
+	t.Fatalf("exec into %s not seen after 500 scans", sleep)
 }

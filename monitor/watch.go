@@ -2,9 +2,13 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
+
+// errNoScan is Watch's answer to a nil scanner.
+var errNoScan = errors.New("monitor: nil scanner")
 
 // DefaultInterval is the watch loop's interval when none is given.
 const DefaultInterval = time.Second
