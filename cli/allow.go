@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -90,9 +89,9 @@ func runAllow(ctx context.Context, env Env) error {
 	if p != "" && p != monitor.TCP && p != monitor.UDP {
 		return fmt.Errorf("allow: --proto %q is neither tcp nor udp: %w", *proto, ErrUsage)
 	}
-	path, err := resolveExecutable(pos[0])
+	path, err := settings.ResolveExecutable(pos[0])
 	if err != nil {
-		return err
+		return fmt.Errorf("allow: %w", err)
 	}
 	if policy.IsInterpreter(path) && *args == "" && !*anyScript {
 		return fmt.Errorf("allow: %s is an interpreter, and allowing it allows every script it runs; "+
@@ -170,27 +169,6 @@ func runDisallow(ctx context.Context, env Env) error {
 
 // errNoEntry abandons a disallow that matched nothing.
 var errNoEntry = errors.New("no entry")
-
-// resolveExecutable makes PATH absolute and symlink-free, as the monitor
-// reports executables, and checks that it is a file.
-func resolveExecutable(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", fmt.Errorf("allow: %w", err)
-	}
-	r, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return "", fmt.Errorf("allow: %w", err)
-	}
-	fi, err := os.Stat(r)
-	if err != nil {
-		return "", fmt.Errorf("allow: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("allow: %s is not a file", r)
-	}
-	return r, nil
-}
 
 // parseInterleaved parses flags that may come before or after positional
 // arguments ("allow PATH --port 80"), which flag.Parse alone stops at.

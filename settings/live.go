@@ -2,6 +2,8 @@ package settings
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -90,4 +92,26 @@ func (a Allower) allow(exe string, ports []uint16, proto monitor.Proto) error {
 		c.AllowEntry(e)
 		return nil
 	})
+}
+
+// ResolveExecutable makes a path absolute and symlink-free, as the monitor
+// reports executables, and checks that it names a file: what allow-list
+// entries are keyed by.
+func ResolveExecutable(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", p, err)
+	}
+	r, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", p, err)
+	}
+	fi, err := os.Stat(r)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a file", r)
+	}
+	return r, nil
 }

@@ -1,0 +1,368 @@
+package settingsui
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/settings"
+)
+
+var t0 = time.Date(2026, 11, 25, 21, 0, 0, 0, time.UTC)
+
+// rig is a settings window on a test app over a store in a temp folder.
+type rig struct {
+	t     *testing.T
+	app   fyne.App
+	dir   string
+	store *settings.Store
+	v     *view
+}
+
+func newRig(t *testing.T, prepare func(dir string)) *rig {
+	t.Helper()
+	dir := t.TempDir()
+	if prepare != nil {
+		prepare(dir)
+	}
+	store, err := settings.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	r := &rig{t: t, app: a, dir: dir, store: store}
+	r.v = newView(a, store, Options{WatchEvery: 20 * time.Millisecond, Now: func() time.Time { return t0 },
+		Listeners: func() []monitor.Listener {
+			return []monitor.Listener{{Proto: monitor.TCP, Port: 2476, Process: monitor.Process{Name: "srv", Exe: "/bin/sh", Cmdline: "sh /srv/run.sh"}}}
+		}})
+	r.v.w.Resize(fyne.NewSize(900, 560))
+	r.v.w.Show()
+	t.Cleanup(r.v.close)
+	return r
+}
+
+// onDisk reads the settings as another process would.
+func (r *rig) onDisk() settings.Settings {
+	r.t.Helper()
+	s, err := settings.Open(r.dir)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s.Settings()
+}
+
+// objects lists what is laid out in the window and its overlays.
+func (r *rig) objects() []fyne.CanvasObject {
+	objs := test.LaidOutObjects(r.v.w.Canvas().Content())
+	for _, o := range r.v.w.Canvas().Overlays().List() {
+		objs = append(objs, test.LaidOutObjects(o)...)
+	}
+	return objs
+}
+
+// texts lists the visible label and button texts.
+func (r *rig) texts() []string {
+	var out []string
+	for _, o := range r.objects() {
+		switch w := o.(type) {
+		case *widget.Label:
+			if w.Visible() {
+				out = append(out, w.Text)
+			}
+		case *widget.Button:
+			out = append(out, w.Text)
+		}
+	}
+	return out
+}
+
+// cells lists the allow-list table's cell texts, through the table's own
+// update function: test.LaidOutObjects lays a table's cells out at their
+// minimum size, which hides them.
+func (r *rig) cells() []string {
+	var out []string
+	rows, cols := r.v.table.Length()
+	for row := range rows {
+		for col := range cols {
+			l := widget.NewLabel("")
+			r.v.updateCell(widget.TableCellID{Row: row, Col: col}, l)
+			out = append(out, l.Text)
+		}
+	}
+	return out
+}
+
+func (r *rig) hasText(s string) bool {
+	has := func(t string) bool { return strings.Contains(t, s) }
+	return slices.ContainsFunc(r.texts(), has) || slices.ContainsFunc(r.cells(), has)
+}
+
+// button finds a button by its text, last match first (dialogs are on top).
+func (r *rig) button(text string) *widget.Button {
+	r.t.Helper()
+	objs := r.objects()
+	for i := len(objs) - 1; i >= 0; i-- {
+		if b, ok := objs[i].(*widget.Button); ok && b.Text == text {
+			return b
+		}
+	}
+	r.t.Fatalf("no button %q among %q", text, r.texts())
+	return nil
+}
+
+// entry finds an overlay entry by its placeholder's start.
+func (r *rig) entry(placeholder string) *widget.Entry {
+	r.t.Helper()
+	for _, o := range r.objects() {
+		if e, ok := o.(*widget.Entry); ok && strings.HasPrefix(e.PlaceHolder, placeholder) {
+			return e
+		}
+	}
+	r.t.Fatalf("no entry with placeholder %q", placeholder)
+	return nil
+}
+
+// eventually polls cond on Fyne's goroutine for up to 2 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		ok := false
+		fyne.DoAndWait(func() { ok = cond() })
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// capture writes the window's image to $PORTLIGHT_ARTIFACTS when set.
+func (r *rig) capture(name string) {
+	dir := os.Getenv("PORTLIGHT_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, r.v.w.Canvas().Capture()); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// seed writes a settings file with two entries and the malware trigger off.
+func seed(dir string) {
+	s, err := settings.Open(dir)
+	if err != nil {
+		panic(err)
+	}
+	err = s.Update(func(c *settings.Settings) error {
+		c.Triggers.MalwarePort = false
+		c.PollInterval = 2 * time.Second
+		c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/syncthing", Ports: []uint16{8384, 22000}, Proto: monitor.TCP,
+			SHA256: strings.Repeat("ab", 32), Added: t0, Note: "file sync"})
+		c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/python3", Args: "*/srv/app.py*", Added: t0})
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
+
+func TestWindowShowsTheSettings(t *testing.T) {
+	r := newRig(t, seed)
+	if r.v.w.Title() != "Settings — Portlight" {
+		t.Fatalf("title %q", r.v.w.Title())
+	}
+	for _, want := range []string{"App", "Path", "Scope", "Pin", "Added", "Note",
+		"syncthing", "/usr/bin/syncthing", "ports 8384, 22000/tcp", "SHA-256 abababababab…", "file sync",
+		"python3", `any port, args "*/srv/app.py*"`, "Add…", "Add from a listener…", "Edit…", "Remove", "Close"} {
+		if !r.hasText(want) {
+			t.Errorf("window lacks %q; has %q", want, r.texts())
+		}
+	}
+	if r.v.malware.Checked || !r.v.unassigned.Checked || r.v.poll.Selected != "every 2 s" {
+		t.Errorf("widgets do not show the file: malware %v unassigned %v poll %q", r.v.malware.Checked, r.v.unassigned.Checked, r.v.poll.Selected)
+	}
+	if r.v.problemBox.Visible() {
+		t.Errorf("problem shown for a good file: %q", r.v.problem.Text)
+	}
+	r.capture("settings-allowlist.png")
+}
+
+func TestCheckboxesWriteAtOnce(t *testing.T) {
+	r := newRig(t, nil)
+	r.v.tabs.SelectIndex(1)
+	r.capture("settings-alerts.png")
+	test.Tap(r.v.malware)
+	test.Tap(r.v.notAllowed)
+	test.Tap(r.v.login)
+	r.v.poll.SetSelected("every 5 s")
+	got := r.onDisk()
+	if got.Triggers.MalwarePort || !got.Triggers.NotOnAllowList || !got.StartAtLogin || got.PollInterval != 5*time.Second {
+		t.Fatalf("on disk: %+v", got)
+	}
+	if !r.hasText("Saved at 21:00:00.") {
+		t.Errorf("no saved status: %q", r.texts())
+	}
+	r.v.tabs.SelectIndex(2)
+	r.capture("settings-general.png")
+	test.Tap(r.button("Pause until resumed"))
+	if !r.onDisk().Pause.UntilResumed || !r.hasText("paused until you resume") {
+		t.Fatalf("pause: %+v %q", r.onDisk().Pause, r.texts())
+	}
+	test.Tap(r.button("Resume"))
+	if r.onDisk().Pause.Active(t0) || !r.hasText("Alerts are on.") {
+		t.Fatalf("resume: %+v", r.onDisk().Pause)
+	}
+}
+
+func TestChangesFromAnotherProcessShowUp(t *testing.T) {
+	r := newRig(t, nil)
+	other, err := settings.Open(r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = other.Update(func(c *settings.Settings) error {
+		c.SoundOnAlert = true
+		c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/syncthing"})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the other process's change", func() bool {
+		return r.v.sound.Checked && len(r.v.cur.Allow) == 1
+	})
+	if !r.hasText("/usr/bin/syncthing") {
+		t.Fatalf("table does not show the new entry: %q", r.texts())
+	}
+	// The widgets were set from the file, not written back.
+	if fi, _ := os.Stat(other.Path()); fi == nil {
+		t.Fatal("settings file gone")
+	}
+}
+
+func TestProblemIsShown(t *testing.T) {
+	r := newRig(t, func(dir string) {
+		os.WriteFile(filepath.Join(dir, settings.FileName), []byte("schema = 1\n[[allow\n"), 0o600)
+	})
+	if !r.v.problemBox.Visible() || !strings.Contains(r.v.problem.Text, "was not used") {
+		t.Fatalf("problem not shown: visible %v %q", r.v.problemBox.Visible(), r.v.problem.Text)
+	}
+	r.capture("settings-problem.png")
+	test.Tap(r.v.sound)
+	if r.v.problemBox.Visible() {
+		t.Fatalf("problem still shown after a good write: %q", r.v.problem.Text)
+	}
+}
+
+func TestAddEditRemoveThroughTheDialogs(t *testing.T) {
+	r := newRig(t, nil)
+	exe := filepath.Join(t.TempDir(), "server")
+	if err := os.WriteFile(exe, []byte("v1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(r.button("Add…"))
+	test.Type(r.entry("/usr/bin/program"), exe)
+	test.Type(r.entry("any port"), "2476, 2477")
+	test.Type(r.entry("e.g. */srv"), "")
+	for _, o := range r.objects() {
+		if c, ok := o.(*widget.Check); ok && c.Text == "Pin to the file's SHA-256" {
+			test.Tap(c)
+		}
+	}
+	r.capture("settings-add.png")
+	test.Tap(r.button("Save"))
+	got := r.onDisk().Allow
+	if len(got) != 1 || got[0].Path != exe || !slices.Equal(got[0].Ports, []uint16{2476, 2477}) || got[0].SHA256 == "" || !got[0].Added.Equal(t0) {
+		t.Fatalf("after add: %+v", got)
+	}
+	pin := got[0].SHA256
+
+	// Edit: the file changed meanwhile; the pin stays what it was.
+	os.WriteFile(exe, []byte("v2"), 0o755)
+	r.v.table.Select(widget.TableCellID{Row: 0, Col: 0})
+	test.Tap(r.button("Edit…"))
+	test.Type(r.entry("why it may listen"), "my server")
+	test.Tap(r.button("Save"))
+	got = r.onDisk().Allow
+	if len(got) != 1 || got[0].Note != "my server" || got[0].SHA256 != pin {
+		t.Fatalf("after edit: %+v (pin %s)", got, pin)
+	}
+
+	r.v.table.Select(widget.TableCellID{Row: 0, Col: 1})
+	test.Tap(r.button("Remove"))
+	if !r.hasText("Remove " + exe) {
+		t.Fatalf("no confirmation naming the entry: %q", r.texts())
+	}
+	test.Tap(r.button("Yes"))
+	if got := r.onDisk().Allow; len(got) != 0 {
+		t.Fatalf("after remove: %+v", got)
+	}
+}
+
+func TestAddFromAListenerPrefillsTheForm(t *testing.T) {
+	r := newRig(t, nil)
+	test.Tap(r.button("Add from a listener…"))
+	var pick *widget.Select
+	for _, o := range r.objects() {
+		if s, ok := o.(*widget.Select); ok && len(s.Options) == 1 && strings.HasPrefix(s.Options[0], "2476/tcp") {
+			pick = s
+		}
+	}
+	if pick == nil {
+		t.Fatalf("no listener picker: %q", r.texts())
+	}
+	pick.SetSelectedIndex(0)
+	test.Tap(r.button("Next"))
+	if p := r.entry("/usr/bin/program"); p.Text != "/bin/sh" {
+		t.Fatalf("path prefilled %q", p.Text)
+	}
+	if a := r.entry("e.g. */srv"); a.Text != "sh /srv/run.sh" {
+		t.Fatalf("args prefilled %q (an interpreter gets its command line)", a.Text)
+	}
+}
+
+func TestEditWithoutSelectionSaysSo(t *testing.T) {
+	r := newRig(t, seed)
+	test.Tap(r.button("Edit…"))
+	if !r.hasText("Select an entry in the table first.") {
+		t.Fatalf("no hint: %q", r.texts())
+	}
+}
+
+func TestCloseClosesOnlyTheWindow(t *testing.T) {
+	r := newRig(t, nil)
+	test.Tap(r.button("Close"))
+	for _, w := range r.app.Driver().AllWindows() {
+		if w == r.v.w {
+			t.Fatal("window still open after Close")
+		}
+	}
+	// The watcher stopped: a later change does not touch the closed window.
+	other, _ := settings.Open(r.dir)
+	if err := other.Update(func(c *settings.Settings) error { c.SoundOnAlert = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	done := false
+	fyne.DoAndWait(func() { done = !r.v.sound.Checked })
+	if !done {
+		t.Fatal("a closed window kept following the settings")
+	}
+}
