@@ -100,4 +100,3 @@ func runExplain(ctx context.Context, env Env) error {
 	_, err = fmt.Fprint(env.Stdout, text)
 	return err
 }
-
