@@ -188,24 +188,31 @@ func (g *Gate) diff(as []Assessment) []Assessment {
 	return fresh
 }
 
-// remember records a fresh listener's program and port, and reports whether
-// it deserves a notification: it alerts and the program has not listened on
-// this port before (or, for a changed program, this change was not notified).
+// remember records a fresh alerting listener's program and port, and
+// reports whether it deserves a notification: the program has not listened
+// on this port before (or, for a changed program, this change was not
+// notified yet). Quiet listeners are not recorded: a program allowed today
+// and removed from the allow-list tomorrow must alert when it next binds.
 func (g *Gate) remember(now time.Time, k string, a Assessment) bool {
 	kp, known := g.state.Known[k]
+	if !a.Verdict.Alert {
+		if known && kp.ChangeNotified {
+			// The program matches its pin again: a later change is news.
+			kp.ChangeNotified, kp.LastSeen = false, now
+			g.state.Known[k] = kp
+			g.dirty = true
+		}
+		return false
+	}
 	if !known {
 		kp = KnownPort{Identity: Identity(a.Listener), Port: a.Port, Proto: a.Proto, FirstSeen: now}
 	}
 	kp.LastSeen = now
-	notify := false
-	switch {
-	case a.Verdict.Changed():
+	notify := !known
+	if a.Verdict.Changed() {
 		notify = !kp.ChangeNotified
 		kp.ChangeNotified = true
-	case a.Verdict.Alert:
-		kp.ChangeNotified = false
-		notify = !known
-	default:
+	} else {
 		kp.ChangeNotified = false
 	}
 	g.state.Known[k] = kp
@@ -285,20 +292,20 @@ func (g *Gate) flush(now time.Time) []Notice {
 	return out
 }
 
-// takeBaseline records every current listener as known and sums them up in
-// one notice.
+// takeBaseline records every alerting listener present at the first run as
+// known, and sums all of them up in one notice.
 func (g *Gate) takeBaseline(now time.Time, as []Assessment) []Notice {
 	var alerting []Assessment
 	ports := map[string]struct{}{}
 	for _, a := range as {
-		k := knownKey(a)
 		ports[portKey(a)] = struct{}{}
-		if _, ok := g.state.Known[k]; !ok {
+		if !a.Verdict.Alert {
+			continue // quiet listeners are not recorded; see remember
+		}
+		alerting = append(alerting, a)
+		if k := knownKey(a); !hasKey(g.state.Known, k) {
 			g.state.Known[k] = KnownPort{Identity: Identity(a.Listener), Port: a.Port, Proto: a.Proto,
 				FirstSeen: now, LastSeen: now, ChangeNotified: a.Verdict.Changed()}
-		}
-		if a.Verdict.Alert {
-			alerting = append(alerting, a)
 		}
 	}
 	g.state.BaselineTaken, g.state.BaselineTime = true, now
@@ -371,4 +378,10 @@ func maxSeverity(as []Assessment) Severity {
 		}
 	}
 	return s
+}
+
+// hasKey reports whether m has k.
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }

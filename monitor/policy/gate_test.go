@@ -395,3 +395,22 @@ func BenchmarkGateObserve(b *testing.B) {
 		g.Observe(t0.Add(time.Duration(i+1)*time.Second), as)
 	}
 }
+
+func TestGateRemovedFromTheAllowListAlertsOnItsNextStart(t *testing.T) {
+	w := newWorld(t)
+	w.p.Rules.Allow = []AllowEntry{{Path: "/opt/app"}}
+	w.ls = []monitor.Listener{proc("/opt/app", 5, 2001)}
+	w.idle(5 * time.Second)
+	if len(w.got) != 0 {
+		t.Fatalf("allowed app notified: %v", kinds(w.got))
+	}
+	// The user removes it from the allow-list; it restarts.
+	w.p.Rules.Allow = nil
+	w.ls = nil
+	w.idle(2 * time.Second)
+	w.ls = []monitor.Listener{proc("/opt/app", 6, 2001)}
+	w.idle(5 * time.Second)
+	if len(w.got) != 1 || w.got[0].Identity != "/opt/app" {
+		t.Fatalf("disallowed app restarting: %v", kinds(w.got))
+	}
+}
