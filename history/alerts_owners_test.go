@@ -123,4 +123,8 @@ func TestLineJSONFields(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("line JSON\n got %s\nwant %s", b, want)
 	}
+	var back Line
+	if err := json.Unmarshal(b, &back); err != nil || !back.Time.Equal(t0) || back.PreviousExe != prev.Exe {
+		t.Errorf("line does not read back: %+v, %v", back, err)
+	}
 }

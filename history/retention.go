@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -22,24 +23,48 @@ type PurgeStats struct {
 // and returns freed pages to the file system. Open sessions are kept.
 func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 	var st PurgeStats
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return st, fmt.Errorf("history: purge: %w", err)
+	}
+	defer c.Close()
+	// A big purge rewrites the same index pages batch after batch: checkpoint
+	// them once per ~40 MB of WAL instead of once per batch (each checkpoint
+	// syncs). shrink truncates the WAL at the end.
+	if _, err := c.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 10000"); err != nil {
+		return st, fmt.Errorf("history: purge: %w", err)
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_autocheckpoint = 1000")
+	p := purger{s: s, c: c}
+	return p.run(ctx, st)
+}
+
+// purger runs one Purge on one connection.
+type purger struct {
+	s *Store
+	c *sql.Conn
+}
+
+func (p purger) run(ctx context.Context, st PurgeStats) (PurgeStats, error) {
+	s := p.s
 	var err error
-	if st.BytesBefore, err = s.usedBytes(ctx); err != nil {
+	if st.BytesBefore, err = usedBytes(ctx, p.c); err != nil {
 		return st, err
 	}
 	cutoff := ms(s.opts.Now().Add(-s.opts.MaxAge))
-	n, err := s.deleteBatches(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions INDEXED BY sessions_closed
+	n, err := p.deleteBatches(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions INDEXED BY sessions_closed
 		WHERE closed_at IS NOT NULL AND closed_at < ? LIMIT ?)`, cutoff)
 	st.Sessions += n
 	if err != nil {
 		return st, err
 	}
-	n, err = s.deleteBatches(ctx, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts INDEXED BY alerts_time
+	n, err = p.deleteBatches(ctx, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts INDEXED BY alerts_time
 		WHERE time < ? LIMIT ?)`, cutoff)
 	st.Alerts += n
 	if err != nil {
 		return st, err
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM owners WHERE last_seen < ? AND NOT EXISTS (
+	res, err := p.c.ExecContext(ctx, `DELETE FROM owners WHERE last_seen < ? AND NOT EXISTS (
 		SELECT 1 FROM sessions s INDEXED BY sessions_open WHERE s.closed_at IS NULL
 		AND s.port = owners.port AND s.proto = owners.proto AND s.exe_id = owners.exe_id)`, cutoff)
 	if err != nil {
@@ -48,15 +73,15 @@ func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 	o, _ := res.RowsAffected()
 	st.Owners = int(o)
 
-	if err := s.purgeSize(ctx, &st); err != nil {
+	if err := p.purgeSize(ctx, &st); err != nil {
 		return st, err
 	}
 	if st.Sessions+st.Alerts+st.Owners > 0 {
-		if err := s.shrink(ctx); err != nil {
+		if err := p.shrink(ctx); err != nil {
 			return st, err
 		}
 	}
-	st.BytesAfter, err = s.usedBytes(ctx)
+	st.BytesAfter, err = usedBytes(ctx, p.c)
 	if st.Sessions+st.Alerts > 0 {
 		s.log.Info("purged history", "sessions", st.Sessions, "alerts", st.Alerts, "owners", st.Owners,
 			"bytes_before", st.BytesBefore, "bytes_after", st.BytesAfter)
@@ -68,9 +93,10 @@ func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 // MaxBytes. Deleting rows frees pages unevenly (index pages empty slowly), so
 // each round estimates the rows to delete from the average row cost, deletes
 // them, and measures again.
-func (s *Store) purgeSize(ctx context.Context, st *PurgeStats) error {
+func (p purger) purgeSize(ctx context.Context, st *PurgeStats) error {
+	s := p.s
 	for round := 0; round < 20; round++ {
-		used, err := s.usedBytes(ctx)
+		used, err := usedBytes(ctx, p.c)
 		if err != nil {
 			return err
 		}
@@ -78,7 +104,7 @@ func (s *Store) purgeSize(ctx context.Context, st *PurgeStats) error {
 			return nil
 		}
 		var rows int64
-		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sessions").Scan(&rows); err != nil {
+		if err := p.c.QueryRowContext(ctx, "SELECT count(*) FROM sessions").Scan(&rows); err != nil {
 			return fmt.Errorf("history: purge: %w", err)
 		}
 		if rows == 0 {
@@ -87,7 +113,7 @@ func (s *Store) purgeSize(ctx context.Context, st *PurgeStats) error {
 		// Aim 10% under the bound so that the next purge has headroom.
 		excess := used - s.opts.MaxBytes*9/10
 		want := excess*rows/used + 1
-		deleted, err := s.deleteOldest(ctx, want)
+		deleted, err := p.deleteOldest(ctx, want)
 		st.Sessions += deleted
 		if err != nil {
 			return err
@@ -96,13 +122,13 @@ func (s *Store) purgeSize(ctx context.Context, st *PurgeStats) error {
 			return nil // only open sessions left
 		}
 		// Alerts older than the oldest kept session go too.
-		n, err := s.deleteBatches(ctx, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts INDEXED BY alerts_time
+		n, err := p.deleteBatches(ctx, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts INDEXED BY alerts_time
 			WHERE time < coalesce((SELECT min(first_seen) FROM sessions), 1 << 62) LIMIT ?)`)
 		st.Alerts += n
 		if err != nil {
 			return err
 		}
-		if err := s.shrink(ctx); err != nil {
+		if err := p.shrink(ctx); err != nil {
 			return err
 		}
 	}
@@ -110,11 +136,11 @@ func (s *Store) purgeSize(ctx context.Context, st *PurgeStats) error {
 }
 
 // deleteOldest deletes up to want of the oldest closed sessions.
-func (s *Store) deleteOldest(ctx context.Context, want int64) (int, error) {
+func (p purger) deleteOldest(ctx context.Context, want int64) (int, error) {
 	total := 0
 	for int64(total) < want {
 		n := min(int64(purgeBatch), want-int64(total))
-		res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions INDEXED BY sessions_closed
+		res, err := p.c.ExecContext(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions INDEXED BY sessions_closed
 			WHERE closed_at IS NOT NULL ORDER BY closed_at LIMIT ?)`, n)
 		if err != nil {
 			return total, fmt.Errorf("history: purge by size: %w", err)
@@ -130,13 +156,13 @@ func (s *Store) deleteOldest(ctx context.Context, want int64) (int, error) {
 
 // deleteBatches runs a DELETE whose last parameter is the batch size until it
 // deletes fewer than a batch.
-func (s *Store) deleteBatches(ctx context.Context, query string, args ...any) (int, error) {
+func (p purger) deleteBatches(ctx context.Context, query string, args ...any) (int, error) {
 	total := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		res, err := s.db.ExecContext(ctx, query, append(args, purgeBatch)...)
+		res, err := p.c.ExecContext(ctx, query, append(args, purgeBatch)...)
 		if err != nil {
 			return total, fmt.Errorf("history: purge: %w", err)
 		}
@@ -151,14 +177,14 @@ func (s *Store) deleteBatches(ctx context.Context, query string, args ...any) (i
 // shrink drops executables nothing refers to any more, hands free pages back
 // to the file system (auto_vacuum=INCREMENTAL) and truncates the WAL, so the
 // file really gets smaller.
-func (s *Store) shrink(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM exes WHERE id NOT IN (SELECT exe_id FROM sessions)
+func (p purger) shrink(ctx context.Context) error {
+	if _, err := p.c.ExecContext(ctx, `DELETE FROM exes WHERE id NOT IN (SELECT exe_id FROM sessions)
 		AND id NOT IN (SELECT prev_exe_id FROM sessions WHERE prev_exe_id IS NOT NULL)
 		AND id NOT IN (SELECT exe_id FROM alerts) AND id NOT IN (SELECT exe_id FROM owners)`); err != nil {
 		return fmt.Errorf("history: purge executables: %w", err)
 	}
 	// incremental_vacuum returns a row per page freed; drain them.
-	rows, err := s.db.QueryContext(ctx, "PRAGMA incremental_vacuum")
+	rows, err := p.c.QueryContext(ctx, "PRAGMA incremental_vacuum")
 	if err != nil {
 		return fmt.Errorf("history: incremental vacuum: %w", err)
 	}
@@ -168,20 +194,15 @@ func (s *Store) shrink(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("history: incremental vacuum: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+	if _, err := p.c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		return fmt.Errorf("history: checkpoint: %w", err)
 	}
 	return nil
 }
 
 // usedBytes is the size of the database's pages in use.
-func (s *Store) usedBytes(ctx context.Context) (int64, error) {
+func usedBytes(ctx context.Context, conn *sql.Conn) (int64, error) {
 	var pages, free, size int64
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("history: size: %w", err)
-	}
-	defer conn.Close()
 	for _, p := range []struct {
 		q string
 		v *int64
@@ -194,4 +215,11 @@ func (s *Store) usedBytes(ctx context.Context) (int64, error) {
 }
 
 // Size is the database's size in bytes (pages in use).
-func (s *Store) Size(ctx context.Context) (int64, error) { return s.usedBytes(ctx) }
+func (s *Store) Size(ctx context.Context) (int64, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("history: size: %w", err)
+	}
+	defer conn.Close()
+	return usedBytes(ctx, conn)
+}

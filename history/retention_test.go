@@ -127,3 +127,44 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestRecorderPurgesInBackground: a recorder starts retention on its own
+// goroutine at start, while Record keeps returning at once.
+func TestRecorderPurgesInBackground(t *testing.T) {
+	s, c := openTest(t, Options{MaxAge: 24 * time.Hour})
+	r := startTest(t, s)
+	var events []monitor.Event
+	for i := range 2000 {
+		l := listener(uint16(1+i), "/usr/bin/a", int32(i))
+		events = append(events, ev(monitor.Opened, t0, l), ev(monitor.Closed, t0.Add(time.Minute), l))
+	}
+	record(t, r, events...)
+	r.Close()
+
+	c.Set(t0.Add(48 * time.Hour))
+	r2, err := StartRecorder(context.Background(), s, RecorderOptions{TouchEvery: time.Hour, PurgeEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	start := time.Now()
+	for i := range 200 {
+		r2.Record([]monitor.Event{ev(monitor.Opened, t0.Add(48*time.Hour), listener(uint16(10000+i), "/usr/bin/b", 1))})
+	}
+	if d := time.Since(start); d > 50*time.Millisecond {
+		t.Errorf("Record took %v while purging", d)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for count(t, s, "SELECT count(*) FROM sessions WHERE closed_at IS NOT NULL") > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("old sessions not purged in the background within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := r2.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM sessions WHERE closed_at IS NULL"); n != 200 {
+		t.Errorf("%d open sessions, want the 200 new ones", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,9 @@ func TestDefaultPath(t *testing.T) {
 	t.Setenv("PORTLIGHT_HOME", "/srv/pl")
 	if p, err := DefaultPath(); err != nil || p != "/srv/pl/history.db" {
 		t.Errorf("with PORTLIGHT_HOME: %q, %v", p, err)
+	}
+	if runtime.GOOS != "linux" {
+		return // os.UserConfigDir reads XDG_CONFIG_HOME on Linux only
 	}
 	t.Setenv("PORTLIGHT_HOME", "")
 	t.Setenv("XDG_CONFIG_HOME", "/home/ann/.cfg")
