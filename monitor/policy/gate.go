@@ -124,9 +124,17 @@ func (g *Gate) State() GateState {
 // none. Call it every scan, also when nothing changed: held bursts are
 // summed up on later calls.
 func (g *Gate) Observe(now time.Time, as []Assessment) []Notice {
-	fresh := g.diff(as)
+	return g.ObserveNew(now, g.diff(as))
+}
+
+// ObserveNew is Observe for callers that diff scans themselves: it takes
+// only the listeners that are new since the last scan (monitor.Opened and
+// monitor.OwnerChanged events, assessed). The first call must carry every
+// current listener, as a diff against an empty snapshot does: on a first
+// run it is the baseline. Call it every scan, with nil when nothing is new.
+func (g *Gate) ObserveNew(now time.Time, fresh []Assessment) []Notice {
 	if !g.state.BaselineTaken {
-		return g.takeBaseline(now, as)
+		return g.takeBaseline(now, fresh)
 	}
 	paused := g.cfg.Pause.Active(now)
 	var out []Notice

@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -412,5 +413,41 @@ func TestGateRemovedFromTheAllowListAlertsOnItsNextStart(t *testing.T) {
 	w.idle(5 * time.Second)
 	if len(w.got) != 1 || w.got[0].Identity != "/opt/app" {
 		t.Fatalf("disallowed app restarting: %v", kinds(w.got))
+	}
+}
+
+func TestGateObserveNewMatchesObserve(t *testing.T) {
+	// The same story told as whole scans and as "what is new" must give the
+	// same notices.
+	p := &Policy{Rules: DefaultRules(), Lookup: fakeInfo}
+	scans := [][]monitor.Listener{
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 2, 2000)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 2, 2000), proc("/opt/a", 3, 2001), proc("/opt/a", 3, 2002)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 2, 2000), proc("/opt/a", 3, 2001), proc("/opt/a", 3, 2002), proc("/opt/a", 3, 2003)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 20, 2000)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 20, 2000)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 20, 2000)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 20, 2000)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 20, 2000)},
+		{proc("/usr/sbin/sshd", 1, 22), proc("/opt/old", 20, 2000), proc("/opt/b", 4, 2004)},
+	}
+	whole := NewGate(GateState{}, GateConfig{})
+	byNew := NewGate(GateState{}, GateConfig{})
+	var prev []monitor.Listener
+	for i, ls := range scans {
+		now := t0.Add(time.Duration(i) * 2 * time.Second)
+		as := p.AssessAll(ls)
+		var fresh []Assessment
+		for _, a := range as {
+			if !slices.ContainsFunc(prev, func(l monitor.Listener) bool { return l.Key() == a.Key() && l.SameOwner(a.Listener) }) {
+				fresh = append(fresh, a)
+			}
+		}
+		prev = ls
+		a, b := kinds(whole.Observe(now, as)), kinds(byNew.ObserveNew(now, fresh))
+		if !slices.Equal(a, b) {
+			t.Fatalf("scan %d: Observe %v, ObserveNew %v", i, a, b)
+		}
+		t.Logf("scan %d: %v", i, a)
 	}
 }
