@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,22 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
+// busConfig is a session bus with no service directories: no notification
+// daemon can be activated behind the test's back.
+const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
 // privateBus starts a dbus-daemon of its own and returns its address.
 func privateBus(t *testing.T) string {
 	t.Helper()
@@ -22,7 +40,11 @@ func privateBus(t *testing.T) string {
 	if err != nil {
 		t.Fatal("missing tool dbus-daemon (apt-get install dbus)")
 	}
-	cmd := exec.Command(path, "--session", "--nofork", "--nopidfile", "--print-address=1")
+	cfg := filepath.Join(t.TempDir(), "bus.conf")
+	if err := os.WriteFile(cfg, []byte(busConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(path, "--config-file="+cfg, "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"portlight/app/handoff"
@@ -18,6 +19,11 @@ func (r *resident) loop(ctx context.Context) error {
 	t := time.NewTicker(r.opts.Interval)
 	defer t.Stop()
 	r.tick(ctx, time.Now())
+	r.render(time.Now())
+	// Start-up (loading the port registry, the first full /proc walk)
+	// leaves freed heap behind that the idle process never needs again:
+	// hand it back, so RSS reflects the steady state.
+	debug.FreeOSMemory()
 	for {
 		r.render(time.Now())
 		select {
@@ -27,7 +33,7 @@ func (r *resident) loop(ctx context.Context) error {
 			r.tick(ctx, now)
 		case a := <-r.actions:
 			if a.kind == actQuit {
-				r.log.Info("quit from the tray")
+				r.log.Info("quitting")
 				return nil
 			}
 			r.handle(ctx, a, time.Now())
@@ -182,6 +188,11 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 		r.pausedAll = true
 	case actResume:
 		r.pausedAll, r.pausedUntil = false, time.Time{}
+	case actRetry:
+		r.lastRetry = now
+		for _, al := range r.alerts.Pending() {
+			r.notify(ctx, al, now)
+		}
 	case actListeners:
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
 	case actSettings:

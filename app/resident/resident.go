@@ -172,11 +172,24 @@ func (r *resident) startTray(ctx context.Context) (end func()) {
 	r.view = <-ready
 	r.dirty = true
 	go func() {
-		if err := keepRegistered(ctx, r.log.With("subsystem", "tray")); err != nil {
+		err := keepRegistered(ctx, r.log.With("subsystem", "tray"), func() { r.post(ctx, action{kind: actRetry}) })
+		switch {
+		case errors.Is(err, errSessionGone):
+			r.log.Info("the session bus closed: the desktop session ended")
+			r.post(ctx, action{kind: actQuit})
+		case err != nil:
 			r.log.Warn("tray re-registration disabled", "err", err)
 		}
 	}()
 	return stop
+}
+
+// post queues an action for the loop.
+func (r *resident) post(ctx context.Context, a action) {
+	select {
+	case r.actions <- a:
+	case <-ctx.Done():
+	}
 }
 
 // onClick turns a click on a notification into an action for the loop.

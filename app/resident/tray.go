@@ -22,6 +22,7 @@ const (
 	actListeners                     // open the listeners window
 	actSettings                      // open the settings window
 	actQuit                          // quit Portlight
+	actRetry                         // a notification daemon appeared: show kept alerts
 	actNone                          // a disabled line
 )
 

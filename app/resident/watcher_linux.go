@@ -4,6 +4,7 @@ package resident
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,12 +14,16 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
+// errSessionGone means the session bus closed: the desktop session ended.
+var errSessionGone = errors.New("session bus closed")
+
 const (
-	watcherName  = "org.kde.StatusNotifierWatcher"
-	watcherPath  = "/StatusNotifierWatcher"
-	itemPath     = "/StatusNotifierItem"
-	dbusName     = "org.freedesktop.DBus"
-	registerStep = 50 * time.Millisecond
+	notificationsName = "org.freedesktop.Notifications"
+	watcherName       = "org.kde.StatusNotifierWatcher"
+	watcherPath       = "/StatusNotifierWatcher"
+	itemPath          = "/StatusNotifierItem"
+	dbusName          = "org.freedesktop.DBus"
+	registerStep      = 50 * time.Millisecond
 )
 
 // sessionBusAvailable reports whether a session bus is configured. Without
@@ -37,7 +42,11 @@ func sessionBusAvailable() bool {
 // connection would stop its re-registration goroutine) and register on
 // systray's connection, whose name the watcher records, 50 ms after a new
 // owner appears and again with backoff until it takes.
-func keepRegistered(ctx context.Context, log *slog.Logger) error {
+//
+// It also calls onNotifier when a notification daemon takes its name, so
+// alerts kept while there was none are shown at once, and returns
+// errSessionGone when the session bus goes away.
+func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) error {
 	watch, err := dbus.ConnectSessionBus()
 	if err != nil {
 		return fmt.Errorf("tray: connect to session bus: %w", err)
@@ -51,6 +60,14 @@ func keepRegistered(ctx context.Context, log *slog.Logger) error {
 	); err != nil {
 		return fmt.Errorf("tray: watch %s: %w", watcherName, err)
 	}
+	if err := watch.AddMatchSignal(
+		dbus.WithMatchObjectPath("/org/freedesktop/DBus"),
+		dbus.WithMatchInterface(dbusName),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, notificationsName),
+	); err != nil {
+		return fmt.Errorf("tray: watch %s: %w", notificationsName, err)
+	}
 	signals := make(chan *dbus.Signal, 8)
 	watch.Signal(signals)
 
@@ -63,15 +80,26 @@ func keepRegistered(ctx context.Context, log *slog.Logger) error {
 			retry.Stop()
 			return nil
 		case sig, ok := <-signals:
-			if !ok {
-				return nil
-			}
-			if len(sig.Body) == 3 {
-				if owner, _ := sig.Body[2].(string); owner != "" {
-					log.Info("tray host appeared", "owner", owner)
-					delay = registerStep
-					retry.Reset(delay)
+			if !ok || sig == nil {
+				if ctx.Err() != nil {
+					return nil
 				}
+				return errSessionGone
+			}
+			if len(sig.Body) != 3 {
+				continue
+			}
+			name, _ := sig.Body[0].(string)
+			owner, _ := sig.Body[2].(string)
+			switch {
+			case owner == "":
+			case name == notificationsName:
+				log.Info("notification daemon appeared", "owner", owner)
+				onNotifier()
+			case name == watcherName:
+				log.Info("tray host appeared", "owner", owner)
+				delay = registerStep
+				retry.Reset(delay)
 			}
 		case <-retry.C:
 			done, err := ensureRegistered()

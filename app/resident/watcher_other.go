@@ -4,6 +4,7 @@ package resident
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 )
 
@@ -11,4 +12,7 @@ import (
 func sessionBusAvailable() bool { return true }
 
 // keepRegistered is Linux-only: other systems' trays need no watcher.
-func keepRegistered(ctx context.Context, log *slog.Logger) error { return nil }
+func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) error { return nil }
+
+// errSessionGone is never returned outside Linux.
+var errSessionGone = errors.New("session bus closed")

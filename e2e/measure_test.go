@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkResidentIdle measures the resident process at rest on the
+// virtual desktop (tray host and notification daemon running, monitor
+// scanning every second): CPU time as a percentage of one core and RSS,
+// sampled from /proc/PID over PORTLIGHT_MEASURE_SECONDS (default 60) after
+// a 5 s settling time. Targets: ≤ 0.1 % of a core, ≤ 40 MB.
+//
+//	go test ./e2e -run '^$' -bench ResidentIdle -benchtime 1x
+func BenchmarkResidentIdle(b *testing.B) {
+	window := 60 * time.Second
+	if s := os.Getenv("PORTLIGHT_MEASURE_SECONDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("PORTLIGHT_MEASURE_SECONDS=%q", s)
+		}
+		window = time.Duration(n) * time.Second
+	}
+	dir := artifacts(b)
+	conn := sessionBus(b)
+	desktop(b, conn, dir, "")
+	portlight(b) // build before the clock starts
+
+	// Something for the monitor to see: one listener, as on a quiet desktop.
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+
+	for b.Loop() {
+		app := startPortlight(b, dir, b.TempDir())
+		pid := app.Process.Pid
+		if !waitFor(10*time.Second, func() bool { return registeredBy(conn, pid) }) {
+			b.Fatal("tray not registered within 10 s")
+		}
+		time.Sleep(5 * time.Second)
+		tick := clockTicks()
+		cpu0, err := cpuTicks(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		var rssMax, rssSum, n float64
+		for time.Since(start) < window {
+			time.Sleep(time.Second)
+			rss, err := rssMB(pid)
+			if err != nil {
+				b.Fatalf("portlight died during the measurement: %v", err)
+			}
+			rssMax = max(rssMax, rss)
+			rssSum += rss
+			n++
+		}
+		cpu1, err := cpuTicks(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		anon, file := rssParts(pid)
+		elapsed := time.Since(start).Seconds()
+		cpuPct := float64(cpu1-cpu0) / tick / elapsed * 100
+		b.ReportMetric(cpuPct, "cpu%")
+		b.ReportMetric(rssMax, "rssMB")
+		report := fmt.Sprintf("resident idle over %.0f s: CPU %.3f %% of one core (%d ticks of 1/%.0f s), RSS max %.1f MB, mean %.1f MB (at the end: %s anonymous, %s file-backed) (targets: ≤ 0.1 %%, ≤ 40 MB)\n",
+			elapsed, cpuPct, cpu1-cpu0, tick, rssMax, rssSum/n, anon, file)
+		fmt.Print(report)
+		os.WriteFile(filepath.Join(dir, "measure.txt"), []byte(report), 0o644)
+		stop(app)
+	}
+}
+
+// clockTicks is the kernel's USER_HZ: /proc/PID/stat counts in 1/100 s on
+// every Linux architecture Go supports.
+func clockTicks() float64 { return 100 }
+
+// cpuTicks returns utime+stime of pid from /proc/PID/stat.
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	// After the command: state(0) ppid(1) ... utime(11) stime(12).
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s2, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("parse /proc/%d/stat: %q %q", pid, f[11], f[12])
+	}
+	return u + s2, nil
+}
+
+// rssParts returns RssAnon and RssFile of pid as written in /proc/PID/status.
+func rssParts(pid int) (anon, file string) {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			anon = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			file = strings.TrimSpace(v)
+		}
+	}
+	return anon, file
+}
+
+// rssMB returns VmRSS of pid in MB.
+func rssMB(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
