@@ -2,7 +2,9 @@ package settingsui
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,4 +106,18 @@ func pauseStatus(p policy.Pause, now time.Time) string {
 		return "Alerts are paused until " + p.Until.Local().Format("15:04 on Jan 2") + "."
 	}
 	return "Alerts are on."
+}
+
+// snoozeStatus lists the snoozed programs still silenced at now.
+func snoozeStatus(snooze map[string]time.Time, now time.Time) string {
+	var lines []string
+	for _, p := range slices.Sorted(maps.Keys(snooze)) {
+		if until := snooze[p]; now.Before(until) {
+			lines = append(lines, fmt.Sprintf("%s until %s", p, until.Local().Format("15:04 on Jan 2")))
+		}
+	}
+	if len(lines) == 0 {
+		return "No app is snoozed."
+	}
+	return "Snoozed: " + strings.Join(lines, "; ") + "."
 }

@@ -111,3 +111,14 @@ func TestBuildEntry(t *testing.T) {
 		t.Fatal("port 0 accepted")
 	}
 }
+
+func TestSnoozeStatus(t *testing.T) {
+	now := time.Date(2026, 11, 25, 21, 0, 0, 0, time.Local)
+	got := snoozeStatus(map[string]time.Time{"/b": now.Add(time.Hour), "/a": now.Add(2 * time.Hour), "/old": now.Add(-time.Hour)}, now)
+	if got != "Snoozed: /a until 23:00 on Nov 25; /b until 22:00 on Nov 25." {
+		t.Fatal(got)
+	}
+	if got := snoozeStatus(nil, now); got != "No app is snoozed." {
+		t.Fatal(got)
+	}
+}

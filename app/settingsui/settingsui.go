@@ -12,6 +12,8 @@ package settingsui
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"portlight/autostart"
 	"portlight/monitor"
 	"portlight/settings"
 )
@@ -37,6 +40,22 @@ type Options struct {
 	WatchEvery time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// StartAtLogin applies the "start at login" choice at once, so it holds
+	// even when no resident process runs to apply it; default
+	// autostart.Sync with this executable.
+	StartAtLogin func(on bool) error
+}
+
+// syncAutostart is the default Options.StartAtLogin.
+func syncAutostart(on bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("start at login: %w", err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return fmt.Errorf("start at login: %w", err)
+	}
+	return autostart.Sync(on, exe)
 }
 
 // New builds the settings window for store on a (not shown yet).
@@ -74,6 +93,8 @@ type view struct {
 	sound, login                             *widget.Check
 	poll                                     *widget.Select
 	pauseLabel                               *widget.Label
+	snoozed                                  *widget.Label
+	endSnoozes                               *widget.Button
 }
 
 func newView(a fyne.App, store *settings.Store, opts Options) *view {
@@ -82,6 +103,9 @@ func newView(a fyne.App, store *settings.Store, opts Options) *view {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.StartAtLogin == nil {
+		opts.StartAtLogin = syncAutostart
 	}
 	v := &view{w: a.NewWindow(Title), store: store, opts: opts, cur: store.Settings(), selected: -1}
 	v.build()
@@ -214,6 +238,23 @@ func (v *view) buildGeneral() fyne.CanvasObject {
 	})
 	v.sound = v.check("Play a sound with alerts", func(s *settings.Settings) *bool { return &s.SoundOnAlert })
 	v.login = v.check("Start Portlight when I log in", func(s *settings.Settings) *bool { return &s.StartAtLogin })
+	saveLogin := v.login.OnChanged
+	v.login.OnChanged = func(on bool) {
+		if on == v.cur.StartAtLogin {
+			return
+		}
+		if err := v.opts.StartAtLogin(on); err != nil {
+			v.errorText("Could not change start at login: %v", err)
+			v.login.SetChecked(v.cur.StartAtLogin)
+			return
+		}
+		saveLogin(on)
+	}
+	v.snoozed = widget.NewLabel("")
+	v.snoozed.Wrapping = fyne.TextWrapWord
+	v.endSnoozes = widget.NewButton("End all snoozes", func() {
+		v.update(func(s *settings.Settings) error { s.Snooze = nil; return nil })
+	})
 	v.pauseLabel = widget.NewLabel("")
 	pause := container.NewHBox(
 		widget.NewButton("Pause for 1 hour", func() {
@@ -233,6 +274,9 @@ func (v *view) buildGeneral() fyne.CanvasObject {
 		widget.NewSeparator(),
 		v.pauseLabel,
 		pause,
+		widget.NewSeparator(),
+		v.snoozed,
+		container.NewHBox(v.endSnoozes),
 	))
 }
 
@@ -279,6 +323,12 @@ func (v *view) refresh() {
 	}
 	v.poll.SetSelected(label)
 	v.pauseLabel.SetText(pauseStatus(s.Pause, v.opts.Now()))
+	v.snoozed.SetText(snoozeStatus(s.Snooze, v.opts.Now()))
+	if len(s.Snooze) == 0 {
+		v.endSnoozes.Disable()
+	} else {
+		v.endSnoozes.Enable()
+	}
 	if v.selected >= len(s.Allow) {
 		v.selected = -1
 		v.table.UnselectAll()

@@ -1,6 +1,7 @@
 package settingsui
 
 import (
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"portlight/autostart"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -29,8 +31,9 @@ type rig struct {
 	v     *view
 }
 
-func newRig(t *testing.T, prepare func(dir string)) *rig {
+func newRig(t *testing.T, prepare func(dir string), tweak ...func(*Options)) *rig {
 	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // where "start at login" writes
 	dir := t.TempDir()
 	if prepare != nil {
 		prepare(dir)
@@ -41,10 +44,14 @@ func newRig(t *testing.T, prepare func(dir string)) *rig {
 	}
 	a := test.NewTempApp(t)
 	r := &rig{t: t, app: a, dir: dir, store: store}
-	r.v = newView(a, store, Options{WatchEvery: 20 * time.Millisecond, Now: func() time.Time { return t0 },
+	opts := Options{WatchEvery: 20 * time.Millisecond, Now: func() time.Time { return t0 },
 		Listeners: func() []monitor.Listener {
 			return []monitor.Listener{{Proto: monitor.TCP, Port: 2476, Process: monitor.Process{Name: "srv", Exe: "/bin/sh", Cmdline: "sh /srv/run.sh"}}}
-		}})
+		}}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	r.v = newView(a, store, opts)
 	r.v.w.Resize(fyne.NewSize(900, 560))
 	r.v.w.Show()
 	t.Cleanup(r.v.close)
@@ -219,6 +226,17 @@ func TestCheckboxesWriteAtOnce(t *testing.T) {
 	if !r.hasText("Saved at 21:00:00.") {
 		t.Errorf("no saved status: %q", r.texts())
 	}
+	loc, err := autostart.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(loc); err != nil || !strings.Contains(string(data), "Exec=") {
+		t.Fatalf("start at login did not write %s: %v", loc, err)
+	}
+	test.Tap(r.v.login)
+	if _, err := os.Stat(loc); !os.IsNotExist(err) || r.onDisk().StartAtLogin {
+		t.Fatalf("start at login off left %s: %v", loc, err)
+	}
 	r.v.tabs.SelectIndex(2)
 	r.capture("settings-general.png")
 	test.Tap(r.button("Pause until resumed"))
@@ -364,5 +382,33 @@ func TestCloseClosesOnlyTheWindow(t *testing.T) {
 	fyne.DoAndWait(func() { done = !r.v.sound.Checked })
 	if !done {
 		t.Fatal("a closed window kept following the settings")
+	}
+}
+
+func TestStartAtLoginFailureIsNotSaved(t *testing.T) {
+	r := newRig(t, nil, func(o *Options) {
+		o.StartAtLogin = func(bool) error { return errors.New("no autostart here") }
+	})
+	test.Tap(r.v.login)
+	if r.onDisk().StartAtLogin || r.v.login.Checked || !r.hasText("no autostart here") {
+		t.Fatalf("failed start at login: disk %v checked %v %q", r.onDisk().StartAtLogin, r.v.login.Checked, r.texts())
+	}
+}
+
+func TestSnoozesShowAndEnd(t *testing.T) {
+	r := newRig(t, func(dir string) {
+		s, _ := settings.Open(dir)
+		s.Update(func(c *settings.Settings) error {
+			c.SnoozeProgram("/opt/noisy", time.Now().Add(time.Hour))
+			return nil
+		})
+	}, func(o *Options) { o.Now = time.Now })
+	r.v.tabs.SelectIndex(2)
+	if !r.hasText("Snoozed: /opt/noisy until") {
+		t.Fatalf("snooze not shown: %q", r.texts())
+	}
+	test.Tap(r.v.endSnoozes)
+	if len(r.onDisk().Snooze) != 0 || !r.hasText("No app is snoozed.") || !r.v.endSnoozes.Disabled() {
+		t.Fatalf("after ending snoozes: %+v %q", r.onDisk().Snooze, r.texts())
 	}
 }
