@@ -103,3 +103,19 @@ func checkMovedAside(t *testing.T, s *Store, path string, old []byte, logs *byte
 		t.Errorf("integrity of the new file: %q, %v", res, err)
 	}
 }
+
+func TestIsCorrupt(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{fmt.Errorf("history: commit: %w", fmt.Errorf("file is not a database (26)")), true},
+		{fmt.Errorf("database disk image is malformed (11)"), true},
+		{fmt.Errorf("database is locked (5)"), false},
+	} {
+		if got := IsCorrupt(tc.err); got != tc.want {
+			t.Errorf("IsCorrupt(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

@@ -221,6 +221,10 @@ func check(ctx context.Context, db *sql.DB) error {
 
 var errMalformed = errors.New("database disk image is malformed")
 
+// IsCorrupt reports whether err (from any Store or Recorder method) means
+// the database file is damaged; reopening the store moves it aside.
+func IsCorrupt(err error) bool { return err != nil && isCorrupt(err) }
+
 // isCorrupt reports whether err means the file is not a usable database.
 // SQLite's result codes SQLITE_CORRUPT (11) and SQLITE_NOTADB (26) are matched
 // through their messages, which are stable across SQLite versions.

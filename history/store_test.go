@@ -33,6 +33,13 @@ func TestOpenCreatesPrivateWALDatabase(t *testing.T) {
 	if fi, err := os.Stat(s.Path()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("database file: %v, %v; want 0600", fi.Mode().Perm(), err)
 	}
+	r := startTest(t, s)
+	record(t, r, ev("opened", t0, listener(8080, "/usr/bin/a", 10)))
+	for _, suffix := range []string{"-wal", "-shm", ".lock"} {
+		if fi, err := os.Stat(s.Path() + suffix); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v; want 0600", suffix, fi.Mode().Perm(), err)
+		}
+	}
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal", "auto_vacuum": "2", "synchronous": "1", "busy_timeout": "5000",
 		"user_version": "1",
