@@ -138,6 +138,11 @@ func (s *Store) Subscribe() (<-chan Settings, func()) {
 func (s *Store) Update(change func(*Settings) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	unlock, err := lockDir(filepath.Dir(s.path))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if st, err := stampFile(s.path); err != nil || !st.same(s.stamp) {
 		s.reload()
 	}

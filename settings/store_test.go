@@ -3,6 +3,7 @@ package settings
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -76,7 +77,7 @@ func TestUpdateWritesAtomicallyAndRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := files(t, dir); !reflect.DeepEqual(got, []string{FileName}) {
+	if got := files(t, dir); !reflect.DeepEqual(got, []string{LockFileName, FileName}) {
 		t.Fatalf("files after write: %v (a temp file left?)", got)
 	}
 	fi, err := os.Stat(s.Path())
@@ -435,5 +436,31 @@ func TestPauseSnoozeAndExpiry(t *testing.T) {
 	}
 	if s.Settings().Pause.Active(now) {
 		t.Fatal("still paused after Resume")
+	}
+}
+
+func TestConcurrentUpdatesFromTwoProcessesLoseNothing(t *testing.T) {
+	// Two stores stand for two processes: each opens its own lock file
+	// descriptor, so flock serializes them as it would across processes.
+	s1, dir := openT(t)
+	s2, _ := Open(dir)
+	const each = 40
+	errs := make(chan error, 2*each)
+	for i := range each {
+		for j, s := range []*Store{s1, s2} {
+			go func() {
+				p := fmt.Sprintf("/opt/p%d-%d", j, i)
+				errs <- s.Update(func(c *Settings) error { c.AllowEntry(policy.AllowEntry{Path: p}); return nil })
+			}()
+		}
+	}
+	for range 2 * each {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s3, _ := Open(dir)
+	if n := len(s3.Settings().Allow); n != 2*each {
+		t.Fatalf("%d entries after %d concurrent updates", n, 2*each)
 	}
 }
