@@ -3,9 +3,10 @@
 // side) and dunst (a real notification daemon). TestMain re-executes the
 // test binary inside
 //
-//	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- <test binary>
+//	xvfb-run -a -s "-screen 0 1280x800x24" \
+//	    dbus-run-session --config-file=testdata/session.conf -- <test binary>
 //
-// so `go test ./e2e` needs no wrapper; a missing tool fails the run naming
+// (a session bus without D-Bus activation, see testdata/session.conf), so `go test ./e2e` needs no wrapper; a missing tool fails the run naming
 // it.
 package e2e
 
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,7 +62,13 @@ func reexec() int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	args := append([]string{"-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", self}, os.Args[1:]...)
+	conf, err := filepath.Abs(filepath.Join("testdata", "session.conf"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	args := append([]string{"-a", "-s", "-screen 0 1280x800x24",
+		"dbus-run-session", "--config-file=" + conf, "--", self}, os.Args[1:]...)
 	cmd := exec.Command("xvfb-run", args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), envInner+"=1")
