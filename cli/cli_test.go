@@ -218,4 +218,25 @@ func TestWatchJSONEvents(t *testing.T) {
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("watch: %v", err)
 	}
+	// watch recorded what it saw in the history database.
+	out, err := run(t, context.Background(), "history", "--port", strconv.Itoa(int(port)), "--json")
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	if !strings.Contains(out, `"event":"opened"`) || !strings.Contains(out, `"event":"closed"`) {
+		t.Fatalf("history of port %d lacks the opened and closed events:\n%s", port, out)
+	}
+}
+
+// TestMain gives the package's tests their own settings and history folder,
+// so they never read or write the user's.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "portlight-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("PORTLIGHT_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }

@@ -82,9 +82,10 @@ func runExplain(ctx context.Context, env Env) error {
 	if scanErr != nil {
 		out.ScanError = scanErr.Error()
 	}
+	j := openJudge(env.Stderr)
 	for _, l := range snap.Listeners {
 		if l.Port == port && string(l.Proto) == pr {
-			out.Listeners = append(out.Listeners, policy.Assess(l))
+			out.Listeners = append(out.Listeners, j.assess(l))
 		}
 	}
 	if *asJSON {

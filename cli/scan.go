@@ -51,7 +51,7 @@ func runScan(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	out := ScanOutput{Listeners: assessAll(snap.Listeners)}
+	out := ScanOutput{Listeners: openJudge(env.Stderr).assessAll(snap.Listeners)}
 	if *asJSON {
 		return writeJSON(env.Stdout, out)
 	}
@@ -67,13 +67,4 @@ func scanOnce(ctx context.Context) (monitor.Snapshot, error) {
 		return monitor.Snapshot{}, fmt.Errorf("scan: %w", err)
 	}
 	return snap, nil
-}
-
-// assessAll judges every listener; never nil, so JSON shows [] not null.
-func assessAll(ls []monitor.Listener) []policy.Assessment {
-	out := make([]policy.Assessment, 0, len(ls))
-	for _, l := range ls {
-		out = append(out, policy.Assess(l))
-	}
-	return out
 }

@@ -1,61 +1,70 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
 
+	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/safetext"
 )
 
 func init() {
-	register("watch", "run the monitor headless, one event per line (JSON lines with --json)", runWatch)
+	register("watch", "run the monitor headless, one event per line (JSON lines with --json); records history", runWatch)
 }
 
-// WatchLine is one line of `portlight watch --json`. The flat fields are the
-// stable export format shared with `portlight history --json`; listener holds
-// the whole assessment.
+// WatchLine is one line of `portlight watch --json`: the flat, stable fields of
+// history.Line (shared with `portlight history --json`, for log shippers), then
+// baseline, the whole assessed listener, and the previous owner.
 type WatchLine struct {
-	Time     time.Time         `json:"time"`
-	Host     string            `json:"host"`
-	Event    monitor.EventKind `json:"event"`
-	Baseline bool              `json:"baseline,omitempty"`
-	Proto    monitor.Proto     `json:"proto"`
-	Port     uint16            `json:"port"`
-	Address  string            `json:"address"`
-	Exposure monitor.Exposure  `json:"exposure"`
-	Exe      string            `json:"exe"`
-	User     string            `json:"user"`
-	PID      int32             `json:"pid"`
-	Alert    bool              `json:"alert"`
-	Reasons  []string          `json:"reasons"`
-	Listener policy.Assessment `json:"listener"`
-	Previous *monitor.Listener `json:"previous,omitempty"`
+	history.Line
+	// Baseline marks listeners that were already there when watch started.
+	Baseline bool
+	Listener policy.Assessment
+	Previous *monitor.Listener
+}
+
+// MarshalJSON writes history.Line's fields followed by baseline, listener and
+// previous. (Embedding alone would promote Line's MarshalJSON and drop them.)
+func (w WatchLine) MarshalJSON() ([]byte, error) {
+	head, err := json.Marshal(w.Line)
+	if err != nil {
+		return nil, err
+	}
+	tail, err := json.Marshal(struct {
+		Baseline bool              `json:"baseline,omitempty"`
+		Listener policy.Assessment `json:"listener"`
+		Previous *monitor.Listener `json:"previous,omitempty"`
+	}{w.Baseline, w.Listener, w.Previous})
+	if err != nil {
+		return nil, err
+	}
+	head = bytes.TrimSuffix(bytes.TrimSpace(head), []byte("}"))
+	return append(append(head, ','), tail[1:]...), nil
 }
 
 // newWatchLine builds the line for one event.
-func newWatchLine(host string, e monitor.Event, baseline bool) WatchLine {
-	a := policy.Assess(e.Listener)
-	return WatchLine{
-		Time: e.Time, Host: host, Event: e.Kind, Baseline: baseline,
-		Proto: a.Proto, Port: a.Port, Address: a.Address, Exposure: a.Exposure,
-		Exe: a.Exe, User: a.User, PID: a.PID,
-		Alert: a.Verdict.Alert, Reasons: a.Verdict.Reasons,
-		Listener: a, Previous: e.Previous,
-	}
+func newWatchLine(j judge, host string, e monitor.Event, baseline bool) WatchLine {
+	a := j.assess(e.Listener)
+	l := history.LineFromEvent(e, host, a.Verdict.Reasons)
+	l.Alert = a.Verdict.Alert
+	return WatchLine{Line: l, Baseline: baseline, Listener: a, Previous: e.Previous}
 }
 
 // textLine renders a watch line for people: time, event, endpoint, owner, verdict.
 func textLine(l WatchLine) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %-13s %d/%s %s %s %s pid=%s",
-		l.Time.Format(time.RFC3339), l.Event, l.Port, l.Proto, l.Address, l.Exposure,
+		l.Time.Local().Format(time.RFC3339), l.Event, l.Port, l.Proto, l.Address, l.Exposure,
 		processLabel(l.Listener.Listener), pidLabel(l.PID))
 	if l.Exe != "" {
 		fmt.Fprintf(&b, " exe=%s", safetext.Line(l.Exe, 200))
@@ -72,8 +81,9 @@ func textLine(l WatchLine) string {
 
 func runWatch(ctx context.Context, env Env) error {
 	fs := newFlags("watch", env)
-	interval := fs.Duration("interval", time.Second, "time between scans (a Go duration, e.g. 1s, 500ms)")
-	asJSON := fs.Bool("json", false, "print JSON lines")
+	interval := fs.Duration("interval", monitor.DefaultInterval, "time between scans (a Go duration, e.g. 1s, 500ms)")
+	asJSON := fs.Bool("json", false, "print JSON lines (the same fields as history --json, plus the listener)")
+	noHistory := fs.Bool("no-history", false, "do not record events in the history database")
 	if help, err := parseFlags(fs, env.Args); help || err != nil {
 		return err
 	}
@@ -81,9 +91,14 @@ func runWatch(ctx context.Context, env Env) error {
 		return fmt.Errorf("--interval %s is too short (minimum 10ms): %w", *interval, ErrUsage)
 	}
 	host, _ := os.Hostname()
+	p := &eventPrinter{w: env.Stdout, host: host, json: *asJSON, judge: openJudge(env.Stderr)}
+	if !*noHistory {
+		rec, stop := startHistory(ctx, env.Stderr)
+		defer stop()
+		p.rec = rec
+	}
 	sc := monitor.NewScanner()
 	defer sc.Close()
-	p := &eventPrinter{w: env.Stdout, host: host, json: *asJSON}
 	err := monitor.Watch(ctx, sc, *interval, p.print)
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("watch: %w", err)
@@ -91,17 +106,51 @@ func runWatch(ctx context.Context, env Env) error {
 	return p.err
 }
 
-// eventPrinter writes the events of a watch loop. The first snapshot is the
-// baseline: every listener in it is printed as opened, marked baseline.
+// startHistory opens the history and starts its recorder. Watching goes on
+// without history when it cannot be had (another recorder runs, the file is
+// unusable): the reason is printed once.
+func startHistory(ctx context.Context, stderr io.Writer) (*history.Recorder, func()) {
+	st, err := history.Open(ctx, history.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "portlight: not recording history: %v\n", err)
+		return nil, func() {}
+	}
+	if p := st.Problem(); p != nil {
+		fmt.Fprintln(stderr, "portlight:", p)
+	}
+	rec, err := history.StartRecorder(ctx, st, history.RecorderOptions{})
+	if err != nil {
+		if errors.Is(err, history.ErrRecorderBusy) {
+			fmt.Fprintln(stderr, "portlight: not recording history: another Portlight is recording it")
+		} else {
+			fmt.Fprintf(stderr, "portlight: not recording history: %v\n", err)
+		}
+		st.Close()
+		return nil, func() {}
+	}
+	return rec, func() {
+		if err := rec.Close(); err != nil {
+			slog.Warn("close history recorder", "subsystem", "history", "err", err)
+		}
+		st.Close()
+	}
+}
+
+// eventPrinter writes the events of a watch loop, and hands them to the
+// history recorder. The first snapshot is the baseline: every listener in it
+// is printed as opened, marked baseline.
 type eventPrinter struct {
 	w       io.Writer
 	host    string
 	json    bool
+	rec     *history.Recorder
+	judge   judge
 	started bool
 	err     error
 }
 
 func (p *eventPrinter) print(snap monitor.Snapshot, events []monitor.Event) {
+	p.judge.refresh()
 	baseline := !p.started
 	if baseline {
 		p.started = true
@@ -110,8 +159,11 @@ func (p *eventPrinter) print(snap monitor.Snapshot, events []monitor.Event) {
 			events = append(events, monitor.Event{Kind: monitor.Opened, Time: snap.Time, Listener: l})
 		}
 	}
+	if p.rec != nil && len(events) > 0 {
+		p.rec.Record(events)
+	}
 	for _, e := range events {
-		line := newWatchLine(p.host, e, baseline)
+		line := newWatchLine(p.judge, p.host, e, baseline)
 		var err error
 		if p.json {
 			var b []byte
