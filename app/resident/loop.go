@@ -66,15 +66,17 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 	}
 	events := r.opts.Diff(prev, snap)
 	r.prev, r.scanned = snap, true
+	if now.Sub(r.verdictsAt) >= reassessEvery {
+		// Verdicts depend on settings (allow-lists) that the window
+		// process may change: judge everything afresh now and then.
+		r.verdicts, r.current, r.verdictsAt = nil, nil, now
+	}
 	if len(events) > 0 || r.current == nil {
-		r.current = make([]policy.Assessment, len(snap.Listeners))
-		for i, l := range snap.Listeners {
-			r.current[i] = r.opts.Assess(l)
-		}
+		r.current = r.assessAll(snap.Listeners)
 		r.dirty = true
 	}
 	for _, ev := range events {
-		a := r.opts.Assess(ev.Listener)
+		a := r.assess(ev.Listener)
 		if al := r.alerts.Observe(ev, a); al != nil {
 			r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "reasons", a.Verdict.Reasons)
 			r.notify(ctx, *al, now)
@@ -96,6 +98,28 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 			}
 		}
 	}
+}
+
+// assess judges a listener, reusing the last verdict for the same
+// listener and owner: under churn only the new ones are looked up.
+func (r *resident) assess(l monitor.Listener) policy.Assessment {
+	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) {
+		return a
+	}
+	return r.opts.Assess(l)
+}
+
+// assessAll judges the snapshot's listeners and keeps the verdicts for
+// the next scan.
+func (r *resident) assessAll(ls []monitor.Listener) []policy.Assessment {
+	out := make([]policy.Assessment, len(ls))
+	next := make(map[string]policy.Assessment, len(ls))
+	for i, l := range ls {
+		out[i] = r.assess(l)
+		next[l.Key()] = out[i]
+	}
+	r.verdicts = next
+	return out
 }
 
 // paused reports whether notifications are paused now.

@@ -58,6 +58,10 @@ const (
 	summaryKey  = "portlight:summary"
 )
 
+// reassessEvery is how often every listener is judged afresh (settings may
+// have changed); in between, only new listeners are.
+const reassessEvery = time.Minute
+
 // retryEvery is how often notifications that could not be shown (no bus,
 // no daemon) are tried again.
 const retryEvery = 30 * time.Second
@@ -73,6 +77,8 @@ type resident struct {
 	prev         monitor.Snapshot
 	scanned      bool
 	current      []policy.Assessment
+	verdicts     map[string]policy.Assessment // by listener key, from the last scan
+	verdictsAt   time.Time
 	scanErr      error
 	failing      bool // the last notification attempt failed
 	limits       map[monitor.Exposure]*limiter
