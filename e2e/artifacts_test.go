@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
@@ -23,17 +24,16 @@ func saveMenu(t testing.TB, dir, name string, m menuItem) {
 	if err := os.WriteFile(txt, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("convert", "-background", "white", "-fill", "#111111",
-		"-font", "DejaVu-Sans-Mono", "-pointsize", "15", "-bordercolor", "white", "-border", "16",
-		"label:@"+txt, filepath.Join(dir, name+".png")).CombinedOutput()
+	// -annotate, not label:@file (ImageMagick's default policy forbids
+	// reading "@file", and label: refuses tall images). ImageMagick expands
+	// "%" escapes in the text: double them.
+	lines := strings.Count(text, "\n") + 1
+	out, err := exec.Command("convert", "-size", fmt.Sprintf("760x%d", lines*19+40), "xc:white",
+		"-font", "DejaVu-Sans-Mono", "-pointsize", "15", "-fill", "#111111",
+		"-annotate", "+16+28", strings.ReplaceAll(text, "%", "%%"),
+		filepath.Join(dir, name+".png")).CombinedOutput()
 	if err != nil {
-		// ImageMagick's default policy may forbid reading "@file"; pass the text.
-		out2, err2 := exec.Command("convert", "-background", "white", "-fill", "#111111",
-			"-font", "DejaVu-Sans-Mono", "-pointsize", "15", "-bordercolor", "white", "-border", "16",
-			"label:"+text, filepath.Join(dir, name+".png")).CombinedOutput()
-		if err2 != nil {
-			t.Fatalf("render menu: %v\n%s\n%v\n%s", err, out, err2, out2)
-		}
+		t.Fatalf("render menu with ImageMagick: %v\n%s", err, out)
 	}
 }
 
