@@ -1,0 +1,84 @@
+# Packaging and other platforms (issue 7). Included by the Makefile.
+#
+#   make install      install for this user: binary, menu entry, icon, man page
+#                     (PREFIX=~/.local by default; DESTDIR for staging)
+#   make uninstall    remove exactly what install listed in its manifest
+#   make package      the Linux bundle from `fyne package` (dist/Portlight.tar.xz)
+#   make windows      cross-compile dist/windows/portlight.exe with mingw-w64
+#   make darwin-vet   go vet, for macOS, of every package that needs no cgo
+#   make newcomer     a fresh clone follows the README's first steps headless
+#
+# `make test` runs windows, darwin-vet and install-check (see test-extra).
+
+PREFIX ?= $(HOME)/.local
+DESTDIR ?=
+DIST ?= $(CURDIR)/dist
+FYNE_TOOLS ?= fyne.io/tools/cmd/fyne@v1.7.4
+MINGW_CC ?= x86_64-w64-mingw32-gcc
+ICON256 := $(DIST)/icons/256x256/dev.portlight.Portlight.png
+INSTALL_BIN := $(DIST)/linux/portlight
+
+.PHONY: install uninstall install-check package windows darwin-vet desktop-check newcomer
+
+# A stripped binary for installing. Only the link step differs from `make
+# build`, so it reuses the build cache (a relink, seconds).
+$(INSTALL_BIN): deps-build FORCE
+	@mkdir -p $(@D)
+	$(GO) build -ldflags "-s -w" -o $@ .
+
+$(ICON256): assets/icon.png packaging/iconsize/main.go
+	@mkdir -p $(@D)
+	$(GO) run ./packaging/iconsize -size 256 assets/icon.png $@
+
+install: $(INSTALL_BIN) $(ICON256)
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" packaging/install.sh install $(INSTALL_BIN) $(ICON256)
+
+uninstall:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" packaging/install.sh uninstall
+
+# Install, reinstall and uninstall into temporary prefixes; exactly the
+# manifest's files must appear and disappear.
+install-check: $(INSTALL_BIN) $(ICON256) desktop-check
+	packaging/test-install.sh $(INSTALL_BIN) $(ICON256)
+	@ls -l $(INSTALL_BIN) | awk '{ printf "install-check: installed binary %.1f MB\n", $$5/1e6 }'
+
+desktop-check:
+	@command -v desktop-file-validate >/dev/null || { echo "desktop-check: needs desktop-file-validate (apt: desktop-file-utils)"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	  sed -e 's|@EXEC@|/usr/bin/portlight|g' -e 's|@TRYEXEC@|/usr/bin/portlight|g' \
+	    packaging/dev.portlight.Portlight.desktop.in >$$tmp/dev.portlight.Portlight.desktop && \
+	  desktop-file-validate $$tmp/dev.portlight.Portlight.desktop && echo "desktop-check: ok"
+
+# `fyne package` in a copy of the tree: it rewrites FyneApp.toml (Build + 1)
+# and deletes ./portlight, and builds with its own CGO flags (~4 min cold).
+package: deps-build
+	packaging/package.sh $(DIST)
+
+# The Windows build: cgo through mingw-w64, a GUI-subsystem exe that needs no
+# mingw DLLs (only kernel32.dll is imported; Go loads the rest at run time).
+windows:
+	@command -v $(MINGW_CC) >/dev/null || { echo "windows: needs $(MINGW_CC) (apt: gcc-mingw-w64-x86-64)"; exit 1; }
+	@mkdir -p $(DIST)/windows
+	@start=$$(date +%s); \
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) \
+	  $(GO) build -trimpath -ldflags "-s -w -H=windowsgui" -o $(DIST)/windows/portlight.exe . && \
+	echo "windows: built in $$(( $$(date +%s) - start )) s"
+	@x86_64-w64-mingw32-objdump -p $(DIST)/windows/portlight.exe >$(DIST)/windows/objdump.txt
+	@grep -q 'Subsystem.*(Windows GUI)' $(DIST)/windows/objdump.txt || { echo "windows: not a GUI-subsystem exe"; exit 1; }
+	@grep -q 'Magic.*PE32+' $(DIST)/windows/objdump.txt || { echo "windows: not PE32+"; exit 1; }
+	@if grep 'DLL Name' $(DIST)/windows/objdump.txt | grep -qiE 'libgcc|libwinpthread|libstdc'; then \
+	  echo "windows: the exe needs mingw DLLs:"; grep 'DLL Name' $(DIST)/windows/objdump.txt; exit 1; fi
+	@ls -l $(DIST)/windows/portlight.exe | awk '{ printf "windows: dist/windows/portlight.exe %.1f MB, PE32+ GUI\n", $$5/1e6 }'
+	@GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet $$(packaging/darwin-vet.sh --list windows)
+	@echo "windows: go vet (CGO_ENABLED=0) of the pure-Go packages: ok"
+
+darwin-vet:
+	packaging/darwin-vet.sh
+
+newcomer:
+	packaging/newcomer.sh
+
+test-extra:: windows darwin-vet install-check
+	@echo "packaging and platform checks: ok"
+
+FORCE:
