@@ -120,14 +120,14 @@ func TestUpdateRegistryRefusals(t *testing.T) {
 			w.Write(good[:len(good)/2])
 			panic(http.ErrAbortHandler)
 		},
-		"/older.xml":        serveBytes(testRegistry(t, "2024-12-31")),
-		"/huge.xml":         huge(false),
-		"/huge-length.xml":  huge(true),
-		"/laughs.xml":       serveBytes([]byte(billionLaughs)),
-		"/xxe.xml":          serveBytes([]byte(`<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><registry><updated>2026-10-02</updated><record><description>&x;</description><number>1</number></record></registry>`)),
-		"/page.html":        serveBytes([]byte("<!DOCTYPE html>\n<html><head><title>IANA</title></head><body><p>Moved</p></body></html>")),
-		"/other-registry":   serveBytes([]byte(`<?xml version="1.0"?><registry><updated>2026-10-02</updated><record><value>1</value></record></registry>`)),
-		"/missing.xml":      http.NotFound,
+		"/older.xml":       serveBytes(testRegistry(t, "2024-12-31")),
+		"/huge.xml":        huge(false),
+		"/huge-length.xml": huge(true),
+		"/laughs.xml":      serveBytes([]byte(billionLaughs)),
+		"/xxe.xml":         serveBytes([]byte(`<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><registry><updated>2026-10-02</updated><record><description>&x;</description><number>1</number></record></registry>`)),
+		"/page.html":       serveBytes([]byte("<!DOCTYPE html>\n<html><head><title>IANA</title></head><body><p>Moved</p></body></html>")),
+		"/other-registry":  serveBytes([]byte(`<?xml version="1.0"?><registry><updated>2026-10-02</updated><record><value>1</value></record></registry>`)),
+		"/missing.xml":     http.NotFound,
 		"/slow.xml": func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-time.After(10 * time.Second):
