@@ -143,7 +143,7 @@ func Run(ctx context.Context, opts Options) error {
 			end := r.startTray(ctx)
 			defer end()
 		} else {
-			r.log.Warn("no session bus (DBUS_SESSION_BUS_ADDRESS unset): running without tray or notifications; alerts stay unread")
+			r.log.Warn("no session bus (DBUS_SESSION_BUS_ADDRESS unset or unreachable): running without tray; alerts stay unread")
 		}
 	}
 	return r.loop(ctx)

@@ -26,11 +26,17 @@ const (
 	registerStep      = 50 * time.Millisecond
 )
 
-// sessionBusAvailable reports whether a session bus is configured. Without
-// this check godbus would autolaunch a private bus per connection that no
-// tray host or notification daemon listens to.
+// sessionBusAvailable reports whether a session bus is configured and
+// reachable. Without the first check godbus would autolaunch a private bus
+// per connection that no tray host or notification daemon listens to; the
+// second matters because fyne.io/systray, once started on a bus it cannot
+// reach, dereferences a nil connection when it ends.
 func sessionBusAvailable() bool {
-	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return false
+	}
+	_, err := dbus.SessionBus() // the shared connection systray will use
+	return err == nil
 }
 
 // keepRegistered keeps the tray item registered with the
