@@ -37,3 +37,13 @@ func TestManPageNamesEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandHasADescription keeps the longer --help texts complete.
+func TestEveryCommandHasADescription(t *testing.T) {
+	for name := range commands {
+		d := Description(name)
+		if !strings.HasPrefix(d, "Usage: portlight "+name) || len(d) < 80 {
+			t.Errorf("%s: description %q", name, d)
+		}
+	}
+}

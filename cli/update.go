@@ -40,8 +40,6 @@ stays as it was. A stored file that gets damaged is ignored with a warning.
 
 This is the only Portlight command that uses the network, and only when you
 run it.
-
-Flags:
 `
 
 func runUpdateRegistry(ctx context.Context, env Env) error {
@@ -49,10 +47,7 @@ func runUpdateRegistry(ctx context.Context, env Env) error {
 	src := fs.String("url", IANARegistryURL, "where to download the registry XML from (http or https)")
 	file := fs.String("file", "", "read the registry XML from this file instead of downloading it")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up a download after this long")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), updateRegistryHelp)
-		fs.PrintDefaults()
-	}
+	fs.Usage = usage(fs, "update-registry")
 	if help, err := parseFlags(fs, env.Args); help || err != nil {
 		return err
 	}
