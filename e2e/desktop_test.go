@@ -26,15 +26,15 @@ func requireTools(t testing.TB, tools ...string) {
 	}
 }
 
-// artifacts returns the folder for screenshots and logs:
-// $PORTLIGHT_ARTIFACTS/e2e, or ../artifacts/e2e from this package.
+// artifacts returns the test's folder for screenshots and logs:
+// $PORTLIGHT_ARTIFACTS/e2e/<test>, or ../artifacts/e2e/<test> from here.
 func artifacts(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("PORTLIGHT_ARTIFACTS")
 	if base == "" {
 		base = filepath.Join("..", "artifacts")
 	}
-	dir, err := filepath.Abs(filepath.Join(base, "e2e"))
+	dir, err := filepath.Abs(filepath.Join(base, "e2e", t.Name()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,11 @@ func TestMain(m *testing.M) {
 		os.Exit(listenHelper(addr))
 	}
 	if os.Getenv(envInner) == "1" || listing() {
-		os.Exit(m.Run())
+		code := m.Run()
+		if buildPath != "" {
+			os.RemoveAll(filepath.Dir(buildPath))
+		}
+		os.Exit(code)
 	}
 	os.Exit(reexec())
 }

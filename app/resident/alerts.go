@@ -106,14 +106,15 @@ func (g *AlertLog) close(key string) {
 	al.Open = false
 }
 
-// trim drops the oldest alerts beyond max, closed ones first.
+// trim drops alerts beyond max: the oldest of the least important first
+// (closed, then read, then local-only, then reachable from the network), so
+// a flood of local listeners cannot push out the alert that matters.
 func (g *AlertLog) trim() {
 	for len(g.alerts) > g.max {
-		drop := len(g.alerts) - 1
+		drop, worst := len(g.alerts)-1, 4
 		for i := len(g.alerts) - 1; i >= 0; i-- {
-			if !g.alerts[i].Open {
-				drop = i
-				break
+			if w := keepWeight(g.alerts[i]); w < worst {
+				drop, worst = i, w
 			}
 		}
 		dropped := g.alerts[drop]
@@ -124,6 +125,19 @@ func (g *AlertLog) trim() {
 			}
 		}
 	}
+}
+
+// keepWeight ranks how much an alert deserves to be kept.
+func keepWeight(al *Alert) int {
+	switch {
+	case !al.Open:
+		return 0
+	case al.Read:
+		return 1
+	case al.Assessment.Exposure != monitor.Network:
+		return 2
+	}
+	return 3
 }
 
 // Recent returns copies of the alerts, newest first.

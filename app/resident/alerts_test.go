@@ -135,3 +135,28 @@ func TestAlertLogBounded(t *testing.T) {
 		t.Errorf("socket index holds %d, want the 2 open ones", len(g.sockets))
 	}
 }
+
+func TestAlertLogFloodKeepsNetworkAlert(t *testing.T) {
+	g := NewAlertLog(5)
+	net := lst("0.0.0.0", 47101, 1, "server")
+	g.Observe(ev(monitor.Opened, net), judged(net, true))
+	for i := range 50 {
+		l := lst("127.0.0.1", uint16(20000+i), int32(100+i), "churn")
+		l.Exposure = monitor.Loopback
+		g.Observe(ev(monitor.Opened, l), judged(l, true))
+	}
+	r := g.Recent()
+	if len(r) != 5 {
+		t.Fatalf("kept %d", len(r))
+	}
+	found := false
+	for _, a := range r {
+		found = found || a.Assessment.Port == 47101
+	}
+	if !found {
+		t.Fatal("the network-reachable alert was pushed out by a flood of local ones")
+	}
+	if !g.Alerting(net.Key()) {
+		t.Fatal("network listener no longer marked")
+	}
+}

@@ -62,7 +62,7 @@ func newTestResident(sc Scanner, n notify.Notifier) (*resident, *fakeView) {
 				return policy.Assessment{Listener: l, Verdict: policy.Verdict{Alert: l.Port > 40000}}
 			}},
 		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		alerts:  NewAlertLog(50),
+		alerts:  NewAlertLog(maxAlerts),
 		actions: make(chan action, 16),
 		limits:  map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 30*time.Second),
 		notifier: n, view: v,

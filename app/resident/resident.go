@@ -58,6 +58,9 @@ const (
 	summaryKey  = "portlight:summary"
 )
 
+// maxAlerts bounds the alert log.
+const maxAlerts = 100
+
 // reassessEvery is how often every listener is judged afresh (settings may
 // have changed); in between, only new listeners are.
 const reassessEvery = time.Minute
@@ -108,7 +111,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer release()
 
-	r := &resident{opts: opts, log: opts.Log, alerts: NewAlertLog(50), actions: make(chan action, 16),
+	r := &resident{opts: opts, log: opts.Log, alerts: NewAlertLog(maxAlerts), actions: make(chan action, 16),
 		limits: map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 3*notifyEvery)}
 	if r.log == nil {
 		r.log = slog.Default()
