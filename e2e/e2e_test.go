@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // interval is the resident's scan interval.
@@ -175,7 +178,27 @@ wait:
 		t.Errorf("alert for %s still unread after the click:\n%s", portName, menu.render())
 	}
 	saveMenu(t, dir, "tray-menu-read", menu)
-	saveIcon(t, conn, pid, filepath.Join(dir, "tray-icon-read.png"))
+
+	// "Mark all read" in the menu, clicked over dbusmenu as a tray host
+	// would: no unread alert is left and the icon loses its badge.
+	markAll, ok := menu.find("Mark all read")
+	if !ok {
+		t.Fatalf("no Mark all read item:\n%s", menu.render())
+	}
+	clickItem(t, conn, pid, markAll.ID)
+	if !waitFor(3*time.Second, func() bool {
+		menu = layout(t, conn, pid)
+		return !menu.has(func(l string) bool { return strings.HasPrefix(l, "● ") })
+	}) {
+		t.Errorf("unread alerts left after Mark all read:\n%s", menu.render())
+	}
+	saveMenu(t, dir, "tray-menu-all-read", menu)
+	saveIcon(t, conn, pid, filepath.Join(dir, "tray-icon-idle.png"))
+	alertIcon, _ := os.ReadFile(filepath.Join(dir, "tray-icon-alert.png"))
+	idleIcon, _ := os.ReadFile(filepath.Join(dir, "tray-icon-idle.png"))
+	if bytes.Equal(alertIcon, idleIcon) {
+		t.Error("the tray icon still shows the unread badge after Mark all read")
+	}
 
 	// 5. Portlight itself holds no inet socket.
 	assertNoInetSocket(t, pid)
@@ -235,6 +258,21 @@ func stop(cmd *exec.Cmd) {
 	if cmd.ProcessState == nil {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
+	}
+}
+
+// clickItem sends a dbusmenu "clicked" event for item id.
+func clickItem(t testing.TB, conn *dbus.Conn, pid int, id int32) {
+	t.Helper()
+	dest := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)
+	v, err := conn.Object(dest, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.Menu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := v.Value().(dbus.ObjectPath)
+	call := conn.Object(dest, path).Call("com.canonical.dbusmenu.Event", 0, id, "clicked", dbus.MakeVariant(int32(0)), uint32(0))
+	if call.Err != nil {
+		t.Fatalf("dbusmenu Event clicked %d: %v", id, call.Err)
 	}
 }
 
