@@ -1,11 +1,162 @@
 // Package ui is the on-demand window process (`portlight ui ...`): the
 // explainer, listeners and settings windows, built with Fyne.
+//
+// At most one window process runs at a time: a later `portlight ui ...`
+// hands its request to the running one over a unix socket (package handoff)
+// and exits. The process scans the listeners itself, and exits when its last
+// window closes. This is the only package that imports Fyne's GL driver; the
+// windows themselves live in package windows, which tests drive without X.
 package ui
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
 
-// Run runs the window process with its arguments (after "ui").
-// STUB: replaced by the windows helper.
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"portlight/app/handoff"
+	"portlight/app/ui/osact"
+	"portlight/app/ui/windows"
+	"portlight/assets"
+	"portlight/history"
+	"portlight/monitor"
+)
+
+// AppID is the Fyne application id (preferences and the desktop entry).
+const AppID = "io.github.portlight"
+
+// handoffWait bounds how long a new process tries to reach, or replace, a
+// window process that is starting or quitting.
+const handoffWait = 5 * time.Second
+
+// errQuitting refuses requests that arrive after the last window closed.
+var errQuitting = errors.New("window process is quitting")
+
+// Run runs the window process with its arguments (after "ui"): it hands the
+// request to a running window process, or becomes one.
 func Run(args []string) error {
-	return errors.New("ui: not implemented yet")
+	req, err := ParseArgs(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := claim(ctx, req)
+	if err != nil || srv == nil {
+		return err
+	}
+	return serve(ctx, srv, req)
+}
+
+// claim hands req to the running window process (returning nil, nil) or
+// takes the role itself (returning its server).
+func claim(ctx context.Context, req handoff.Request) (*handoff.Server, error) {
+	ctx, cancel := context.WithTimeout(ctx, handoffWait)
+	defer cancel()
+	var lastErr error
+	for {
+		handled, err := handoff.Send(ctx, req)
+		if handled {
+			return nil, nil
+		}
+		if err == nil { // nobody serves: become the window process
+			srv, lerr := handoff.Listen()
+			if lerr == nil {
+				return srv, nil
+			}
+			if !errors.Is(lerr, handoff.ErrBusy) {
+				return nil, fmt.Errorf("ui: %w", lerr)
+			}
+		} else {
+			lastErr = err // the running one is quitting: wait for it to go
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("ui: no window process took the request: %w", errors.Join(lastErr, ctx.Err()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// serve is the window process: it opens req's window, takes later requests
+// from srv, and returns when the last window closes or on a signal.
+func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error {
+	defer srv.Close()
+	log := slog.Default().With("subsystem", "ui")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("portlight.png", assets.AppIcon))
+
+	scanner := monitor.NewScanner()
+	defer scanner.Close()
+	deps := windows.Deps{Scanner: scanner, Reveal: osact.Reveal, Terminate: osact.Terminate}
+	if store, err := history.Open(ctx, history.Options{Logger: log}); err != nil {
+		log.Warn("history unavailable; the explainer will not show past owners", "err", err)
+	} else {
+		defer store.Close()
+		deps.History = storeHistory{store}
+	}
+	m := windows.NewManager(a, deps)
+
+	// quitting is only touched on Fyne's goroutine: a request is either
+	// opened before the last window closes, or refused after it, never lost.
+	quitting := false
+	appDone := make(chan struct{})
+	var quitOnce sync.Once
+	quit := func() {
+		quitOnce.Do(func() {
+			quitting = true
+			srv.Close() // new requests now start a new window process
+			a.Quit()
+		})
+	}
+	m.OnLastClosed = quit
+
+	go func() {
+		err := srv.Serve(ctx, func(r handoff.Request) error {
+			done := make(chan bool, 1)
+			fyne.Do(func() {
+				if quitting {
+					done <- false
+					return
+				}
+				m.Open(r)
+				done <- true
+			})
+			select {
+			case ok := <-done:
+				if ok {
+					return nil
+				}
+			case <-appDone:
+			}
+			return errQuitting
+		})
+		if err != nil {
+			log.Error("handoff server stopped", "err", err)
+		}
+	}()
+	go m.Run(ctx)
+	go func() {
+		select {
+		case <-ctx.Done(): // SIGINT or SIGTERM
+			fyne.Do(quit)
+		case <-appDone:
+		}
+	}()
+
+	m.Open(req)
+	a.Run()
+	close(appDone)
+	return nil
 }

@@ -234,9 +234,14 @@ func TestBeforeLines(t *testing.T) {
 		want string
 	}{
 		{"no store", Input{}, "History not recorded yet."},
+		{"pending", Input{HasHistory: true, PastPending: true}, "Looking…"},
 		{"error", Input{HasHistory: true, PastErr: errors.New("db locked")}, "Could not read the history: db locked"},
 		{"empty", Input{HasHistory: true}, "No other program has been seen listening here."},
 		{"one", Input{HasHistory: true, Past: past}, "nc (pid 5), /usr/bin/nc: " + start.Local().Format("2006-01-02 15:04") + " to " + start.Add(time.Hour).Local().Format("2006-01-02 15:04") + "."},
+		{"from the store", Input{HasHistory: true, Past: []PastOwner{{Process: monitor.Process{Exe: "/usr/bin/node"}, Sessions: 3, Held: 2 * time.Hour, FirstSeen: start, LastSeen: start}}},
+			"/usr/bin/node: 3 times, 2 hours in all, " + start.Local().Format("2006-01-02 15:04") + " to " + start.Local().Format("2006-01-02 15:04") + "."},
+		{"once, briefly", Input{HasHistory: true, Past: []PastOwner{{Process: monitor.Process{Exe: "/x\u202e"}, Sessions: 1, Held: time.Second, FirstSeen: start, LastSeen: start}}},
+			"/x: once, under a minute in all, " + start.Local().Format("2006-01-02 15:04") + " to " + start.Local().Format("2006-01-02 15:04") + "."},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(BeforeLines(tt.in), "\n"); got != tt.want {

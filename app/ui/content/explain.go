@@ -40,14 +40,17 @@ type Command struct {
 	Command string
 }
 
-// PastOwner is one process that listened on a port before, as a history
-// store reports it.
+// PastOwner is one program that listened on a port before, as a history
+// store reports it. Fields a store does not know stay zero.
 type PastOwner struct {
 	Process     monitor.Process
 	UID         uint32
 	OwnerHidden bool
 	FirstSeen   time.Time
 	LastSeen    time.Time
+	// Sessions is how many times it started listening; Held, for how long in all.
+	Sessions int
+	Held     time.Duration
 }
 
 // Input is everything the explainer shows for one port.
@@ -64,8 +67,10 @@ type Input struct {
 	FocusPID int32
 	// HasHistory is false while no history store exists.
 	HasHistory bool
-	Past       []PastOwner
-	PastErr    error
+	// PastPending is true while the history is being read.
+	PastPending bool
+	Past        []PastOwner
+	PastErr     error
 	// Checks are the commands to check by hand; nil uses DefaultChecks.
 	Checks []Command
 	// At is the time the text is written for ("since" durations).

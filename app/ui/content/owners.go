@@ -200,6 +200,8 @@ func BeforeLines(in Input) []string {
 	switch {
 	case !in.HasHistory:
 		return []string{"History not recorded yet."}
+	case in.PastPending:
+		return []string{"Looking…"}
 	case in.PastErr != nil:
 		return []string{"Could not read the history: " + safetext.Line(in.PastErr.Error(), MaxCmdline)}
 	case len(in.Past) == 0:
@@ -207,17 +209,52 @@ func BeforeLines(in Input) []string {
 	}
 	var lines []string
 	for _, p := range in.Past {
-		who := fmt.Sprintf("a hidden process of uid %d", p.UID)
-		if !p.OwnerHidden {
-			who = fmt.Sprintf("%s (pid %d)", safetext.Line(p.Process.Name, MaxName), p.Process.PID)
-			if p.Process.Exe != "" {
-				who += ", " + safetext.Line(p.Process.Exe, MaxPath)
-			}
-		}
-		lines = append(lines, fmt.Sprintf("%s: %s to %s.", who,
-			p.FirstSeen.Local().Format("2006-01-02 15:04"), p.LastSeen.Local().Format("2006-01-02 15:04")))
+		lines = append(lines, PastLine(p))
 	}
 	return lines
+}
+
+// PastLine describes one past owner: who, how often and how long, when.
+func PastLine(p PastOwner) string {
+	var who string
+	switch {
+	case p.OwnerHidden:
+		who = fmt.Sprintf("a hidden process of uid %d", p.UID)
+	case p.Process.Name != "" && p.Process.PID != 0:
+		who = fmt.Sprintf("%s (pid %d)", safetext.Line(p.Process.Name, MaxName), p.Process.PID)
+	case p.Process.Name != "":
+		who = safetext.Line(p.Process.Name, MaxName)
+	}
+	if exe := safetext.Line(p.Process.Exe, MaxPath); exe != "" {
+		if who != "" {
+			who += ", "
+		}
+		who += exe
+	}
+	if who == "" {
+		who = "an unknown program"
+	}
+	var facts []string
+	switch {
+	case p.Sessions == 1:
+		facts = append(facts, "once")
+	case p.Sessions > 1:
+		facts = append(facts, fmt.Sprintf("%d times", p.Sessions))
+	}
+	if p.Held > 0 {
+		facts = append(facts, Duration(p.Held)+" in all")
+	}
+	when := fmt.Sprintf("%s to %s", p.FirstSeen.Local().Format("2006-01-02 15:04"), p.LastSeen.Local().Format("2006-01-02 15:04"))
+	if len(facts) > 0 {
+		return fmt.Sprintf("%s: %s, %s.", who, strings.Join(facts, ", "), when)
+	}
+	return fmt.Sprintf("%s: %s.", who, when)
+}
+
+// Duration renders a length of time coarsely: "40 seconds", "12 minutes",
+// "3 hours", "5 days".
+func Duration(d time.Duration) string {
+	return strings.TrimSuffix(strings.Replace(Ago(d), "less than a minute", "under a minute", 1), " ago")
 }
 
 // WhyItMatters says, in two sentences, why this port deserves attention.

@@ -2,6 +2,7 @@ package windows
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -23,6 +24,13 @@ type Explainer struct {
 	proto string
 	focus int32
 	info  portinfo.Info
+
+	// past holds the history's answer, read off Fyne's goroutine when the
+	// window opens and again whenever the port's owners change.
+	past       []content.PastOwner
+	pastErr    error
+	pastLoaded bool
+	pastKey    string
 
 	heading *widget.Label
 	body    *fyne.Container
@@ -64,11 +72,38 @@ func (e *Explainer) input() content.Input {
 	if in.At.IsZero() {
 		in.At = m.deps.Now()
 	}
-	if h := m.deps.History; h != nil {
+	if m.deps.History != nil {
 		in.HasHistory = true
-		in.Past, in.PastErr = h.PastOwners(e.port, monitor.Proto(e.proto))
+		in.PastPending = !e.pastLoaded
+		in.Past, in.PastErr = e.past, e.pastErr
+		e.fetchPast(in)
 	}
 	return in
+}
+
+// fetchPast reads the history again when the port's owners changed since the
+// last read (the first call always reads). The store is queried on its own
+// goroutine: a slow disk must not freeze the window.
+func (e *Explainer) fetchPast(in content.Input) {
+	key := "scanned"
+	if !in.Scanned {
+		key = "unscanned"
+	}
+	for _, o := range content.Owners(in.Now, 0) {
+		key += fmt.Sprintf("|%d/%s/%d", o.PID, o.Exe, o.UID)
+	}
+	if key == e.pastKey {
+		return
+	}
+	e.pastKey = key
+	h, port, proto := e.m.deps.History, e.port, monitor.Proto(e.proto)
+	go func() {
+		past, err := h.PastOwners(port, proto)
+		fyne.Do(func() {
+			e.past, e.pastErr, e.pastLoaded = past, err, true
+			e.refresh()
+		})
+	}()
 }
 
 // refresh rebuilds the body when its text changed since the last time, so a

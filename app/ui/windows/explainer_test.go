@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -131,7 +132,15 @@ func TestHiddenOwnerAndHistory(t *testing.T) {
 	w := r.m.OpenExplainer(2476, "tcp", 0).Window()
 	hidden := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 2476, Exposure: monitor.Network, UID: 0, OwnerHidden: true}
 	r.m.Apply(snap(hidden), nil, t0)
-	for _, want := range []string{"A process of uid 0 listens on 0.0.0.0", "sudo ss -tlnp 'sport = :2476'", "nc (pid 7), /usr/bin/nc:"} {
+	// The history is read on its own goroutine; wait for its answer.
+	deadline := time.Now().Add(5 * time.Second)
+	for !hasText(w, "nc (pid 7), /usr/bin/nc:") {
+		if time.Now().After(deadline) {
+			t.Fatalf("history never shown: %q", texts(w))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, want := range []string{"A process of uid 0 listens on 0.0.0.0", "sudo ss -tlnp 'sport = :2476'"} {
 		if !hasText(w, want) {
 			t.Errorf("lacks %q; has %q", want, texts(w))
 		}

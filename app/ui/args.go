@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"portlight/app/handoff"
+	"portlight/app/ui/content"
+	"portlight/cli"
+)
+
+// Usage is the window process's command line.
+const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui listeners | portlight ui settings"
+
+// ParseArgs reads the window process's arguments (after "ui") into the
+// request for its first window. Errors wrap cli.ErrUsage.
+func ParseArgs(args []string) (handoff.Request, error) {
+	bad := func(format string, a ...any) (handoff.Request, error) {
+		return handoff.Request{}, fmt.Errorf("ui: %s (%s): %w", fmt.Sprintf(format, a...), Usage, cli.ErrUsage)
+	}
+	if len(args) == 0 {
+		return bad("which window?")
+	}
+	switch args[0] {
+	case "listeners", "settings":
+		if len(args) > 1 {
+			return bad("%s takes no arguments", args[0])
+		}
+		return handoff.Request{Kind: handoff.Kind(args[0])}, nil
+	case "explain":
+	default:
+		return bad("unknown window %q", args[0])
+	}
+	r := handoff.Request{Kind: handoff.Explain}
+	havePort := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--pid" || a == "-pid":
+			if i+1 >= len(args) {
+				return bad("--pid needs a number")
+			}
+			i++
+			a = "--pid=" + args[i]
+			fallthrough
+		case strings.HasPrefix(a, "--pid=") || strings.HasPrefix(a, "-pid="):
+			_, v, _ := strings.Cut(a, "=")
+			pid, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || pid <= 0 {
+				return bad("--pid %q is not a process id", v)
+			}
+			r.PID = int32(pid)
+		case strings.HasPrefix(a, "-"):
+			return bad("unknown flag %q", a)
+		case havePort:
+			return bad("one port at a time")
+		default:
+			port, proto, err := content.ParsePortSpec(a)
+			if err != nil {
+				return bad("%v", err)
+			}
+			r.Port, r.Proto, havePort = port, proto, true
+		}
+	}
+	if !havePort {
+		return bad("explain which port?")
+	}
+	return r, nil
+}

@@ -1,0 +1,41 @@
+package ui
+
+import (
+	"errors"
+	"testing"
+
+	"portlight/app/handoff"
+	"portlight/cli"
+)
+
+func TestParseArgs(t *testing.T) {
+	tests := []struct {
+		args []string
+		want handoff.Request
+		ok   bool
+	}{
+		{[]string{"explain", "2476/tcp"}, handoff.Request{Kind: handoff.Explain, Port: 2476, Proto: "tcp"}, true},
+		{[]string{"explain", "53/udp", "--pid", "77"}, handoff.Request{Kind: handoff.Explain, Port: 53, Proto: "udp", PID: 77}, true},
+		{[]string{"explain", "--pid=9", "5173"}, handoff.Request{Kind: handoff.Explain, Port: 5173, Proto: "tcp", PID: 9}, true},
+		{[]string{"listeners"}, handoff.Request{Kind: handoff.Listeners}, true},
+		{[]string{"settings"}, handoff.Request{Kind: handoff.Settings}, true},
+		{nil, handoff.Request{}, false},
+		{[]string{"explain"}, handoff.Request{}, false},
+		{[]string{"explain", "22", "23"}, handoff.Request{}, false},
+		{[]string{"explain", "22", "--pid"}, handoff.Request{}, false},
+		{[]string{"explain", "22", "--pid", "-3"}, handoff.Request{}, false},
+		{[]string{"explain", "22", "--verbose"}, handoff.Request{}, false},
+		{[]string{"explain", "99999"}, handoff.Request{}, false},
+		{[]string{"listeners", "x"}, handoff.Request{}, false},
+		{[]string{"tray"}, handoff.Request{}, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseArgs(tt.args)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseArgs(%q) = %+v, %v; want %+v ok=%v", tt.args, got, err, tt.want, tt.ok)
+		}
+		if err != nil && !errors.Is(err, cli.ErrUsage) {
+			t.Errorf("ParseArgs(%q) error %v does not wrap cli.ErrUsage", tt.args, err)
+		}
+	}
+}
