@@ -169,6 +169,7 @@ wait:
 	t.Logf("explainer window %s mapped %v after the click", win, time.Since(clicked).Round(time.Millisecond))
 	time.Sleep(time.Second) // let it paint
 	screenshot(t, filepath.Join(dir, "explainer.png"))
+	defer closeWindowProcess(win)
 
 	// The alert is read now: no unread mark on it.
 	if !waitFor(3*time.Second, func() bool {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,6 +114,44 @@ func TestSecondInstance(t *testing.T) {
 	if !strings.Contains(string(log), "already running") {
 		t.Errorf("second instance's log:\n%s", log)
 	}
+	// The hand-over shows the running session's listeners window.
+	title := "Listening ports — Portlight"
+	var win string
+	if !waitFor(20*time.Second, func() bool {
+		wins, _ := xdotool("search", "--onlyvisible", "--name", "^Listening ports")
+		for _, w := range wins {
+			if netWMName(w) == title {
+				win = w
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("no %q window after the hand-over", title)
+	} else {
+		time.Sleep(time.Second)
+		screenshot(t, filepath.Join(dir, "listeners.png"))
+	}
+	// Close the window process before the test's home folder goes.
+	closeWindowProcess(win)
+}
+
+// closeWindowProcess ends the process that owns an X window (a Portlight
+// window process) and waits up to 5 s for it to go.
+func closeWindowProcess(win string) {
+	if win == "" {
+		return
+	}
+	pids, _ := xdotool("getwindowpid", win)
+	if len(pids) != 1 {
+		return
+	}
+	p, err := strconv.Atoi(pids[0])
+	if err != nil {
+		return
+	}
+	syscall.Kill(p, syscall.SIGTERM)
+	waitFor(5*time.Second, func() bool { return syscall.Kill(p, 0) != nil })
 }
 
 // TestLateDaemons: the tray host and the notification daemon start after
