@@ -24,6 +24,7 @@ func New(icon string, onClick func(Click), log *slog.Logger) Notifier {
 	return beeepNotifier{icon: icon}
 }
 
+// Notify shows m through beeep; a click on it is not reported.
 func (b beeepNotifier) Notify(ctx context.Context, m Message) error {
 	if err := beeep.Notify(m.Title, m.Body, b.icon); err != nil {
 		return fmt.Errorf("beeep: %w: %w", ErrUnavailable, err)
@@ -31,6 +32,8 @@ func (b beeepNotifier) Notify(ctx context.Context, m Message) error {
 	return nil
 }
 
+// Actions is false: beeep reports no clicks.
 func (beeepNotifier) Actions() bool { return false }
 
+// Close does nothing: beeep keeps no connection.
 func (beeepNotifier) Close() error { return nil }
