@@ -10,23 +10,24 @@ import (
 
 // soakResult holds the soak's figures.
 type soakResult struct {
-	size                    soakSize
-	opens, closes, fails    int
-	procs                   int
-	churnTime               time.Duration
-	tracked                 int
-	visible                 int // tracked listeners some complete scan fell inside
-	unscanned               int // tracked listeners no complete scan fell inside
-	missedOpen, missedClose int // of the visible ones
-	dupOpen, dupClose       int // of any socket, tracked or not
-	flapped                 int // tracked sockets with an owner change on the same socket
-	wrongOwner              int // tracked sockets opened with another pid (or hidden)
-	shortSeen               int // untracked sockets some scan saw
-	scans                   int
-	maxGap                  time.Duration
-	events                  int
-	scanErrs                []string
-	memStart, memEnd        [3]uint64 // heap, rss, goroutines
+	size                     soakSize
+	opens, closes, fails     int
+	procs                    int
+	churnTime                time.Duration
+	tracked                  int
+	visible                  int // tracked listeners some complete scan fell inside
+	unscanned                int // tracked listeners no complete scan fell inside
+	missedOpen, missedClose  int // of the visible ones
+	dupOpen, dupClose        int // of any socket, tracked or not
+	flapped                  int // tracked sockets with an owner change on the same socket
+	wrongOwner               int // tracked sockets opened with another pid (or hidden)
+	shortSeen                int // untracked sockets some scan saw
+	shortFlaps               int // untracked sockets with an owner change on the same socket
+	scans                    int
+	maxGap                   time.Duration
+	events                   int
+	scanErrs                 []string
+	memStart, memMid, memEnd [3]uint64 // heap, rss, goroutines
 }
 
 // analyseSoak matches the workers' tracked listeners with the monitor's
@@ -75,6 +76,11 @@ func analyseSoak(g *soakLog, tracked []soakTracked) soakResult {
 			r.wrongOwner++
 		}
 	}
+	for ino := range g.flaps {
+		if !isTracked[ino] {
+			r.shortFlaps++
+		}
+	}
 	for ino, n := range g.opens {
 		if n > 1 {
 			r.dupOpen++
@@ -102,10 +108,11 @@ func (r soakResult) String() string {
 		r.tracked, r.visible, r.unscanned)
 	fmt.Fprintf(&b, "  missed: %d opened, %d closed; duplicates: %d opened, %d closed; owner flaps: %d; wrong owner: %d\n",
 		r.missedOpen, r.missedClose, r.dupOpen, r.dupClose, r.flapped, r.wrongOwner)
-	fmt.Fprintf(&b, "  short-lived sockets seen by a scan: %d; events in the soak's ports: %d; scans: %d, longest gap %v; failed scans: %d\n",
-		r.shortSeen, r.events, r.scans, r.maxGap.Round(time.Millisecond), len(r.scanErrs))
-	fmt.Fprintf(&b, "  monitor memory: Go heap %s -> %s, RSS %s -> %s, goroutines %d -> %d\n",
-		mib(r.memStart[0]), mib(r.memEnd[0]), mib(r.memStart[1]), mib(r.memEnd[1]), r.memStart[2], r.memEnd[2])
+	fmt.Fprintf(&b, "  short-lived sockets seen by a scan: %d (of them with an owner_changed on the same socket: %d); events in the soak's ports: %d; scans: %d, longest gap %v; failed scans: %d\n",
+		r.shortSeen, r.shortFlaps, r.events, r.scans, r.maxGap.Round(time.Millisecond), len(r.scanErrs))
+	fmt.Fprintf(&b, "  monitor memory (start -> mid-churn -> end): Go heap %s -> %s -> %s, RSS %s -> %s -> %s, goroutines %d -> %d\n",
+		mib(r.memStart[0]), mib(r.memMid[0]), mib(r.memEnd[0]), mib(r.memStart[1]), mib(r.memMid[1]), mib(r.memEnd[1]),
+		r.memStart[2], r.memEnd[2])
 	return b.String()
 }
 

@@ -168,14 +168,13 @@ func runSoakWorker() int {
 		}
 		held = held[:n]
 	}
-	const tick = 10 * time.Millisecond
-	perTick := max(1, rate*int(tick)/int(time.Second))
-	t := time.NewTicker(tick)
+	t := time.NewTicker(time.Second / time.Duration(max(rate, 1)))
 	defer t.Stop()
 	for opens < ops {
 		now := time.Now()
 		closeDue(now, false)
-		for i := 0; i < perTick && opens < ops; i++ {
+		// One open per tick; a busy port is skipped for the next.
+		for opened := false; !opened && opens < ops; {
 			port := next
 			if next++; next == hi {
 				next = lo
@@ -193,6 +192,7 @@ func runSoakWorker() int {
 				continue
 			}
 			opens++
+			opened = true
 			h := soakHeld{fd: fd, kind: kind, port: port, inode: ino, open: time.Now()}
 			switch {
 			case opens%soakTrackEvery == 0:
@@ -215,7 +215,7 @@ func runSoakWorker() int {
 	for len(held) > 0 {
 		closeDue(time.Now(), false)
 		out.Flush()
-		time.Sleep(tick)
+		time.Sleep(10 * time.Millisecond)
 	}
 	fmt.Fprintf(out, "D %d %d %d\n", opens, closes, fails)
 	return 0
