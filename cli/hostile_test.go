@@ -16,8 +16,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -351,5 +353,92 @@ func TestHostileNamesExplainJSON(t *testing.T) {
 				t.Errorf("explain --json listeners %+v, want pid %d", doc.Listeners, p.pid)
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the watch goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// watch's event lines for a hostile process: one safe line per event in
+// text, one valid JSON object per line with --json.
+func TestHostileNamesWatch(t *testing.T) {
+	for name, start := range hostileCases(t) {
+		for _, asJSON := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/json=%v", name, asJSON), func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				var out, errOut syncBuffer
+				args := []string{"--interval", "20ms", "--no-history"}
+				if asJSON {
+					args = append(args, "--json")
+				}
+				done := make(chan error, 1)
+				go func() { done <- Run(ctx, "watch", Env{Args: args, Stdout: &out, Stderr: &errOut}) }()
+				time.Sleep(200 * time.Millisecond) // the baseline
+				p := start(0, 0)
+				pid := "pid=" + strconv.Itoa(p.pid)
+				if asJSON {
+					pid = fmt.Sprintf(`"pid":%d`, p.pid)
+				}
+				for strings.Count(out.String(), pid) < 2 && ctx.Err() == nil {
+					time.Sleep(20 * time.Millisecond)
+				}
+				cancel()
+				<-done
+				text := out.String()
+				if n := strings.Count(text, pid); n < 2 {
+					t.Fatalf("watch showed %d events of the hostile process:\n%s\nstderr: %s", n, text, errOut.String())
+				}
+				if !asJSON {
+					checkSafeText(t, "watch", text, 600)
+					for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+						if !strings.Contains(line, " pid=") {
+							t.Errorf("watch line %d is not an event: %q", i+1, line)
+						}
+					}
+					return
+				}
+				if !utf8.ValidString(text) || strings.ContainsRune(text, 0x1b) {
+					t.Errorf("watch --json: invalid UTF-8 or a raw ESC")
+				}
+				seen := 0
+				for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+					var w struct {
+						PID      int `json:"pid"`
+						Listener struct {
+							Exe     string `json:"exe"`
+							Cmdline string `json:"cmdline"`
+						} `json:"listener"`
+					}
+					if err := json.Unmarshal([]byte(line), &w); err != nil {
+						t.Fatalf("watch --json line %d is not one JSON object: %v\n%q", i+1, err, line)
+					}
+					if w.PID == p.pid {
+						seen++
+						if w.Listener.Exe != jsonString(p.exe) || w.Listener.Cmdline != jsonString(strings.Join(p.argv, " ")) {
+							t.Errorf("watch --json: exe or cmdline does not round-trip")
+						}
+					}
+				}
+				if seen < 2 {
+					t.Errorf("watch --json: %d events of the hostile process", seen)
+				}
+			})
+		}
 	}
 }
