@@ -96,10 +96,10 @@ func (e *Explainer) fetchPast(in content.Input) {
 		return
 	}
 	e.pastKey = key
-	h, port, proto := e.m.deps.History, e.port, monitor.Proto(e.proto)
+	h, port, proto, do := e.m.deps.History, e.port, monitor.Proto(e.proto), e.m.deps.Do
 	go func() {
 		past, err := h.PastOwners(port, proto)
-		fyne.Do(func() {
+		do(func() {
 			e.past, e.pastErr, e.pastLoaded = past, err, true
 			e.refresh()
 		})

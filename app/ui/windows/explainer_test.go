@@ -129,17 +129,25 @@ func TestExplainerCopies(t *testing.T) {
 func TestHiddenOwnerAndHistory(t *testing.T) {
 	past := fakeHistory{{Process: monitor.Process{PID: 7, Name: "nc", Exe: "/usr/bin/nc"}, FirstSeen: t0.Add(-48 * 3600e9), LastSeen: t0.Add(-47 * 3600e9)}}
 	r := newRig(t, past)
-	w := r.m.OpenExplainer(2476, "tcp", 0).Window()
+	// The history is read on a goroutine that reports through Deps.Do, so
+	// the test's own calls "on Fyne's goroutine" take the same lock.
+	var w fyne.Window
 	hidden := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 2476, Exposure: monitor.Network, UID: 0, OwnerHidden: true}
-	r.m.Apply(snap(hidden), nil, t0)
+	r.m.deps.Do(func() {
+		w = r.m.OpenExplainer(2476, "tcp", 0).Window()
+		r.m.Apply(snap(hidden), nil, t0)
+	})
 	// The history is read on its own goroutine; wait for its answer.
 	deadline := time.Now().Add(5 * time.Second)
-	for !hasText(w, "nc (pid 7), /usr/bin/nc:") {
+	shown := func() bool { r.mu.Lock(); defer r.mu.Unlock(); return hasText(w, "nc (pid 7), /usr/bin/nc:") }
+	for !shown() {
 		if time.Now().After(deadline) {
 			t.Fatalf("history never shown: %q", texts(w))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, want := range []string{"A process of uid 0 listens on 0.0.0.0", "sudo ss -tlnp 'sport = :2476'"} {
 		if !hasText(w, want) {
 			t.Errorf("lacks %q; has %q", want, texts(w))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 
 // rig is a manager on a test app with recording fakes for the OS actions.
 type rig struct {
+	// mu serialises what the manager runs "on Fyne's goroutine" with the
+	// test's own reads (see Deps.Do).
+	mu        sync.Mutex
 	m         *Manager
 	app       fyne.App
 	allow     *MemoryAllower
@@ -40,6 +44,7 @@ func newRig(t *testing.T, history History) *rig {
 		Reveal:    func(dir string) error { r.revealed = append(r.revealed, dir); return nil },
 		Terminate: func(_ context.Context, p monitor.Process) error { r.ended = append(r.ended, p); return nil },
 		Now:       func() time.Time { return t0 },
+		Do:        func(fn func()) { r.mu.Lock(); defer r.mu.Unlock(); fn() },
 	})
 	r.m.OnLastClosed = func() { r.lastClose++ }
 	return r

@@ -143,10 +143,12 @@ func (f *fakeScanner) Scan(context.Context) (monitor.Snapshot, error) {
 func TestLiveUpdates(t *testing.T) {
 	a := test.NewTempApp(t)
 	sc := &fakeScanner{snaps: []monitor.Snapshot{snap(listener(22, "0.0.0.0", 1, "sshd")), snap(listener(22, "0.0.0.0", 1, "sshd"), listener(8000, "0.0.0.0", 9, "python3"))}}
-	m := NewManager(a, Deps{Scanner: sc, Interval: 20 * time.Millisecond})
+	var mu sync.Mutex
+	do := func(fn func()) { mu.Lock(); defer mu.Unlock(); fn() }
+	m := NewManager(a, Deps{Scanner: sc, Interval: 20 * time.Millisecond, Do: do})
 	m.OnLastClosed = func() {}
 	var l *Listeners
-	fyne.DoAndWait(func() { l = m.OpenListeners() })
+	do(func() { l = m.OpenListeners() })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { m.Run(ctx); close(done) }()
@@ -155,7 +157,7 @@ func TestLiveUpdates(t *testing.T) {
 	for {
 		var n int
 		var state listing.State
-		fyne.DoAndWait(func() {
+		do(func() {
 			rows := l.Rows()
 			n = len(rows)
 			for _, r := range rows {

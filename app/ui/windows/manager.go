@@ -51,6 +51,9 @@ type Deps struct {
 	Interval time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Do runs fn on Fyne's goroutine; default fyne.Do. (Fyne's test driver
+	// runs fn at once on the caller's goroutine; tests serialise it instead.)
+	Do func(fn func())
 }
 
 func (d *Deps) fill() {
@@ -80,6 +83,9 @@ func (d *Deps) fill() {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Do == nil {
+		d.Do = fyne.Do
 	}
 }
 
@@ -228,7 +234,7 @@ func (m *Manager) Run(ctx context.Context) {
 			return
 		}
 		at := m.deps.Now()
-		fyne.Do(func() { m.Apply(snap, err, at) })
+		m.deps.Do(func() { m.Apply(snap, err, at) })
 		select {
 		case <-ctx.Done():
 			return
