@@ -31,10 +31,13 @@ desktop=$(find "$tmp/x" -name 'dev.portlight.Portlight.desktop' | head -1)
 exe=$(find "$tmp/x" -path '*/bin/portlight' | head -1)
 icon=$(find "$tmp/x" -name 'dev.portlight.Portlight.png' | head -1)
 [ -n "$desktop" ] && [ -n "$exe" ] && [ -n "$icon" ] || { echo "package: FAIL: bundle lacks .desktop, binary or icon:" >&2; tar -tJf "$bundle" >&2; exit 1; }
-desktop-file-validate "$desktop"
+hints=$(desktop-file-validate "$desktop" 2>&1) || { echo "$hints" >&2; exit 1; }
+[ -z "$hints" ] || { echo "package: FAIL: desktop-file-validate: $hints" >&2; exit 1; }
 [[ $(LANG=en_US.UTF-8 "$exe" --help 2>/dev/null) == *update-registry* ]] || { echo "package: FAIL: the bundled binary does not run" >&2; exit 1; }
 mkdir -p "$dist"
 cp "$bundle" "$dist/Portlight.tar.xz"
 awk -v f="$dist/Portlight.tar.xz" -v b="$(stat -c %s "$bundle")" -v e="$(stat -c %s "$exe")" \
   'BEGIN { printf "package: %s (%.1f MB; binary %.1f MB)\n", f, b / 1e6, e / 1e6 }'
 tar -tvJf "$bundle"
+cmp -s FyneApp.toml "$tmp/src/FyneApp.toml" && { echo "package: FAIL: fyne package no longer bumps Build; the copy may be unnecessary" >&2; exit 1; }
+echo "package: ok (the source tree's FyneApp.toml and ./portlight untouched)"
