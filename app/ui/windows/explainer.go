@@ -118,7 +118,10 @@ func (e *Explainer) refresh() {
 	e.last = text
 	e.heading.SetText(e.expl.Heading)
 	var objs []fyne.CanvasObject
-	for _, s := range e.expl.Sections {
+	for i, s := range e.expl.Sections {
+		if i > 0 {
+			objs = append(objs, widget.NewSeparator())
+		}
 		objs = append(objs, sectionTitle(s.Title))
 		if s.Key == content.KeyNow && in.Scanned && in.ScanErr == nil && len(in.Now) > 0 {
 			for _, o := range content.Owners(in.Now, in.FocusPID) {
