@@ -9,6 +9,7 @@
 #   NEWCOMER_COLD=1 packaging/newcomer.sh   with an empty build cache (~3-5 min more)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+git -C "$repo" rev-parse --git-dir >/dev/null 2>&1 || { echo "newcomer: FAIL: $repo is not a git clone (needs git)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LANG=en_US.UTF-8
@@ -44,6 +45,7 @@ step "portlight scan --json" ./portlight scan --json
 step "portlight explain 22" ./portlight explain 22
 log=$(ls -t "$tmp"/log.* | head -1)
 grep -qi 'ssh' "$log" || { cat "$log"; fail "explain 22 does not mention SSH"; }
+grep -q 'IANA registry of [0-9-]*' "$log" || { cat "$log"; fail "explain 22 does not name the registry date"; }
 step "make install (temporary PREFIX)" make --no-print-directory install PREFIX="$tmp/prefix"
 [ -x "$tmp/prefix/bin/portlight" ] || fail "make install installed no binary"
 step "make uninstall" make --no-print-directory uninstall PREFIX="$tmp/prefix"
