@@ -239,23 +239,43 @@ func smokeInside(t *testing.T) {
 		t.Errorf("handoff socket %v mode %v", err, fi)
 	}
 
+	// Real input in the listeners window: a click on the first row opens
+	// its port's explainer; a port typed into "Explain port…" opens its own.
+	x, y := windowOrigin(t, listeners)
+	before := len(portlightWindows())
+	click(t, x+200, y+97) // first data row (header ends at ~80)
+	waitCount(t, before+1)
+	// Without a window manager a click does not move the keyboard focus.
+	if out, err := xdotool("windowfocus", "--sync", listeners).CombinedOutput(); err != nil {
+		t.Fatalf("xdotool windowfocus: %v %s", err, out)
+	}
+	click(t, x+900, y+22) // the "Explain port…" entry, top right
+	if out, err := xdotool("type", "--delay", "20", "631/udp").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool type: %v %s", err, out)
+	}
+	if out, err := xdotool("key", "Return").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key: %v %s", err, out)
+	}
+	waitWindow(t, "Port 631/udp — Portlight", 10*time.Second)
+	screenshot(t, "ui-smoke-typed-port.png")
+
 	// Closing windows one by one: the process lives until the last one.
-	for i, id := range []string{listeners, ssh} {
-		pressEscape(t, id)
-		deadline := time.Now().Add(5 * time.Second)
-		for !windowGone([]string{"Listening ports — Portlight", "Port 22/tcp — Portlight"}[i]) {
-			if time.Now().After(deadline) {
-				t.Fatalf("window %s did not close on Esc", id)
-			}
-			time.Sleep(20 * time.Millisecond)
+	for {
+		ids := portlightWindows()
+		if len(ids) == 0 {
+			t.Fatal("all windows gone before the last Esc was pressed")
 		}
+		pressEscape(t, ids[0])
+		if len(ids) == 1 {
+			break
+		}
+		waitCount(t, len(ids)-1)
 		select {
 		case err := <-exited:
-			t.Fatalf("window process exited with windows still open: %v", err)
-		case <-time.After(300 * time.Millisecond):
+			t.Fatalf("window process exited with %d windows still open: %v", len(ids)-1, err)
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	pressEscape(t, explain)
 	select {
 	case err := <-exited:
 		if err != nil {
@@ -267,5 +287,51 @@ func smokeInside(t *testing.T) {
 	}
 	if _, err := os.Stat(handoff.SocketPath()); !os.IsNotExist(err) {
 		t.Errorf("socket left behind: %v", err)
+	}
+}
+
+// portlightWindows lists the visible Portlight windows.
+func portlightWindows() []string {
+	out, _ := xdotool("search", "--onlyvisible", "--name", " — Portlight$").Output()
+	return strings.Fields(string(out))
+}
+
+// waitCount waits until n Portlight windows are visible.
+func waitCount(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(portlightWindows()) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Portlight windows, want %d", len(portlightWindows()), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// windowOrigin returns a window's top-left corner on the screen.
+func windowOrigin(t *testing.T, id string) (x, y int) {
+	t.Helper()
+	out, err := xdotool("getwindowgeometry", "--shell", id).Output()
+	if err != nil {
+		t.Fatalf("xdotool getwindowgeometry: %v", err)
+	}
+	for _, line := range strings.Fields(string(out)) {
+		k, v, _ := strings.Cut(line, "=")
+		n, _ := strconv.Atoi(v)
+		switch k {
+		case "X":
+			x = n
+		case "Y":
+			y = n
+		}
+	}
+	return x, y
+}
+
+// click moves the pointer to (x, y) and clicks the left button.
+func click(t *testing.T, x, y int) {
+	t.Helper()
+	if out, err := xdotool("mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y), "click", "1").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool click: %v %s", err, out)
 	}
 }

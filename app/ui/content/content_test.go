@@ -83,7 +83,7 @@ func TestWhatLines(t *testing.T) {
 		{"dynamic", portinfo.Info{Port: 50000, Proto: "udp", Status: portinfo.StatusDynamic, RegistryDate: "2025-01-02"},
 			[]string{"IANA assigns nothing in 49152–65535: these ports are left for temporary and private use, so no service owns 50000/udp (IANA registry of 2025-01-02)."}},
 		{"unauthorized use", portinfo.Info{Port: 31337, Proto: "tcp", Status: portinfo.Assigned, Services: []portinfo.Service{{Name: "x", UnauthorizedUse: "Back Orifice"}}},
-			[]string{"IANA assigns 31337/tcp to “x” (IANA registry, date unknown).", "“x”.", "IANA notes unauthorized use reported: Back Orifice."}},
+			[]string{"IANA assigns 31337/tcp to “x” (IANA registry, date unknown).", "IANA notes unauthorized use reported: Back Orifice."}},
 	}
 	for _, tt := range tests {
 		got := WhatLines(tt.info)
@@ -236,7 +236,7 @@ func TestBeforeLines(t *testing.T) {
 		{"no store", Input{}, "History not recorded yet."},
 		{"pending", Input{HasHistory: true, PastPending: true}, "Looking…"},
 		{"error", Input{HasHistory: true, PastErr: errors.New("db locked")}, "Could not read the history: db locked"},
-		{"empty", Input{HasHistory: true}, "No other program has been seen listening here."},
+		{"empty", Input{HasHistory: true}, "The history has no record of a program listening here."},
 		{"one", Input{HasHistory: true, Past: past}, "nc (pid 5), /usr/bin/nc: " + start.Local().Format("2006-01-02 15:04") + " to " + start.Add(time.Hour).Local().Format("2006-01-02 15:04") + "."},
 		{"from the store", Input{HasHistory: true, Past: []PastOwner{{Process: monitor.Process{Exe: "/usr/bin/node"}, Sessions: 3, Held: 2 * time.Hour, FirstSeen: start, LastSeen: start}}},
 			"/usr/bin/node: 3 times, 2 hours in all, " + start.Local().Format("2006-01-02 15:04") + " to " + start.Local().Format("2006-01-02 15:04") + "."},

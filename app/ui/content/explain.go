@@ -174,7 +174,9 @@ func WhatLines(info portinfo.Info) []string {
 	case portinfo.Assigned:
 		lines := []string{fmt.Sprintf("IANA assigns %s to %s (%s).", pp, ServiceNames(info.Services), registryDate(info))}
 		for _, s := range info.Services {
-			lines = append(lines, ServiceLine(s))
+			if s.Description != "" || s.Assignee != "" || s.Registered != "" || s.Reference != "" {
+				lines = append(lines, ServiceLine(s))
+			}
 			if s.UnauthorizedUse != "" {
 				lines = append(lines, "IANA notes unauthorized use reported: "+s.UnauthorizedUse+".")
 			}

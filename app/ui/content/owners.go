@@ -205,7 +205,7 @@ func BeforeLines(in Input) []string {
 	case in.PastErr != nil:
 		return []string{"Could not read the history: " + safetext.Line(in.PastErr.Error(), MaxCmdline)}
 	case len(in.Past) == 0:
-		return []string{"No other program has been seen listening here."}
+		return []string{"The history has no record of a program listening here."}
 	}
 	var lines []string
 	for _, p := range in.Past {

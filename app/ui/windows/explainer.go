@@ -49,7 +49,7 @@ func newExplainer(m *Manager, port uint16, proto string, pid int32) *Explainer {
 	e.status.Truncation = fyne.TextTruncateEllipsis
 
 	copyBtn := widget.NewButton("Copy report", e.CopyReport)
-	bottom := container.NewBorder(nil, nil, copyBtn, explainEntry(m), e.status)
+	bottom := container.NewBorder(nil, nil, copyBtn, explainEntry(m, e.w), e.status)
 	e.w.SetContent(container.NewBorder(e.heading, bottom, nil, nil, container.NewVScroll(e.body)))
 	e.w.Resize(fyne.NewSize(780, 680))
 	escCloses(e.w)
@@ -143,13 +143,16 @@ func (e *Explainer) refresh() {
 // ownerBlock shows one listening process with its actions.
 func (e *Explainer) ownerBlock(o content.Owner) []fyne.CanvasObject {
 	var objs []fyne.CanvasObject
-	for _, l := range content.OwnerLines(o, e.port, e.proto, e.m.at) {
-		objs = append(objs, wrapped(l))
-	}
+	lines := content.OwnerLines(o, e.port, e.proto, e.m.at)
 	if o.OwnerHidden {
-		objs = append(objs, e.commandRow(content.Command{OS: "Linux", Title: "show the hidden owner",
+		// The report's "To see it, run: …" line becomes a command with a
+		// copy button here.
+		objs = append(objs, wrapped(lines[0]), e.commandRow(content.Command{OS: "Linux", Title: "show which process it is (needs sudo)",
 			Command: content.HiddenOwnerCommand(e.port, e.proto)}))
 		return objs
+	}
+	for _, l := range lines {
+		objs = append(objs, wrapped(l))
 	}
 	allowAll := widget.NewButton("Allow this app on all ports", func() { e.allow(o, true) })
 	allowPort := widget.NewButton("Allow this app on this port", func() { e.allow(o, false) })
@@ -238,8 +241,8 @@ func wrapped(s string) *widget.Label {
 }
 
 // explainEntry is the "Explain port…" field: type a port, press Enter.
-func explainEntry(m *Manager) fyne.CanvasObject {
-	entry := widget.NewEntry()
+func explainEntry(m *Manager, w fyne.Window) fyne.CanvasObject {
+	entry := newEscEntry(w)
 	entry.SetPlaceHolder("Explain port… (5173, 53/udp)")
 	entry.OnSubmitted = func(s string) {
 		port, proto, err := content.ParsePortSpec(s)

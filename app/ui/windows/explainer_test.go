@@ -208,4 +208,13 @@ func TestExplainPortEntry(t *testing.T) {
 	if r.m.OpenCount() != 2 {
 		t.Error("a bad port opened a window")
 	}
+	// Esc in the field clears it first, then closes the window.
+	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if entry.Text != "" || r.m.OpenCount() != 2 {
+		t.Fatalf("first Esc: text %q, %d windows", entry.Text, r.m.OpenCount())
+	}
+	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if r.m.OpenCount() != 1 {
+		t.Errorf("second Esc left %d windows", r.m.OpenCount())
+	}
 }

@@ -132,10 +132,10 @@ func (h fakeHistory) PastOwners(uint16, monitor.Proto) ([]content.PastOwner, err
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
-func findEntry(t *testing.T, w fyne.Window) *widget.Entry {
+func findEntry(t *testing.T, w fyne.Window) *escEntry {
 	t.Helper()
 	for _, o := range test.LaidOutObjects(w.Canvas().Content()) {
-		if e, ok := o.(*widget.Entry); ok && strings.HasPrefix(e.PlaceHolder, "Explain port") {
+		if e, ok := o.(*escEntry); ok && strings.HasPrefix(e.PlaceHolder, "Explain port") {
 			return e
 		}
 	}

@@ -21,7 +21,7 @@ type Listeners struct {
 	model  *listing.Model
 	rows   []listing.Row
 	table  *widget.Table
-	filter *widget.Entry
+	filter *escEntry
 	count  *widget.Label
 	// painted is the signature of the rows last painted: a scan that changes
 	// nothing repaints nothing (a table refresh costs ~5 % of a core each
@@ -56,11 +56,11 @@ func newListeners(m *Manager) *Listeners {
 		l.OpenRow(id.Row)
 	}
 
-	l.filter = widget.NewEntry()
+	l.filter = newEscEntry(l.w)
 	l.filter.SetPlaceHolder("Filter (port, program, user, alert…)")
 	l.filter.OnChanged = l.SetFilter
 	l.count = widget.NewLabel("")
-	top := container.NewBorder(nil, nil, nil, explainEntry(m), l.filter)
+	top := container.NewBorder(nil, nil, nil, explainEntry(m, l.w), l.filter)
 	l.w.SetContent(container.NewBorder(top, l.count, nil, nil, l.table))
 	l.w.Resize(fyne.NewSize(1040, 560))
 	escCloses(l.w)

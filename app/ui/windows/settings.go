@@ -32,3 +32,30 @@ func escCloses(w fyne.Window) {
 		}
 	})
 }
+
+// escEntry is an entry that keeps Esc working while it has the focus: Esc
+// clears its text, or closes the window when there is none. (A focused
+// widget gets the keys, so the canvas's Esc handler would never see them.)
+type escEntry struct {
+	widget.Entry
+	w fyne.Window
+}
+
+func newEscEntry(w fyne.Window) *escEntry {
+	e := &escEntry{w: w}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey implements fyne.Focusable.
+func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name != fyne.KeyEscape {
+		e.Entry.TypedKey(k)
+		return
+	}
+	if e.Text != "" {
+		e.SetText("")
+		return
+	}
+	e.w.Close()
+}
