@@ -178,7 +178,7 @@ func TestInstallRegistryRefusesBadFiles(t *testing.T) {
 		body []byte
 		want string
 	}{
-		"truncated mid-file": {good[:len(good)/2], "unexpected EOF"},
+		"truncated mid-file":           {good[:len(good)/2], "unexpected EOF"},
 		"truncated, last byte missing": {good[:len(good)-2], "unexpected EOF"},
 		"cut short but well formed": {append(append([]byte{}, good[:cut]...), "</registry>"...),
 			"truncated or not the port registry"},
@@ -256,7 +256,7 @@ func TestDamagedStoredRegistryFallsBackToEmbedded(t *testing.T) {
 			os.MkdirAll(home, 0o700)
 			os.WriteFile(filepath.Join(home, RegistryFile), flipped, 0o600)
 		}, "stored registry"},
-		"no header":    {func(home string) { storeRaw(t, home, body) }, "not a Portlight registry header"},
+		"no header": {func(home string) { storeRaw(t, home, body) }, "not a Portlight registry header"},
 		"rows missing": {func(home string) {
 			storeRaw(t, home, csv[:bytes.LastIndex(csv[:len(csv)*3/4], []byte("\n,tcp,"))+1])
 		}, "records, its header says"},
