@@ -60,8 +60,8 @@ func Usage(w io.Writer) {
 	fmt.Fprintln(w, "\nWith no command, Portlight starts the tray app on the desktop session.")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "  ui         open a Portlight window (explain PORT/PROTO | listeners | settings)")
+	fmt.Fprintln(w, "  ui               open a Portlight window (explain PORT/PROTO | listeners | settings)")
 	fmt.Fprintln(w, "\nRun 'portlight COMMAND --help' for a command's flags.")
 }

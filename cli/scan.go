@@ -23,6 +23,7 @@ type ScanOutput struct {
 func newFlags(name string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet("portlight "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = usage(fs, name)
 	return fs
 }
 
