@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 func TestWindowProcessUnderXvfb(t *testing.T) {
 	if os.Getenv("PORTLIGHT_UI_SMOKE_INSIDE") == "1" {
 		smokeInside(t)
+		sigtermInside(t)
 		return
 	}
 	for tool, pkg := range map[string]string{"xvfb-run": "xvfb", "dbus-run-session": "dbus", "xdotool": "xdotool", "import": "imagemagick", "xauth": "xauth"} {
@@ -118,10 +119,6 @@ func xdotool(args ...string) *exec.Cmd {
 	return cmd
 }
 
-func windowGone(title string) bool {
-	out, _ := xdotool("search", "--onlyvisible", "--name", "^"+title+"$").Output()
-	return len(strings.Fields(string(out))) == 0
-}
 
 func windowPID(t *testing.T, id string) int {
 	out, err := xdotool("getwindowpid", id).Output()
@@ -287,6 +284,31 @@ func smokeInside(t *testing.T) {
 	}
 	if _, err := os.Stat(handoff.SocketPath()); !os.IsNotExist(err) {
 		t.Errorf("socket left behind: %v", err)
+	}
+}
+
+// sigtermInside runs inside Xvfb after smokeInside: a window
+// process with two windows open ends cleanly on SIGTERM (a.Quit closes the
+// windows, and the last close calls the quit path again).
+func sigtermInside(t *testing.T) {
+	p := child(t, "explain", "8080/tcp")
+	exited := make(chan error, 1)
+	go func() { exited <- p.Wait() }()
+	defer func() { _ = p.Process.Kill() }()
+	waitWindow(t, "Port 8080/tcp — Portlight", 30*time.Second)
+	if err := child(t, "listeners").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	waitWindow(t, "Listening ports — Portlight", 10*time.Second)
+	_ = p.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		_ = p.Process.Signal(syscall.SIGQUIT)
+		t.Fatal("window process still running 10 s after SIGTERM")
 	}
 }
 

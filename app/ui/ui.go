@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -110,15 +109,18 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 
 	// quitting is only touched on Fyne's goroutine: a request is either
 	// opened before the last window closes, or refused after it, never lost.
+	// quit is re-entered (a.Quit closes the windows, the last close calls
+	// OnLastClosed), so it is guarded by the flag, not a sync.Once, which
+	// would deadlock.
 	quitting := false
 	appDone := make(chan struct{})
-	var quitOnce sync.Once
 	quit := func() {
-		quitOnce.Do(func() {
-			quitting = true
-			srv.Close() // new requests now start a new window process
-			a.Quit()
-		})
+		if quitting {
+			return
+		}
+		quitting = true
+		srv.Close() // new requests now start a new window process
+		a.Quit()
 	}
 	m.OnLastClosed = quit
 
