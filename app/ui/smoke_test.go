@@ -119,7 +119,6 @@ func xdotool(args ...string) *exec.Cmd {
 	return cmd
 }
 
-
 func windowPID(t *testing.T, id string) int {
 	out, err := xdotool("getwindowpid", id).Output()
 	if err != nil {
