@@ -29,8 +29,9 @@ import (
 	"portlight/monitor"
 )
 
-// AppID is the Fyne application id (preferences and the desktop entry).
-const AppID = "io.github.portlight"
+// AppID is the Fyne application id, as in FyneApp.toml (preferences, the
+// desktop entry).
+const AppID = "dev.portlight.Portlight"
 
 // handoffWait bounds how long a new process tries to reach, or replace, a
 // window process that is starting or quitting.
