@@ -92,6 +92,19 @@ wait:
 		}
 	}
 	saveMenu(t, dir, "tray-menu-hostile", menu)
+
+	// "Mark all read", clicked over dbusmenu as a tray host would.
+	markAll, ok := menu.find("Mark all read")
+	if !ok {
+		t.Fatalf("no Mark all read item:\n%s", menu.render())
+	}
+	clickItem(t, conn, pid, markAll.ID)
+	if !waitFor(3*time.Second, func() bool {
+		menu = layout(t, conn, pid)
+		return !menu.has(func(l string) bool { return strings.HasPrefix(l, "● ") })
+	}) {
+		t.Errorf("unread alerts left after Mark all read:\n%s", menu.render())
+	}
 	time.Sleep(300 * time.Millisecond)
 	screenshot(t, filepath.Join(dir, "notification-hostile.png"))
 }

@@ -18,17 +18,14 @@ type Alert struct {
 	// Read is set when the user opened the alert (from the tray or the
 	// notification).
 	Read bool
-	// Notified is set once a notification was shown, or deliberately not
-	// shown (alerts paused). Unnotified alerts are retried.
-	Notified bool
 	// Open is true while at least one of its sockets still listens.
 	Open bool
 }
 
-// AlertLog is the resident's memory of alerts: it decides which events
-// deserve a notification (once per port, protocol and owner while it stays
-// open, whatever addresses it binds), keeps the recent ones newest first,
-// and counts the unread. It is pure: no I/O, no clock of its own.
+// AlertLog is the tray's memory of alerts: the alerting listeners the
+// noise gate (policy.Gate) reported, one per port, protocol and owner while
+// it stays open whatever addresses it binds, newest first, with what the
+// user has read. It is pure: no I/O, no clock of its own.
 type AlertLog struct {
 	max    int
 	alerts []*Alert // newest first
@@ -54,41 +51,31 @@ func alertID(l monitor.Listener) string {
 	return fmt.Sprintf("%d/%s %s", l.Port, l.Proto, owner)
 }
 
-// Observe takes one monitor event with its assessment and returns the alert
-// to notify, if the event starts one: an opened or owner-changed listener
-// whose verdict is Alert and whose port+owner has no open alert yet. Closed
-// events end the socket's part in its alert.
-func (g *AlertLog) Observe(ev monitor.Event, a policy.Assessment) *Alert {
-	key := ev.Listener.Key()
-	switch ev.Kind {
-	case monitor.Closed:
-		g.close(key)
-		return nil
-	case monitor.OwnerChanged:
-		g.close(key)
-	case monitor.Opened:
-		if _, ok := g.sockets[key]; ok {
-			return nil // already counted (a repeated event)
-		}
-	default:
+// Add records an alert for an alerting listener that the noise gate let
+// through, and returns it; nil when the listener's port and owner already
+// have an open alert (the same program on 0.0.0.0 and ::, or a repeat).
+func (g *AlertLog) Add(a policy.Assessment, at time.Time) *Alert {
+	key := a.Key()
+	id := alertID(a.Listener)
+	if al, ok := g.sockets[key]; ok && al.ID == id {
 		return nil
 	}
-	if !a.Verdict.Alert {
-		return nil
-	}
-	id := alertID(ev.Listener)
+	g.close(key) // the socket now belongs to another owner
 	for _, al := range g.alerts {
 		if al.ID == id && al.Open {
 			g.sockets[key] = al
 			return nil
 		}
 	}
-	al := &Alert{ID: id, Assessment: a, Time: ev.Time, Open: true}
+	al := &Alert{ID: id, Assessment: a, Time: at, Open: true}
 	g.sockets[key] = al
 	g.alerts = append([]*Alert{al}, g.alerts...)
 	g.trim()
 	return al
 }
+
+// Closed records that the listener with this key stopped listening.
+func (g *AlertLog) Closed(key string) { g.close(key) }
 
 // close removes a socket from its alert; the alert is closed when none of
 // its sockets is left.
@@ -160,18 +147,6 @@ func (g *AlertLog) Unread() int {
 	return n
 }
 
-// Pending returns the alerts not notified yet, oldest first: those whose
-// notification failed (no daemon, no bus) and must be retried.
-func (g *AlertLog) Pending() []Alert {
-	var out []Alert
-	for i := len(g.alerts) - 1; i >= 0; i-- {
-		if al := g.alerts[i]; !al.Notified && !al.Read {
-			out = append(out, *al)
-		}
-	}
-	return out
-}
-
 // find returns the alert with id, or nil.
 func (g *AlertLog) find(id string) *Alert {
 	for _, al := range g.alerts {
@@ -180,14 +155,6 @@ func (g *AlertLog) find(id string) *Alert {
 		}
 	}
 	return nil
-}
-
-// MarkNotified records that the alert's notification was shown (or
-// deliberately suppressed).
-func (g *AlertLog) MarkNotified(id string) {
-	if al := g.find(id); al != nil {
-		al.Notified = true
-	}
 }
 
 // MarkRead records that the user opened the alert; it reports whether the
@@ -207,9 +174,10 @@ func (g *AlertLog) MarkAllRead() {
 	}
 }
 
-// Alerting reports whether the listener with this key belongs to an open
-// alert (the tray marks it).
-func (g *AlertLog) Alerting(key string) bool {
-	_, ok := g.sockets[key]
-	return ok
+// Get returns a copy of the alert with id.
+func (g *AlertLog) Get(id string) (Alert, bool) {
+	if al := g.find(id); al != nil {
+		return *al, true
+	}
+	return Alert{}, false
 }

@@ -13,69 +13,57 @@ func lst(addr string, port uint16, pid int32, name string) monitor.Listener {
 		Process: monitor.Process{PID: pid, Name: name, Exe: "/usr/bin/" + name}}
 }
 
-func ev(kind monitor.EventKind, l monitor.Listener) monitor.Event {
-	return monitor.Event{Kind: kind, Listener: l, Time: time.Unix(1000, 0)}
-}
-
 func judged(l monitor.Listener, alert bool) policy.Assessment {
 	return policy.Assessment{Listener: l, Verdict: policy.Verdict{Alert: alert}}
 }
+
+var t0 = time.Unix(1000, 0)
 
 func TestAlertLog(t *testing.T) {
 	py4 := lst("0.0.0.0", 5173, 10, "python3")
 	py6 := lst("::", 5173, 10, "python3")
 	nc := lst("0.0.0.0", 5173, 11, "nc")
-	ok := lst("0.0.0.0", 22, 1, "sshd")
 	type step struct {
-		ev     monitor.Event
-		alert  bool
-		notify bool // Observe returns a new alert
+		add   *monitor.Listener // nil: close
+		close string
+		isNew bool
 	}
 	for _, tc := range []struct {
 		name   string
 		steps  []step
 		recent int
-		unread int
 		open   []bool // Open of each recent alert, newest first
 	}{
-		{"allowed listener: no alert", []step{{ev(monitor.Opened, ok), false, false}}, 0, 0, nil},
-		{"alerting listener: one alert", []step{{ev(monitor.Opened, py4), true, true}}, 1, 1, []bool{true}},
+		{"one alert", []step{{add: &py4, isNew: true}}, 1, []bool{true}},
 		{"v4 and v6 of one process: one alert", []step{
-			{ev(monitor.Opened, py4), true, true},
-			{ev(monitor.Opened, py6), true, false},
-		}, 1, 1, []bool{true}},
-		{"repeated opened event: no second notification", []step{
-			{ev(monitor.Opened, py4), true, true},
-			{ev(monitor.Opened, py4), true, false},
-		}, 1, 1, []bool{true}},
-		{"closed then reopened by the same process: new alert", []step{
-			{ev(monitor.Opened, py4), true, true},
-			{ev(monitor.Closed, py4), true, false},
-			{ev(monitor.Opened, py4), true, true},
-		}, 2, 2, []bool{true, false}},
+			{add: &py4, isNew: true}, {add: &py6},
+		}, 1, []bool{true}},
+		{"repeat: no second alert", []step{{add: &py4, isNew: true}, {add: &py4}}, 1, []bool{true}},
+		{"closed then reopened: new alert", []step{
+			{add: &py4, isNew: true}, {close: py4.Key()}, {add: &py4, isNew: true},
+		}, 2, []bool{true, false}},
 		{"one of two sockets closes: alert stays open", []step{
-			{ev(monitor.Opened, py4), true, true},
-			{ev(monitor.Opened, py6), true, false},
-			{ev(monitor.Closed, py4), true, false},
-			{ev(monitor.Opened, py4), true, false},
-		}, 1, 1, []bool{true}},
-		{"owner changed: new alert, old one closed", []step{
-			{ev(monitor.Opened, py4), true, true},
-			{ev(monitor.OwnerChanged, nc), true, true},
-		}, 2, 2, []bool{true, false}},
-		{"closed of unknown socket is harmless", []step{{ev(monitor.Closed, nc), true, false}}, 0, 0, nil},
+			{add: &py4, isNew: true}, {add: &py6}, {close: py4.Key()}, {add: &py4},
+		}, 1, []bool{true}},
+		{"another owner on the same socket: new alert, old closed", []step{
+			{add: &py4, isNew: true}, {add: &nc, isNew: true},
+		}, 2, []bool{true, false}},
+		{"closing an unknown socket is harmless", []step{{close: nc.Key()}}, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewAlertLog(10)
 			for i, s := range tc.steps {
-				got := g.Observe(s.ev, judged(s.ev.Listener, s.alert))
-				if (got != nil) != s.notify {
-					t.Fatalf("step %d (%s %s): new alert %v, want %v", i, s.ev.Kind, s.ev.Listener.Key(), got != nil, s.notify)
+				if s.add == nil {
+					g.Closed(s.close)
+					continue
+				}
+				if got := g.Add(judged(*s.add, true), t0); (got != nil) != s.isNew {
+					t.Fatalf("step %d: new alert %v, want %v", i, got != nil, s.isNew)
 				}
 			}
 			r := g.Recent()
-			if len(r) != tc.recent || g.Unread() != tc.unread {
-				t.Fatalf("recent %d unread %d, want %d %d", len(r), g.Unread(), tc.recent, tc.unread)
+			if len(r) != tc.recent || g.Unread() != tc.recent {
+				t.Fatalf("recent %d unread %d, want %d", len(r), g.Unread(), tc.recent)
 			}
 			for i, want := range tc.open {
 				if r[i].Open != want {
@@ -86,32 +74,22 @@ func TestAlertLog(t *testing.T) {
 	}
 }
 
-func TestAlertLogReadNotifiedPending(t *testing.T) {
+func TestAlertLogRead(t *testing.T) {
 	g := NewAlertLog(10)
-	a := g.Observe(ev(monitor.Opened, lst("0.0.0.0", 5173, 10, "a")), judged(lst("0.0.0.0", 5173, 10, "a"), true))
-	b := g.Observe(ev(monitor.Opened, lst("0.0.0.0", 5174, 11, "b")), judged(lst("0.0.0.0", 5174, 11, "b"), true))
-	if p := g.Pending(); len(p) != 2 || p[0].ID != a.ID {
-		t.Fatalf("pending %+v, want a then b", p)
-	}
-	g.MarkNotified(a.ID)
-	if p := g.Pending(); len(p) != 1 || p[0].ID != b.ID {
-		t.Fatalf("pending after notifying a: %+v", p)
-	}
+	a := g.Add(judged(lst("0.0.0.0", 5173, 10, "a"), true), t0)
+	b := g.Add(judged(lst("0.0.0.0", 5174, 11, "b"), true), t0)
 	if !g.MarkRead(b.ID) || g.Unread() != 1 {
 		t.Fatalf("unread %d after reading b", g.Unread())
-	}
-	if len(g.Pending()) != 0 {
-		t.Fatal("a read alert is still pending a notification")
 	}
 	if g.MarkRead("nope") {
 		t.Fatal("MarkRead of an unknown id reported true")
 	}
+	if got, ok := g.Get(a.ID); !ok || got.Read || got.Assessment.Port != 5173 {
+		t.Fatalf("Get(a) = %+v, %v", got, ok)
+	}
 	g.MarkAllRead()
 	if g.Unread() != 0 {
 		t.Fatal("unread after MarkAllRead")
-	}
-	if !g.Alerting(lst("0.0.0.0", 5173, 10, "a").Key()) || g.Alerting(lst("0.0.0.0", 22, 1, "x").Key()) {
-		t.Fatal("Alerting wrong")
 	}
 }
 
@@ -119,9 +97,9 @@ func TestAlertLogBounded(t *testing.T) {
 	g := NewAlertLog(3)
 	for i := range 10 {
 		l := lst("0.0.0.0", uint16(6000+i), int32(100+i), "p")
-		g.Observe(ev(monitor.Opened, l), judged(l, true))
+		g.Add(judged(l, true), t0)
 		if i < 8 {
-			g.Observe(ev(monitor.Closed, l), judged(l, true))
+			g.Closed(l.Key())
 		}
 	}
 	r := g.Recent()
@@ -139,24 +117,17 @@ func TestAlertLogBounded(t *testing.T) {
 func TestAlertLogFloodKeepsNetworkAlert(t *testing.T) {
 	g := NewAlertLog(5)
 	net := lst("0.0.0.0", 47101, 1, "server")
-	g.Observe(ev(monitor.Opened, net), judged(net, true))
+	g.Add(judged(net, true), t0)
 	for i := range 50 {
 		l := lst("127.0.0.1", uint16(20000+i), int32(100+i), "churn")
 		l.Exposure = monitor.Loopback
-		g.Observe(ev(monitor.Opened, l), judged(l, true))
-	}
-	r := g.Recent()
-	if len(r) != 5 {
-		t.Fatalf("kept %d", len(r))
+		g.Add(judged(l, true), t0)
 	}
 	found := false
-	for _, a := range r {
+	for _, a := range g.Recent() {
 		found = found || a.Assessment.Port == 47101
 	}
 	if !found {
 		t.Fatal("the network-reachable alert was pushed out by a flood of local ones")
-	}
-	if !g.Alerting(net.Key()) {
-		t.Fatal("network listener no longer marked")
 	}
 }

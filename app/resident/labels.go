@@ -140,10 +140,11 @@ type State struct {
 	Listeners   []policy.Assessment
 	Alerts      []Alert
 	Unread      int
-	Alerting    func(key string) bool
 	PausedUntil time.Time
 	PausedAll   bool
 	ScanErr     error
+	// Problem is what is wrong with the settings file ("" when nothing).
+	Problem string
 }
 
 // BuildMenu computes the tray's contents: listeners grouped by port,
@@ -171,7 +172,7 @@ func BuildMenu(s State) MenuModel {
 			g.exp = monitor.Network
 			g.net = true
 		}
-		if s.Alerting != nil && s.Alerting(a.Key()) {
+		if a.Verdict.Alert {
 			g.e.Alert = true
 		}
 	}
@@ -237,6 +238,9 @@ func BuildMenu(s State) MenuModel {
 	}
 	if m.Paused {
 		m.Tooltip += "\n" + m.Pause
+	}
+	if s.Problem != "" {
+		m.Tooltip += "\n" + notify.Truncate("Settings: "+safetext.Line(s.Problem, 0), 120)
 	}
 	return m
 }

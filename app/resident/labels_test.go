@@ -109,12 +109,12 @@ func TestBuildMenu(t *testing.T) {
 	local := lst("127.0.0.1", 631, 2, "cupsd")
 	local.Exposure = monitor.Loopback
 	g := NewAlertLog(10)
-	g.Observe(ev(monitor.Opened, py4), judged(py4, true))
-	g.Observe(ev(monitor.Opened, py6), judged(py6, true))
+	g.Add(judged(py4, true), now)
+	g.Add(judged(py6, true), now)
 	s := State{
 		Now:       now,
 		Listeners: []policy.Assessment{judged(sshd, false), judged(local, false), judged(py4, true), judged(py6, true)},
-		Alerts:    g.Recent(), Unread: g.Unread(), Alerting: g.Alerting,
+		Alerts:    g.Recent(), Unread: g.Unread(),
 	}
 	m := BuildMenu(s)
 	wantLabels := []string{"⚠ 5173/tcp  python3  · network", "22/tcp  sshd  · network", "631/tcp  cupsd  · local"}
@@ -145,6 +145,11 @@ func TestBuildMenu(t *testing.T) {
 	}
 	if m.NoScan != "Scan failed: netlink: boom" {
 		t.Errorf("scan error line %q", m.NoScan)
+	}
+	// A settings problem shows in the tooltip.
+	s.Problem = "line 3: bad \x1b[31mvalue"
+	if m = BuildMenu(s); !strings.Contains(m.Tooltip, "Settings: line 3: bad value") {
+		t.Errorf("tooltip %q", m.Tooltip)
 	}
 	// A pause that has expired shows as not paused.
 	s.PausedUntil = now.Add(-time.Minute)
@@ -177,10 +182,7 @@ func TestBuildMenuNetworkAlertsFirst(t *testing.T) {
 	local := lst("127.0.0.1", 1000, 1, "a")
 	local.Exposure = monitor.Loopback
 	network := lst("0.0.0.0", 9000, 2, "b")
-	g := NewAlertLog(10)
-	g.Observe(ev(monitor.Opened, local), judged(local, true))
-	g.Observe(ev(monitor.Opened, network), judged(network, true))
-	m := BuildMenu(State{Now: time.Now(), Listeners: []policy.Assessment{judged(local, true), judged(network, true)}, Alerting: g.Alerting})
+	m := BuildMenu(State{Now: time.Now(), Listeners: []policy.Assessment{judged(local, true), judged(network, true)}})
 	if len(m.Listeners) != 2 || m.Listeners[0].Port != 9000 {
 		t.Fatalf("order %+v, want the network-reachable alert first", m.Listeners)
 	}

@@ -16,7 +16,7 @@ import (
 // loop scans every interval, turns events into alerts and notifications,
 // and serves tray and notification actions, until ctx ends or Quit.
 func (r *resident) loop(ctx context.Context) error {
-	t := time.NewTicker(r.opts.Interval)
+	t := time.NewTicker(r.interval)
 	defer t.Stop()
 	r.tick(ctx, time.Now())
 	r.render(time.Now())
@@ -25,15 +25,21 @@ func (r *resident) loop(ctx context.Context) error {
 	// hand it back, so RSS reflects the steady state.
 	debug.FreeOSMemory()
 	for {
+		if d := r.wantInterval(); d != r.interval {
+			r.interval = d
+			t.Reset(d)
+		}
 		r.render(time.Now())
 		select {
 		case <-ctx.Done():
+			r.saveState()
 			return nil
 		case now := <-t.C:
 			r.tick(ctx, now)
 		case a := <-r.actions:
 			if a.kind == actQuit {
 				r.log.Info("quitting")
+				r.saveState()
 				return nil
 			}
 			r.handle(ctx, a, time.Now())
@@ -43,6 +49,7 @@ func (r *resident) loop(ctx context.Context) error {
 
 // tick runs one scan and everything that follows from it.
 func (r *resident) tick(ctx context.Context, now time.Time) {
+	r.reloadSettings(now)
 	snap, err := r.opts.Scanner.Scan(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -67,46 +74,43 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 	events := r.opts.Diff(prev, snap)
 	r.prev, r.scanned = snap, true
 	if now.Sub(r.verdictsAt) >= reassessEvery {
-		// Verdicts depend on settings (allow-lists) that the window
-		// process may change: judge everything afresh now and then.
+		// Verdicts may depend on a program's file (pinned allow entries):
+		// judge everything afresh now and then.
 		r.verdicts, r.current, r.verdictsAt = nil, nil, now
 	}
 	if len(events) > 0 || r.current == nil {
 		r.current = r.assessAll(snap.Listeners)
 		r.dirty = true
 	}
+	var fresh []policy.Assessment
 	for _, ev := range events {
-		a := r.assess(ev.Listener)
-		if al := r.alerts.Observe(ev, a); al != nil {
-			r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "reasons", a.Verdict.Reasons)
-			r.notify(ctx, *al, now)
-		}
-		if ev.Kind == monitor.Closed {
-			r.dirty = true
+		switch ev.Kind {
+		case monitor.Closed:
+			r.alerts.Closed(ev.Listener.Key())
+		case monitor.Opened, monitor.OwnerChanged:
+			fresh = append(fresh, r.assess(ev.Listener))
 		}
 	}
-	if !r.pausedUntil.IsZero() && !now.Before(r.pausedUntil) {
-		r.pausedUntil = time.Time{}
-		r.dirty = true
+	for _, n := range r.gate.ObserveNew(now, fresh) {
+		r.deliver(ctx, n, now)
 	}
 	r.summarize(ctx, now)
-	if now.Sub(r.lastRetry) >= retryEvery {
-		if pending := r.alerts.Pending(); len(pending) > 0 {
-			r.lastRetry = now
-			for _, al := range pending {
-				r.notify(ctx, al, now)
-			}
-		}
+	if len(r.unsent) > 0 && now.Sub(r.lastRetry) >= retryEvery {
+		r.retry(ctx, now)
+	}
+	if r.gate.Dirty() && now.Sub(r.savedAt) >= saveEvery {
+		r.saveState()
+		r.savedAt = now
 	}
 }
 
 // assess judges a listener, reusing the last verdict for the same
-// listener and owner: under churn only the new ones are looked up.
+// listener and owner: under churn only the new ones are judged.
 func (r *resident) assess(l monitor.Listener) policy.Assessment {
 	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) {
 		return a
 	}
-	return r.opts.Assess(l)
+	return r.judge(l)
 }
 
 // assessAll judges the snapshot's listeners and keeps the verdicts for
@@ -122,41 +126,101 @@ func (r *resident) assessAll(ls []monitor.Listener) []policy.Assessment {
 	return out
 }
 
-// paused reports whether notifications are paused now.
-func (r *resident) paused(now time.Time) bool {
-	return r.pausedAll || now.Before(r.pausedUntil)
+// deliver records a notice's alerts for the tray and shows its
+// notification, within the flood limiter's budget.
+func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) {
+	r.dirty = true
+	var ids []string
+	for _, a := range n.Assessments {
+		if n.Kind == policy.NoticeBaseline {
+			break // known from the start: listed, not unread
+		}
+		al := r.alerts.Add(a, now)
+		if al == nil {
+			continue
+		}
+		ids = append(ids, al.ID)
+		r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "severity", a.Verdict.Severity, "reasons", a.Verdict.Reasons)
+	}
+	key := summaryKey
+	switch len(ids) {
+	case 0:
+		if n.Kind != policy.NoticeBaseline {
+			return // every alert of it is already shown
+		}
+	case 1:
+		key = ids[0]
+	default:
+		key = r.group(ids)
+	}
+	m := noticeMessage(n, key)
+	if len(ids) == 1 && r.store != nil {
+		if al, ok := r.alerts.Get(ids[0]); ok {
+			_, err := policy.EntryFor(al.Assessment.Listener, nil, now)
+			m.CanAllow = err == nil
+		}
+	}
+	exp := monitor.Loopback
+	if n.Severity == policy.SeverityHigh || worstExposure(n.Assessments) == monitor.Network {
+		exp = monitor.Network
+	}
+	if !r.limiter(exp).allow(now) {
+		r.held += max(n.Count, 1)
+		return
+	}
+	r.show(ctx, m, now)
 }
 
-// notify shows the alert's notification; when there is no way to show one,
-// it stays unread in the tray and pending for a later retry.
-func (r *resident) notify(ctx context.Context, al Alert, now time.Time) {
-	r.dirty = true
-	if r.paused(now) {
-		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, no bubble
+// group names a notification that covers several alerts.
+func (r *resident) group(ids []string) string {
+	r.groupSeq++
+	key := fmt.Sprintf("group:%d", r.groupSeq)
+	r.groups[key] = ids
+	delete(r.groups, fmt.Sprintf("group:%d", r.groupSeq-maxGroups))
+	return key
+}
+
+// show sends one notification; when there is no way to show it now, it
+// waits in unsent (bounded) for a retry, and its alerts stay unread in the
+// tray meanwhile.
+func (r *resident) show(ctx context.Context, m notify.Message, now time.Time) {
+	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := r.notifier.Notify(nctx, m)
+	if err == nil {
+		r.failing = false
 		return
 	}
-	if !r.limiter(al.Assessment.Exposure).allow(now) {
-		r.alerts.MarkNotified(al.ID) // kept in Recent alerts, summed up later
-		r.held++
-		return
+	if !r.failing {
+		r.log.Warn("notification not shown; the alert stays unread in the tray", "err", err,
+			"unavailable", errors.Is(err, notify.ErrUnavailable))
 	}
-	err := r.send(ctx, notify.Compose(al.Assessment, al.ID))
-	if err != nil {
-		if !r.failing {
-			r.log.Warn("notification not shown; the alert stays unread in the tray", "err", err,
-				"unavailable", errors.Is(err, notify.ErrUnavailable))
+	r.failing = true
+	r.lastRetry = now
+	r.unsent = append(r.unsent, m)
+	if len(r.unsent) > maxUnsent {
+		r.unsent = r.unsent[len(r.unsent)-maxUnsent:]
+	}
+}
+
+// retry sends the notifications that could not be shown.
+func (r *resident) retry(ctx context.Context, now time.Time) {
+	r.lastRetry = now
+	pending := r.unsent
+	r.unsent = nil
+	for i, m := range pending {
+		r.show(ctx, m, now)
+		if r.failing {
+			r.unsent = append(r.unsent, pending[i+1:]...)
+			return
 		}
-		r.failing = true
-		r.lastRetry = now
-		return
 	}
-	r.failing = false
-	r.alerts.MarkNotified(al.ID)
 }
 
 // limiter returns the flood limiter for an exposure: listeners reachable
 // from the network have a budget of their own, so a churn of local ones
 // (a test suite, a build) cannot hold back the alert that matters most.
+// It backs up the gate, which folds bursts per program and per scan.
 func (r *resident) limiter(e monitor.Exposure) *limiter {
 	l, ok := r.limits[e]
 	if !ok {
@@ -166,28 +230,17 @@ func (r *resident) limiter(e monitor.Exposure) *limiter {
 	return l
 }
 
-// send shows one notification, bounded in time.
-func (r *resident) send(ctx context.Context, m notify.Message) error {
-	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return r.notifier.Notify(nctx, m)
-}
-
 // summarize shows one notification for the alerts the limiter held back,
 // once it allows another; a click on it opens the listeners window.
 func (r *resident) summarize(ctx context.Context, now time.Time) {
-	if r.held == 0 || r.paused(now) || !r.summaryLimit.allow(now) {
+	if r.held == 0 || r.pause.Active(now) || !r.summaryLimit.allow(now) {
 		return
 	}
-	m := notify.Message{
+	r.show(ctx, notify.Message{
 		Key:   summaryKey,
-		Title: fmt.Sprintf("%d more listeners need a look", r.held),
-		Body:  "Portlight held back these notifications; they are in the tray's Recent alerts.",
-	}
-	if err := r.send(ctx, m); err != nil {
-		r.log.Warn("summary notification not shown", "err", err)
-		return
-	}
+		Title: fmt.Sprintf("%d more alerts", r.held),
+		Body:  "Portlight held these notifications back; they are in the tray's \"Recent alerts\".",
+	}, now)
 	r.held = 0
 }
 
@@ -197,26 +250,18 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 	switch a.kind {
 	case actExplain:
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
-	case actOpenAlert:
-		if a.id == summaryKey {
-			r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
-			return
-		}
-		r.alerts.MarkRead(a.id)
-		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
+	case actOpenAlert, actAllow:
+		r.open(ctx, a, now)
 	case actMarkAllRead:
 		r.alerts.MarkAllRead()
 	case actPauseHour:
-		r.pausedUntil = now.Add(time.Hour)
+		r.setPause(policy.Pause{Until: now.Add(time.Hour).Truncate(time.Second)}, now)
 	case actPauseAll:
-		r.pausedAll = true
+		r.setPause(policy.Pause{UntilResumed: true}, now)
 	case actResume:
-		r.pausedAll, r.pausedUntil = false, time.Time{}
+		r.setPause(policy.Pause{}, now)
 	case actRetry:
-		r.lastRetry = now
-		for _, al := range r.alerts.Pending() {
-			r.notify(ctx, al, now)
-		}
+		r.retry(ctx, now)
 	case actListeners:
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
 	case actSettings:
@@ -224,8 +269,57 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 	}
 }
 
+// open serves a click on an alert (tray or notification): a single alert
+// is marked read and its explainer opened, or its program allowed; a
+// notification that covered several is marked read and opens the listeners
+// window.
+func (r *resident) open(ctx context.Context, a action, now time.Time) {
+	if ids, ok := r.groups[a.id]; ok {
+		for _, id := range ids {
+			r.alerts.MarkRead(id)
+		}
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
+		return
+	}
+	if a.id == summaryKey {
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
+		return
+	}
+	r.alerts.MarkRead(a.id)
+	if a.kind == actAllow {
+		if err := r.allow(a.id, now); err != nil {
+			r.log.Warn("allow from the notification", "err", err)
+		} else {
+			return
+		}
+	}
+	r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
+}
+
+// allow adds the alert's program to the allow-list (any port).
+func (r *resident) allow(id string, now time.Time) error {
+	al, ok := r.alerts.Get(id)
+	if !ok {
+		return fmt.Errorf("alert %q is gone", id)
+	}
+	if r.store == nil {
+		return errors.New("no settings store")
+	}
+	e, err := r.store.AllowListener(al.Assessment.Listener, nil, false)
+	if err != nil {
+		return err
+	}
+	r.log.Info("allowed from a notification", "path", e.Path)
+	r.reloadSettings(now)
+	r.verdicts, r.current = nil, nil // judge again under the new allow-list
+	return nil
+}
+
 // render recomputes the menu when the state changed and hands it to the tray.
 func (r *resident) render(now time.Time) {
+	if !r.pause.Until.IsZero() && !now.Before(r.pause.Until) && r.model.Paused {
+		r.dirty = true // a timed pause just ended
+	}
 	if !r.dirty || r.view == nil {
 		return
 	}
@@ -235,10 +329,10 @@ func (r *resident) render(now time.Time) {
 		Listeners:   r.current,
 		Alerts:      r.alerts.Recent(),
 		Unread:      r.alerts.Unread(),
-		Alerting:    r.alerts.Alerting,
-		PausedUntil: r.pausedUntil,
-		PausedAll:   r.pausedAll,
+		PausedUntil: r.pause.Until,
+		PausedAll:   r.pause.UntilResumed,
 		ScanErr:     r.scanErr,
+		Problem:     r.problem,
 	})
 	r.view.Apply(r.model)
 }

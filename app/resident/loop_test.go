@@ -3,17 +3,22 @@ package resident
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
+	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/settings"
 )
 
-// fakeScanner returns the snapshots it is given, one per Scan.
+// fakeScanner returns the snapshots it is given, one per Scan, repeating
+// the last one.
 type fakeScanner struct {
 	snaps []monitor.Snapshot
 	err   error
@@ -49,24 +54,44 @@ func (f *fakeNotifier) Notify(ctx context.Context, m notify.Message) error {
 func (f *fakeNotifier) Actions() bool { return true }
 func (f *fakeNotifier) Close() error  { return nil }
 
-// fakeView records the last model.
-type fakeView struct{ last MenuModel }
+// count returns how many sent messages are about port.
+func (f *fakeNotifier) count(port uint16) int {
+	n := 0
+	for _, m := range f.sent {
+		if m.Port == port {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeView records the last model and the windows asked for.
+type fakeView struct {
+	last    MenuModel
+	windows []handoff.Request
+}
 
 func (f *fakeView) Apply(m MenuModel) { f.last = m }
 
-func newTestResident(sc Scanner, n notify.Notifier) (*resident, *fakeView) {
-	v := &fakeView{}
-	r := &resident{
-		opts: Options{Scanner: sc, Diff: monitor.Diff, Interval: time.Second,
-			Assess: func(l monitor.Listener) policy.Assessment {
-				return policy.Assessment{Listener: l, Verdict: policy.Verdict{Alert: l.Port > 40000}}
-			}},
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		alerts:  NewAlertLog(maxAlerts),
-		actions: make(chan action, 16),
-		limits:  map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 30*time.Second),
-		notifier: n, view: v,
+// alertAbove40000 is a stand-in policy: ports above 40000 alert.
+func alertAbove40000(l monitor.Listener) policy.Assessment {
+	sev := policy.SeverityLow
+	if l.Exposure == monitor.Network {
+		sev = policy.SeverityHigh
 	}
+	alert := l.Port > 40000
+	if !alert {
+		sev = ""
+	}
+	return policy.Assessment{Listener: l, Verdict: policy.Verdict{Alert: alert, Severity: sev}}
+}
+
+func newTestResident(sc Scanner, n notify.Notifier, store *settings.Store, assess func(monitor.Listener) policy.Assessment) (*resident, *fakeView) {
+	v := &fakeView{}
+	r := newResident(Options{Scanner: sc, Diff: monitor.Diff, Interval: time.Second, Assess: assess,
+		OpenWindow: func(req handoff.Request) { v.windows = append(v.windows, req) }},
+		store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.notifier, r.view = n, v
 	return r, v
 }
 
@@ -75,34 +100,39 @@ func snap(ls ...monitor.Listener) monitor.Snapshot { return monitor.Snapshot{Lis
 func TestLoopNotifiesOnceAndMarksRead(t *testing.T) {
 	a := lst("0.0.0.0", 47001, 10, "python3")
 	ok := lst("0.0.0.0", 22, 1, "sshd")
-	sc := &fakeScanner{snaps: []monitor.Snapshot{snap(ok), snap(ok, a), snap(ok, a), snap(ok, a)}}
 	n := &fakeNotifier{}
-	r, v := newTestResident(sc, n)
+	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(ok), snap(ok, a)}}, n, nil, alertAbove40000)
 	ctx := context.Background()
-	t0 := time.Unix(1000, 0)
 	for i := range 4 {
 		r.tick(ctx, t0.Add(time.Duration(i)*time.Second))
 		r.render(t0)
 	}
-	if len(n.sent) != 1 || n.sent[0].Port != 47001 {
-		t.Fatalf("sent %+v, want one notification for 47001", n.sent)
+	if len(n.sent) != 2 || n.sent[0].Title != "Portlight recorded 1 listening port of 1 program as the baseline" {
+		t.Fatalf("sent %+v, want the baseline then one alert", n.sent)
 	}
-	if !v.last.Unread || len(v.last.Recent) != 1 {
+	m := n.sent[1]
+	if m.Port != 47001 || m.Title != "python3 is listening on port 47001/tcp" {
+		t.Fatalf("alert notification %+v", m)
+	}
+	if !v.last.Unread || len(v.last.Recent) != 1 || !v.last.Listeners[0].Alert {
 		t.Fatalf("model %+v", v.last)
 	}
-	r.handle(ctx, action{kind: actOpenAlert, id: n.sent[0].Key, port: 47001, proto: "tcp"}, t0)
+	r.handle(ctx, action{kind: actOpenAlert, id: m.Key, port: 47001, proto: "tcp"}, t0)
 	r.render(t0)
 	if v.last.Unread {
 		t.Error("still unread after the click")
+	}
+	want := handoff.Request{Kind: handoff.Explain, Port: 47001, Proto: "tcp"}
+	if len(v.windows) != 1 || v.windows[0] != want {
+		t.Errorf("windows %+v, want the explainer of 47001/tcp", v.windows)
 	}
 }
 
 func TestLoopKeepsAlertWithoutDaemon(t *testing.T) {
 	a := lst("0.0.0.0", 47001, 10, "python3")
 	n := &fakeNotifier{down: true}
-	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(a)}}, n)
+	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(a)}}, n, nil, alertAbove40000)
 	ctx := context.Background()
-	t0 := time.Unix(1000, 0)
 	r.tick(ctx, t0)
 	r.tick(ctx, t0.Add(time.Second))
 	r.render(t0)
@@ -114,84 +144,134 @@ func TestLoopKeepsAlertWithoutDaemon(t *testing.T) {
 	r.handle(ctx, action{kind: actRetry}, t0.Add(2*time.Second))
 	r.tick(ctx, t0.Add(3*time.Second))
 	r.handle(ctx, action{kind: actRetry}, t0.Add(4*time.Second))
-	if len(n.sent) != 1 {
-		t.Fatalf("sent %d after the daemon appeared, want 1", len(n.sent))
+	if n.count(47001) != 1 {
+		t.Fatalf("sent %+v after the daemon appeared, want one for 47001", n.sent)
 	}
 }
 
 func TestLoopRetriesPeriodically(t *testing.T) {
 	a := lst("0.0.0.0", 47001, 10, "python3")
 	n := &fakeNotifier{down: true}
-	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(a)}}, n)
+	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(a)}}, n, nil, alertAbove40000)
 	ctx := context.Background()
-	t0 := time.Unix(1000, 0)
 	r.tick(ctx, t0)
+	r.tick(ctx, t0.Add(time.Second))
 	n.down = false
 	r.tick(ctx, t0.Add(retryEvery/2))
-	if len(n.sent) != 0 {
+	if n.count(47001) != 0 {
 		t.Fatal("retried before retryEvery")
 	}
-	r.tick(ctx, t0.Add(retryEvery+time.Second))
-	if len(n.sent) != 1 {
-		t.Fatalf("sent %d after retryEvery, want 1", len(n.sent))
+	r.tick(ctx, t0.Add(retryEvery+2*time.Second))
+	if n.count(47001) != 1 {
+		t.Fatalf("sent %+v after retryEvery, want one for 47001", n.sent)
 	}
 }
 
-func TestLoopPauseAndFlood(t *testing.T) {
+func TestLoopFloodAndPause(t *testing.T) {
 	var ls []monitor.Listener
 	for i := range 20 {
-		l := lst("127.0.0.1", uint16(47001+i), int32(100+i), "churn")
+		l := lst("127.0.0.1", uint16(47001+i), int32(100+i), fmt.Sprintf("churn%d", i))
 		l.Exposure = monitor.Loopback
 		ls = append(ls, l)
 	}
 	net := lst("0.0.0.0", 48000, 9, "server")
 	n := &fakeNotifier{}
-	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(ls...), snap(append(ls, net)...)}}, n)
+	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(ls...), snap(append(ls, net)...)}}, n, nil, alertAbove40000)
 	ctx := context.Background()
-	t0 := time.Unix(1000, 0)
 	r.tick(ctx, t0)
-	// The burst, then one summary for the 15 held back.
-	if len(n.sent) != notifyBurst+1 {
-		t.Fatalf("20 local alerts sent %d notifications, want the burst of %d and a summary", len(n.sent), notifyBurst)
-	}
-	if last := n.sent[len(n.sent)-1]; last.Key != summaryKey || last.Title != "15 more listeners need a look" {
-		t.Fatalf("no summary; last sent %+v", last)
-	}
-	// A network-reachable alert is not held back by the local flood.
+	base := len(n.sent)
 	r.tick(ctx, t0.Add(time.Second))
-	if last := n.sent[len(n.sent)-1]; last.Port != 48000 || len(n.sent) != notifyBurst+2 {
-		t.Fatalf("network alert held back; sent %d, last %+v", len(n.sent), last)
+	if got := len(n.sent) - base; got == 0 || got > policy.MaxNoticesPerScan+1 {
+		t.Fatalf("20 programs in one scan gave %d notifications, want 1..%d", got, policy.MaxNoticesPerScan+1)
 	}
+	r.render(t0.Add(time.Second))
+	if v.last.Header != "Portlight — 20 listeners · 20 alerting · 20 unread alerts" {
+		t.Errorf("header %q", v.last.Header)
+	}
+	// A network-reachable alert still gets through.
 	r.tick(ctx, t0.Add(2*time.Second))
-	r.render(t0)
-	if got := v.last.Header; got != "Portlight — 21 listeners · 21 alerting · 21 unread alerts" {
-		t.Errorf("header %q", got)
+	if n.count(48000) != 1 {
+		t.Fatalf("network alert held back: %+v", n.sent)
 	}
 
-	// Paused: a new alert is listed but not notified.
+	// Paused: a new alert is kept, not notified; resuming sums it up.
 	r.handle(ctx, action{kind: actPauseHour}, t0.Add(3*time.Second))
-	before := len(n.sent)
 	r.opts.Scanner = &fakeScanner{snaps: []monitor.Snapshot{snap(append(ls, net, lst("0.0.0.0", 48001, 8, "new"))...)}}
 	r.tick(ctx, t0.Add(4*time.Second))
 	r.render(t0.Add(4 * time.Second))
-	if len(n.sent) != before {
+	if n.count(48001) != 0 {
 		t.Error("notified while paused")
 	}
 	if !v.last.Paused || v.last.Pause != PauseLabel(t0.Add(3*time.Second+time.Hour), false) {
 		t.Errorf("pause not shown: %q", v.last.Pause)
 	}
 	r.handle(ctx, action{kind: actResume}, t0.Add(5*time.Second))
-	r.render(t0.Add(5 * time.Second))
+	r.tick(ctx, t0.Add(6*time.Second))
+	r.render(t0.Add(6 * time.Second))
 	if v.last.Paused {
 		t.Error("still paused after resume")
+	}
+	if n.count(48001) != 1 {
+		t.Errorf("the alert held during the pause was not summed up on resume: %+v", n.sent[len(n.sent)-1])
 	}
 }
 
 func TestLoopScanError(t *testing.T) {
-	r, v := newTestResident(&fakeScanner{err: errors.New("netlink: boom")}, &fakeNotifier{})
-	r.tick(context.Background(), time.Unix(1000, 0))
-	r.render(time.Unix(1000, 0))
+	r, v := newTestResident(&fakeScanner{err: errors.New("netlink: boom")}, &fakeNotifier{}, nil, alertAbove40000)
+	r.tick(context.Background(), t0)
+	r.render(t0)
 	if v.last.NoScan == "" {
 		t.Fatal("scan failure not shown in the tray")
+	}
+}
+
+// TestLoopSettings runs on a real settings store: the pause is written to
+// the file, "Allow app" adds an allow-list entry, and the gate's state is
+// saved for the next run.
+func TestLoopSettings(t *testing.T) {
+	dir := t.TempDir()
+	store, err := settings.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := lst("0.0.0.0", 47002, int32(os.Getpid()), "resident.test")
+	a.Exe = self
+	n := &fakeNotifier{}
+	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(a)}}, n, store, nil)
+	ctx := context.Background()
+	r.tick(ctx, t0)
+	r.tick(ctx, t0.Add(time.Second))
+	if n.count(47002) != 1 {
+		t.Fatalf("sent %+v, want one alert for 47002 under the real policy (verdict %+v)", n.sent, r.current)
+	}
+	m := n.sent[len(n.sent)-1]
+	if !m.CanAllow {
+		t.Error("Allow app not offered for a plain executable")
+	}
+
+	r.handle(ctx, action{kind: actPauseAll}, t0.Add(2*time.Second))
+	if !store.Settings().Pause.UntilResumed {
+		t.Error("pause not written to the settings")
+	}
+	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 47002, proto: "tcp"}, t0.Add(3*time.Second))
+	found := false
+	for _, e := range store.Settings().Allow {
+		found = found || e.Path == self
+	}
+	if !found {
+		t.Fatalf("allow-list %+v lacks %s", store.Settings().Allow, self)
+	}
+	r.tick(ctx, t0.Add(4*time.Second))
+	if r.current[0].Verdict.Alert {
+		t.Error("the allowed program still alerts")
+	}
+	r.saveState()
+	st, err := settings.LoadState(dir)
+	if err != nil || !st.BaselineTaken {
+		t.Errorf("gate state not saved: %+v %v", st, err)
 	}
 }

@@ -27,6 +27,10 @@ func windowArgs(r handoff.Request) []string {
 // reaps it when it exits. It runs on its own goroutine: the monitor loop
 // never waits for a window.
 func (r *resident) openWindow(ctx context.Context, req handoff.Request) {
+	if r.opts.OpenWindow != nil {
+		r.opts.OpenWindow(req)
+		return
+	}
 	go func() {
 		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		handled, err := handoff.Send(sctx, req)

@@ -23,6 +23,7 @@ import (
 	"portlight/assets"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/settings"
 )
 
 // Scanner takes one snapshot of the machine's listeners.
@@ -36,9 +37,12 @@ type Options struct {
 	Scanner Scanner
 	// Diff turns two snapshots into events; nil uses monitor.Diff.
 	Diff func(prev, cur monitor.Snapshot) []monitor.Event
-	// Assess judges a listener; nil uses policy.Assess.
+	// Assess judges a listener; nil uses the settings' policy.
 	Assess func(monitor.Listener) policy.Assessment
-	// Interval between scans; 0 means one second.
+	// Settings is the settings store; nil opens settings.OpenDefault()
+	// (PORTLIGHT_HOME or the user's config folder).
+	Settings *settings.Store
+	// Interval between scans; 0 means the settings' poll interval.
 	Interval time.Duration
 	// Notifier shows notifications; nil uses notify.New.
 	Notifier notify.Notifier
@@ -46,6 +50,9 @@ type Options struct {
 	NoTray bool
 	// Executable is the binary started for windows; "" means os.Executable.
 	Executable string
+	// OpenWindow, when set, replaces handing a window request to the
+	// window process (tests record the requests instead).
+	OpenWindow func(handoff.Request)
 	// Log receives the resident's log; nil uses slog.Default.
 	Log *slog.Logger
 }
@@ -77,25 +84,58 @@ type resident struct {
 	alerts  *AlertLog
 	actions chan action
 
-	prev         monitor.Snapshot
-	scanned      bool
-	current      []policy.Assessment
-	verdicts     map[string]policy.Assessment // by listener key, from the last scan
-	verdictsAt   time.Time
-	scanErr      error
+	store    *settings.Store // nil: defaults, nothing saved
+	cfg      settings.Settings
+	loaded   bool
+	problem  string // what is wrong with the settings file, if anything
+	gate     *policy.Gate
+	pause    policy.Pause
+	interval time.Duration
+	savedAt  time.Time
+
+	prev       monitor.Snapshot
+	scanned    bool
+	current    []policy.Assessment
+	verdicts   map[string]policy.Assessment // by listener key, from the last scan
+	verdictsAt time.Time
+	scanErr    error
+
 	failing      bool // the last notification attempt failed
+	lastRetry    time.Time
+	unsent       []notify.Message // notifications to show when a daemon exists
 	limits       map[monitor.Exposure]*limiter
 	summaryLimit *limiter
-	held         int // notifications held back by limit, not yet summed up
-	lastRetry    time.Time
-
-	pausedUntil time.Time
-	pausedAll   bool
+	held         int // alerts held back by the limiter, not yet summed up
+	groups       map[string][]string
+	groupSeq     int
 
 	notifier notify.Notifier
 	view     interface{ Apply(MenuModel) }
 	model    MenuModel
 	dirty    bool
+}
+
+// newResident returns the state for opts, with the gate resumed from its
+// saved state when there is a store.
+func newResident(opts Options, store *settings.Store, log *slog.Logger) *resident {
+	r := &resident{
+		opts: opts, log: log, store: store,
+		alerts:  NewAlertLog(maxAlerts),
+		actions: make(chan action, 16),
+		limits:  map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 3*notifyEvery),
+		groups: map[string][]string{},
+	}
+	var st policy.GateState
+	if store != nil {
+		var err error
+		if st, err = settings.LoadState(store.Dir()); err != nil {
+			log.Warn("noise gate state unreadable; starting afresh", "err", err)
+		}
+	}
+	r.gate = policy.NewGate(st, policy.GateConfig{})
+	r.reloadSettings(time.Now())
+	r.interval = r.wantInterval()
+	return r
 }
 
 // Run runs the resident process until ctx is done or the user quits. A
@@ -111,18 +151,24 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer release()
 
-	r := &resident{opts: opts, log: opts.Log, alerts: NewAlertLog(maxAlerts), actions: make(chan action, 16),
-		limits: map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 3*notifyEvery)}
-	if r.log == nil {
-		r.log = slog.Default()
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
 	}
-	r.log = r.log.With("subsystem", "resident")
-	if r.opts.Interval <= 0 {
-		r.opts.Interval = time.Second
+	log = log.With("subsystem", "resident")
+	store := opts.Settings
+	if store == nil {
+		if store, err = settings.OpenDefault(); err != nil {
+			log.Warn("no settings store: default rules, nothing saved", "err", err)
+			store = nil
+		}
 	}
-	if r.opts.Assess == nil {
-		r.opts.Assess = policy.Assess
+	if store != nil {
+		if p := store.Problem(); p != "" {
+			log.Warn("settings file", "problem", p)
+		}
 	}
+	r := newResident(opts, store, log)
 	if r.opts.Diff == nil {
 		r.opts.Diff = monitor.Diff
 	}
@@ -204,7 +250,11 @@ func (r *resident) post(ctx context.Context, a action) {
 // onClick turns a click on a notification into an action for the loop.
 func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 	return func(c notify.Click) {
-		a := action{kind: actOpenAlert, id: c.Message.Key, port: c.Message.Port, proto: c.Message.Proto}
+		kind := actOpenAlert
+		if c.Action == notify.ActionAllow {
+			kind = actAllow
+		}
+		a := action{kind: kind, id: c.Message.Key, port: c.Message.Port, proto: c.Message.Proto}
 		select {
 		case r.actions <- a:
 		case <-ctx.Done():

@@ -15,6 +15,7 @@ type actionKind int
 const (
 	actExplain     actionKind = iota // open the explainer of port/proto
 	actOpenAlert                     // mark alert id read, open its explainer
+	actAllow                         // allow alert id's program, mark it read
 	actMarkAllRead                   // mark every alert read
 	actPauseHour                     // pause alerts for an hour
 	actPauseAll                      // pause alerts until resumed

@@ -1,0 +1,85 @@
+package resident
+
+import (
+	"time"
+
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/settings"
+)
+
+// Settings and noise-gate state: the resident reads the settings file the
+// window process and the CLI write (allow-list, pause, poll interval), and
+// keeps the gate's memory of known ports beside it.
+const (
+	// saveEvery bounds how often the gate's state is written.
+	saveEvery = 10 * time.Second
+	// maxUnsent bounds the notifications kept for a retry.
+	maxUnsent = 20
+	// maxGroups bounds the remembered multi-alert notifications.
+	maxGroups = 50
+)
+
+// reloadSettings picks up a changed settings file (one stat per tick).
+func (r *resident) reloadSettings(now time.Time) {
+	if r.store == nil || (!r.store.Check() && r.loaded) {
+		return
+	}
+	r.loaded = true
+	r.cfg = r.store.Settings()
+	r.pause = r.cfg.Pause
+	r.problem = r.store.Problem()
+	r.gate.Configure(r.cfg.GateConfig())
+	r.verdicts, r.current = nil, nil // the rules may have changed
+	r.dirty = true
+}
+
+// setPause pauses or resumes notifications, in the settings file when
+// there is one, so the window process shows the same.
+func (r *resident) setPause(p policy.Pause, now time.Time) {
+	if r.store == nil {
+		r.pause = p
+		r.gate.Configure(policy.GateConfig{Pause: p})
+		return
+	}
+	if err := r.store.Update(func(s *settings.Settings) error {
+		s.Pause = p
+		return nil
+	}); err != nil {
+		r.log.Warn("pause alerts", "err", err)
+	}
+	r.loaded = false
+	r.reloadSettings(now)
+}
+
+// saveState writes the gate's state when it changed.
+func (r *resident) saveState() {
+	if r.store == nil || !r.gate.Dirty() {
+		return
+	}
+	if err := settings.SaveState(r.store.Dir(), r.gate.State()); err != nil {
+		r.log.Warn("save the noise gate's state", "err", err)
+	}
+}
+
+// wantInterval is the scan interval: Options.Interval, else the settings'.
+func (r *resident) wantInterval() time.Duration {
+	switch {
+	case r.opts.Interval > 0:
+		return r.opts.Interval
+	case r.store != nil && r.cfg.PollInterval > 0:
+		return r.cfg.PollInterval
+	}
+	return time.Second
+}
+
+// judge assesses one listener under the current settings.
+func (r *resident) judge(l monitor.Listener) policy.Assessment {
+	switch {
+	case r.opts.Assess != nil:
+		return r.opts.Assess(l)
+	case r.store != nil:
+		return r.store.Assess(l)
+	}
+	return policy.Assess(l)
+}
