@@ -27,6 +27,7 @@ import (
 	"portlight/assets"
 	"portlight/history"
 	"portlight/monitor"
+	"portlight/settings"
 )
 
 // AppID is the Fyne application id, as in FyneApp.toml (preferences, the
@@ -105,6 +106,11 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 	} else {
 		defer store.Close()
 		deps.History = storeHistory{store}
+	}
+	if store, err := settings.OpenDefault(); err != nil {
+		log.Warn("settings unavailable; judging with the defaults, allow actions disabled", "err", err)
+	} else {
+		wireSettings(ctx, &deps, store, scanner)
 	}
 	m := windows.NewManager(a, deps)
 
