@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
 	"portlight/app/handoff"
 	"portlight/app/notify"
+	"portlight/autostart"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -273,5 +275,35 @@ func TestLoopSettings(t *testing.T) {
 	st, err := settings.LoadState(dir)
 	if err != nil || !st.BaselineTaken {
 		t.Errorf("gate state not saved: %+v %v", st, err)
+	}
+}
+
+// TestLoopAutostart: turning "start at login" on in the settings file while
+// Portlight runs writes the login entry (under a private XDG_CONFIG_HOME).
+func TestLoopAutostart(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the XDG entry is the Linux form")
+	}
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg)
+	store, err := settings.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := newTestResident(&fakeScanner{}, &fakeNotifier{}, store, alertAbove40000)
+	r.opts.Executable = "/usr/bin/portlight"
+	entry, err := autostart.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(entry); err == nil {
+		t.Fatal("an entry exists before the setting is on")
+	}
+	if err := store.Update(func(s *settings.Settings) error { s.StartAtLogin = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r.applySettings() // as after Check saw the change
+	if _, err := os.Stat(entry); err != nil {
+		t.Fatalf("no login entry after StartAtLogin went on: %v", err)
 	}
 }

@@ -1,8 +1,10 @@
 package resident
 
 import (
+	"os"
 	"time"
 
+	"portlight/autostart"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -25,13 +27,43 @@ func (r *resident) reloadSettings(now time.Time) {
 	if r.store == nil || (!r.store.Check() && r.loaded) {
 		return
 	}
+	r.applySettings()
+}
+
+// applySettings takes the store's current settings.
+func (r *resident) applySettings() {
+	first := !r.loaded
+	old := r.cfg
 	r.loaded = true
 	r.cfg = r.store.Settings()
+	if !first && old.StartAtLogin != r.cfg.StartAtLogin {
+		r.syncAutostart()
+	}
 	r.pause = r.cfg.Pause
 	r.problem = r.store.Problem()
 	r.gate.Configure(r.cfg.GateConfig())
 	r.verdicts, r.current = nil, nil // the rules may have changed
 	r.dirty = true
+}
+
+// syncAutostart makes the login entry follow StartAtLogin after a change
+// made while Portlight runs (by the CLI or a hand edit; the settings window
+// applies its own). Not at start-up: a run with a fresh PORTLIGHT_HOME
+// (a test) must not remove the user's real entry.
+func (r *resident) syncAutostart() {
+	exe := r.opts.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			r.log.Warn("start at login", "err", err)
+			return
+		}
+	}
+	if err := autostart.Sync(r.cfg.StartAtLogin, exe); err != nil {
+		r.log.Warn("start at login", "err", err)
+		return
+	}
+	r.log.Info("start at login", "on", r.cfg.StartAtLogin)
 }
 
 // setPause pauses or resumes notifications, in the settings file when
@@ -48,8 +80,7 @@ func (r *resident) setPause(p policy.Pause, now time.Time) {
 	}); err != nil {
 		r.log.Warn("pause alerts", "err", err)
 	}
-	r.loaded = false
-	r.reloadSettings(now)
+	r.applySettings()
 }
 
 // saveState writes the gate's state when it changed.
