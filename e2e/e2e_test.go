@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"portlight/history"
+	"portlight/monitor"
 )
 
 // interval is the resident's scan interval.
@@ -225,6 +229,20 @@ wait:
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("portlight still running 5 s after SIGTERM")
+	}
+
+	// 8. The history it closed on the way out says who held the port.
+	hs, err := history.Open(context.Background(), history.Options{Path: filepath.Join(home, history.FileName)})
+	if err != nil {
+		t.Fatalf("open the history: %v", err)
+	}
+	defer hs.Close()
+	owners, err := hs.Owners(context.Background(), port, monitor.TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(owners) != 1 || filepath.Base(owners[0].Exe) != "e2e.test" {
+		t.Errorf("history owners of %s: %+v, want e2e.test", portName, owners)
 	}
 }
 

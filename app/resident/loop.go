@@ -73,6 +73,7 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 	}
 	events := r.opts.Diff(prev, snap)
 	r.prev, r.scanned = snap, true
+	r.hist.scan(now, events)
 	if now.Sub(r.verdictsAt) >= reassessEvery {
 		// Verdicts may depend on a program's file (pinned allow entries):
 		// judge everything afresh now and then.
@@ -140,6 +141,7 @@ func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) 
 			continue
 		}
 		ids = append(ids, al.ID)
+		r.hist.alert(ctx, now, a.Listener, a.Verdict.Reasons)
 		r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "severity", a.Verdict.Severity, "reasons", a.Verdict.Reasons)
 	}
 	key := summaryKey

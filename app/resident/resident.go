@@ -48,6 +48,8 @@ type Options struct {
 	Notifier notify.Notifier
 	// NoTray runs without a tray icon (tests, or no tray wanted).
 	NoTray bool
+	// NoHistory records no history.
+	NoHistory bool
 	// Executable is the binary started for windows; "" means os.Executable.
 	Executable string
 	// OpenWindow, when set, replaces handing a window request to the
@@ -109,6 +111,7 @@ type resident struct {
 	groups       map[string][]string
 	groupSeq     int
 
+	hist     *recorder // nil: no history
 	notifier notify.Notifier
 	view     interface{ Apply(MenuModel) }
 	model    MenuModel
@@ -180,6 +183,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if !opts.NoHistory {
+		// Not cancelled by SIGTERM: close flushes it after the loop ends.
+		r.hist = openHistory(context.WithoutCancel(ctx), log)
+		defer r.hist.close()
+	}
 
 	r.notifier = opts.Notifier
 	if r.notifier == nil {
