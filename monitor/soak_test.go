@@ -55,11 +55,14 @@ type soakWindow struct{ start, end int64 }
 
 // soakLog is what the monitor process reported.
 type soakLog struct {
-	mu       sync.Mutex
-	scans    []soakWindow
-	opens    map[uint64]int
-	closes   map[uint64]int
-	flaps    map[uint64]int // owner changed on one socket
+	mu     sync.Mutex
+	scans  []soakWindow
+	opens  map[uint64]int
+	closes map[uint64]int
+	flaps  map[uint64]int // owner changed on one socket
+	// toHidden holds, for a socket whose owner became hidden, the window of
+	// the scan that said so.
+	toHidden map[uint64]soakWindow
 	openPid  map[uint64]int32
 	errs     []string
 	events   int
@@ -93,6 +96,9 @@ func (g *soakLog) read(r io.Reader) {
 			case OwnerChanged:
 				if prev == ino {
 					g.flaps[ino]++
+					if f[6] == "true" && f[8] != "0" && len(g.scans) > 0 {
+						g.toHidden[ino] = g.scans[len(g.scans)-1]
+					}
 				} else {
 					// Another socket took the endpoint between two scans:
 					// the diff reports the old one's end and the new one's
@@ -170,7 +176,7 @@ func TestSoakChurn(t *testing.T) {
 	}
 
 	// The monitor.
-	log := &soakLog{opens: map[uint64]int{}, closes: map[uint64]int{}, flaps: map[uint64]int{},
+	log := &soakLog{opens: map[uint64]int{}, closes: map[uint64]int{}, flaps: map[uint64]int{}, toHidden: map[uint64]soakWindow{},
 		openPid: map[uint64]int32{}, mem: make(chan [3]uint64, 4)}
 	mon := exec.Command(exe)
 	mon.Env = env("monitor", fmt.Sprintf("%s=%d %d", soakPortsEnv, base, base+size.slots*soakBlock))
