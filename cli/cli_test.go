@@ -240,3 +240,21 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+func TestEscapeBidi(t *testing.T) {
+	var b bytes.Buffer
+	in := map[string]string{"name": "evil\u202egnp.exe\u2066x", "plain": "é<>"}
+	if err := writeJSON(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(b.String(), 0x202e) || strings.ContainsRune(b.String(), 0x2066) {
+		t.Fatalf("raw bidi control in JSON: %q", b.String())
+	}
+	if !strings.Contains(b.String(), `\u202e`) || !strings.Contains(b.String(), "é") {
+		t.Fatalf("escape missing or too much escaped: %s", b.String())
+	}
+	var back map[string]string
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back["name"] != in["name"] || back["plain"] != in["plain"] {
+		t.Fatalf("round trip: %v %q", err, back)
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,12 +15,37 @@ import (
 
 // writeJSON writes v as indented JSON followed by a newline.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	if _, err := w.Write(append(escapeBidi(b), '\n')); err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
+}
+
+// bidiControls are the characters that reorder text on screen (U+061C,
+// U+200E–U+200F, U+202A–U+202E, U+2066–U+2069). encoding/json leaves them
+// raw; a process name holding one would reorder a terminal line.
+var bidiControls = func() []string {
+	var out []string
+	for _, r := range []rune{0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
+		out = append(out, string(r), fmt.Sprintf(`\u%04x`, r))
+	}
+	return out
+}()
+
+var bidiEscaper = strings.NewReplacer(bidiControls...)
+
+// escapeBidi writes bidi controls in JSON text as \uXXXX escapes, which
+// decode to the same strings. Valid because in JSON such characters can only
+// stand inside strings.
+func escapeBidi(b []byte) []byte {
+	if !bytes.ContainsAny(b, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		return b
+	}
+	return []byte(bidiEscaper.Replace(string(b)))
 }
 
 // processLabel is the name shown for a listener's owner in text output.

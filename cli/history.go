@@ -83,9 +83,12 @@ func runHistory(ctx context.Context, env Env) error {
 
 // writeHistoryLines writes one compact JSON object per line.
 func writeHistoryLines(w io.Writer, lines []history.Line) error {
-	enc := json.NewEncoder(w)
 	for _, l := range lines {
-		if err := enc.Encode(l); err != nil {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		if _, err := fmt.Fprintf(w, "%s\n", escapeBidi(b)); err != nil {
 			return fmt.Errorf("write json: %w", err)
 		}
 	}

@@ -168,7 +168,7 @@ func (p *eventPrinter) print(snap monitor.Snapshot, events []monitor.Event) {
 		if p.json {
 			var b []byte
 			if b, err = json.Marshal(line); err == nil {
-				_, err = fmt.Fprintf(p.w, "%s\n", b)
+				_, err = fmt.Fprintf(p.w, "%s\n", escapeBidi(b))
 			}
 		} else {
 			_, err = fmt.Fprintln(p.w, textLine(line))
