@@ -27,7 +27,8 @@ type recorder struct {
 // it cannot have one (another Portlight records it, the file is unusable):
 // the reason is logged once.
 func openHistory(ctx context.Context, log *slog.Logger) *recorder {
-	st, err := history.Open(ctx, history.Options{Logger: log.With("subsystem", "history")})
+	log = log.With("subsystem", "history")
+	st, err := history.Open(ctx, history.Options{Logger: log})
 	if err != nil {
 		log.Warn("not recording history", "err", err)
 		return nil

@@ -82,7 +82,8 @@ const retryEvery = 30 * time.Second
 // it; the tray and the notifier send actions.
 type resident struct {
 	opts    Options
-	log     *slog.Logger
+	log     *slog.Logger // with subsystem=resident
+	base    *slog.Logger // for the other subsystems
 	alerts  *AlertLog
 	actions chan action
 
@@ -158,6 +159,7 @@ func Run(ctx context.Context, opts Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	base := log
 	log = log.With("subsystem", "resident")
 	store := opts.Settings
 	if store == nil {
@@ -172,6 +174,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	r := newResident(opts, store, log)
+	r.base = base
 	if r.opts.Diff == nil {
 		r.opts.Diff = monitor.Diff
 	}
@@ -185,13 +188,13 @@ func Run(ctx context.Context, opts Options) error {
 	defer cancel()
 	if !opts.NoHistory {
 		// Not cancelled by SIGTERM: close flushes it after the loop ends.
-		r.hist = openHistory(context.WithoutCancel(ctx), log)
+		r.hist = openHistory(context.WithoutCancel(ctx), base)
 		defer r.hist.close()
 	}
 
 	r.notifier = opts.Notifier
 	if r.notifier == nil {
-		r.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.log.With("subsystem", "notify"))
+		r.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.base.With("subsystem", "notify"))
 	}
 	defer r.notifier.Close()
 
@@ -235,7 +238,7 @@ func (r *resident) startTray(ctx context.Context) (end func()) {
 	r.view = <-ready
 	r.dirty = true
 	go func() {
-		err := keepRegistered(ctx, r.log.With("subsystem", "tray"), func() { r.post(ctx, action{kind: actRetry}) })
+		err := keepRegistered(ctx, r.base.With("subsystem", "tray"), func() { r.post(ctx, action{kind: actRetry}) })
 		switch {
 		case errors.Is(err, errSessionGone):
 			r.log.Info("the session bus closed: the desktop session ended")
