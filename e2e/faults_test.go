@@ -168,8 +168,15 @@ func TestLateDaemons(t *testing.T) {
 	notes := watchNotify(t)
 	app := startPortlight(t, dir, t.TempDir())
 	pid := app.Process.Pid
-	// Let the first scan (the baseline) pass: the port must be news.
-	time.Sleep(2 * interval)
+	// Let the first scan (the baseline) pass: the port must be news. With
+	// no tray host there is no menu to watch: the log says it.
+	logPath := filepath.Join(dir, "portlight.log")
+	if !waitFor(10*time.Second, func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "notification not shown") // the baseline's
+	}) {
+		t.Fatal("no first scan within 10 s")
+	}
 	helper, _ := listenProcess(t, port)
 	defer stop(helper)
 	time.Sleep(2 * interval)

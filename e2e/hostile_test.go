@@ -31,6 +31,7 @@ func TestHostileName(t *testing.T) {
 	if !waitFor(10*time.Second, func() bool { return registeredBy(conn, pid) }) {
 		t.Fatal("tray not registered")
 	}
+	waitFirstScan(t, conn, pid)
 
 	// The test binary, copied under the hostile name, listens.
 	self, err := os.Executable()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -122,3 +123,15 @@ func (m menuItem) has(match func(label string) bool) bool {
 	return false
 }
 
+// waitFirstScan waits until the tray's header shows counts: the first scan,
+// which is the baseline, is done, and what binds now is news.
+func waitFirstScan(t testing.TB, conn *dbus.Conn, pid int) {
+	t.Helper()
+	var m menuItem
+	if !waitFor(10*time.Second, func() bool {
+		m = layout(t, conn, pid)
+		return len(m.Children) > 0 && strings.HasPrefix(m.Children[0].Label, "Portlight — ")
+	}) {
+		t.Fatalf("no first scan within 10 s:\n%s", m.render())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sort"
 	"time"
 
 	"portlight/app/handoff"
@@ -92,6 +93,9 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 			fresh = append(fresh, r.assess(ev.Listener))
 		}
 	}
+	// The gate keeps its first notices of a scan and folds the rest into a
+	// summary: put what is reachable from the network first.
+	sort.SliceStable(fresh, func(i, j int) bool { return urgency(fresh[i]) > urgency(fresh[j]) })
 	for _, n := range r.gate.ObserveNew(now, fresh) {
 		r.deliver(ctx, n, now)
 	}
@@ -103,6 +107,17 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 		r.saveState()
 		r.savedAt = now
 	}
+}
+
+// urgency ranks an assessment for the gate: high-severity alerts first.
+func urgency(a policy.Assessment) int {
+	switch {
+	case !a.Verdict.Alert:
+		return 0
+	case a.Verdict.Severity == policy.SeverityHigh:
+		return 2
+	}
+	return 1
 }
 
 // assess judges a listener, reusing the last verdict for the same

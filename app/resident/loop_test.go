@@ -307,3 +307,26 @@ func TestLoopAutostart(t *testing.T) {
 		t.Fatalf("no login entry after StartAtLogin went on: %v", err)
 	}
 }
+
+// TestLoopNetworkAlertNotFolded: in a scan where many local programs start
+// listening, the one reachable from the network keeps a notification of
+// its own instead of being folded into the summary.
+func TestLoopNetworkAlertNotFolded(t *testing.T) {
+	var ls []monitor.Listener
+	for i := range 10 {
+		l := lst("127.0.0.1", uint16(47001+i), int32(100+i), fmt.Sprintf("churn%d", i))
+		l.Exposure = monitor.Loopback
+		ls = append(ls, l)
+	}
+	ls = append(ls, lst("0.0.0.0", 48000, 9, "server"))
+	n := &fakeNotifier{}
+	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(ls...)}}, n, nil, alertAbove40000)
+	r.tick(context.Background(), t0)
+	r.tick(context.Background(), t0.Add(time.Second))
+	for _, m := range n.sent {
+		if m.Port == 48000 && m.Title == "server is listening on port 48000/tcp" {
+			return
+		}
+	}
+	t.Fatalf("the network alert has no notification of its own: %+v", n.sent)
+}
