@@ -15,7 +15,8 @@ import (
 //   - an inode once found is cached with the pid and fd it was found at, and
 //     a steady scan touches /proc only to re-check a few cached entries
 //     (verifyPerScan, round robin), which catches owners that exited while a
-//     child kept the socket;
+//     child kept the socket; an owner so dropped that no walk replaces is
+//     still reported for that one scan, as the socket is most likely closing;
 //   - an unseen inode starts a walk: first the processes that did not exist
 //     at the previous walk (a new listener is most often a new process), then
 //     the processes that already own listeners, then all others, stopping as
@@ -40,6 +41,7 @@ type procAttributor struct {
 	unreadable map[int32]bool           // pids whose /proc/PID/fd is EACCES
 	want       map[uint64]bool          // scratch: sought inodes; true = worth a full walk
 	live       map[uint64]bool          // scratch: inodes of this scan, for sweeping
+	dropped    map[uint64]fdHit         // scratch: owners verify forgot this scan
 
 	pids, newPids, ownerPids []int32
 	hits                     []fdHit
@@ -78,6 +80,7 @@ func newProcAttributor(root string, retryEvery int) *procAttributor {
 		unreadable:    make(map[int32]bool),
 		want:          make(map[uint64]bool),
 		live:          make(map[uint64]bool),
+		dropped:       make(map[uint64]fdHit),
 		retryEvery:    uint64(retryEvery),
 		verifyPerScan: 8,
 	}
@@ -120,11 +123,22 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 		}
 		if o, ok := a.owners[s.Inode]; ok {
 			pids[i] = o.pid
-		} else if a.want[s.Inode] {
+			continue
+		}
+		if a.want[s.Inode] {
 			n := a.negative[s.Inode]
 			n.every = min(max(2*n.every, a.retryEvery), max(a.retryEvery, maxOwnerRetry))
 			n.next = a.scan + n.every
 			a.negative[s.Inode] = n
+		}
+		// The owner verify just dropped holds it no more and no process
+		// visible holds it: almost always the socket is closing (closed or
+		// its owner exited after enumeration). Report that owner for this
+		// scan, not cached, rather than "hidden" for one scan and then
+		// "closed" (issue 6): the next scan shows the socket gone, or finds
+		// its new owner, or hides it.
+		if o, ok := a.dropped[s.Inode]; ok {
+			pids[i] = o.pid
 		}
 	}
 	return nil
@@ -245,8 +259,10 @@ func (a *procAttributor) anyDue() bool {
 
 // verify re-checks a few cached owners per scan, round robin, and forgets
 // those whose fd no longer holds the socket (the owner exited or closed it
-// while another process kept the socket open).
+// while another process kept the socket open, or the socket is closing);
+// a.dropped keeps them for the rest of the scan.
 func (a *procAttributor) verify(socks []Socket) {
+	clear(a.dropped)
 	if len(socks) == 0 {
 		return
 	}
@@ -256,6 +272,7 @@ func (a *procAttributor) verify(socks []Socket) {
 		s := socks[a.cursor]
 		if o, ok := a.owners[s.Inode]; ok && !a.fs.fdIsSocket(o.pid, o.fd, s.Inode) {
 			delete(a.owners, s.Inode)
+			a.dropped[s.Inode] = o
 		}
 	}
 }
