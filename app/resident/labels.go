@@ -2,6 +2,7 @@ package resident
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -147,6 +148,11 @@ type State struct {
 	Problem string
 }
 
+// pressing reports whether an alert is unread and reachable from the network.
+func pressing(a Alert) bool {
+	return !a.Read && a.Assessment.Exposure == monitor.Network
+}
+
 // BuildMenu computes the tray's contents: listeners grouped by port,
 // protocol and owner (an owner on 0.0.0.0 and :: is one entry, network if
 // any address is), alerting ones first, then those reachable from the
@@ -213,7 +219,12 @@ func BuildMenu(s State) MenuModel {
 	for _, e := range entries {
 		m.Listeners = append(m.Listeners, e.Entry)
 	}
-	for i, a := range s.Alerts {
+	// Recent alerts: unread ones reachable from the network first, so a
+	// flood of local alerts cannot push them out of the submenu; then the
+	// rest, newest first.
+	recent := slices.Clone(s.Alerts)
+	sort.SliceStable(recent, func(i, j int) bool { return pressing(recent[i]) && !pressing(recent[j]) })
+	for i, a := range recent {
 		if i == maxRecent {
 			break
 		}

@@ -187,3 +187,21 @@ func TestBuildMenuNetworkAlertsFirst(t *testing.T) {
 		t.Fatalf("order %+v, want the network-reachable alert first", m.Listeners)
 	}
 }
+
+func TestBuildMenuRecentPressingFirst(t *testing.T) {
+	g := NewAlertLog(50)
+	net := lst("0.0.0.0", 47002, 1, "server")
+	g.Add(judged(net, true), t0)
+	for i := range 20 {
+		l := lst("127.0.0.1", uint16(20000+i), int32(100+i), "churn")
+		l.Exposure = monitor.Loopback
+		g.Add(judged(l, true), t0.Add(time.Second))
+	}
+	m := BuildMenu(State{Now: t0, Alerts: g.Recent(), Unread: g.Unread()})
+	if len(m.Recent) != maxRecent || m.Recent[0].Port != 47002 {
+		t.Fatalf("recent %+v: the unread network alert is not first", m.Recent)
+	}
+	if m.Recent[1].Port != 20019 {
+		t.Errorf("then newest first: got %d", m.Recent[1].Port)
+	}
+}
