@@ -5,25 +5,6 @@ import (
 	"testing"
 )
 
-// portSource keeps only the sockets of one port from the platform's source,
-// so the attributor's round-robin re-check reaches that socket in every
-// scan.
-type portSource struct {
-	src  Source
-	port uint16
-}
-
-func (p portSource) Sockets(ctx context.Context) ([]Socket, error) {
-	all, err := p.src.Sockets(ctx)
-	var out []Socket
-	for _, s := range all {
-		if s.Port == p.port {
-			out = append(out, s)
-		}
-	}
-	return out, err
-}
-
 // A listener whose socket goes away between enumeration and attribution (its
 // owner closes it, or exits) was enumerated but is held by no process when
 // the cached owner is re-checked. It must be reported closed once, in the
@@ -39,7 +20,7 @@ func TestScannerListenerClosesBeforeAttribution(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startChild(t, "tcp4 127.0.0.1:0")
 			b := c.bound[0]
-			sc := NewScanner(WithSource(portSource{NewPlatformSource(), b.port}))
+			sc := NewScanner(WithSource(portsSource{NewPlatformSource(), c.bound}))
 			defer sc.Close()
 			first := scan(t, sc)
 			if ls := findBound(first, b); len(ls) != 1 || ls[0].PID != c.pid {
@@ -66,11 +47,11 @@ func TestScannerListenerClosesBeforeAttribution(t *testing.T) {
 // A socket whose cached owner no longer holds it, and which no other process
 // holds, keeps that owner for the one scan in which this is found, and is
 // hidden from the next scan on (it was handed to a process this user cannot
-// see); one that another process holds is given to it at once.
+// see).
 func TestScannerOwnerDroppedOnce(t *testing.T) {
 	a := startChild(t, "udp4 127.0.0.1:0")
 	b := a.bound[0]
-	sc := NewScanner(WithSource(portSource{NewPlatformSource(), b.port}))
+	sc := NewScanner(WithSource(portsSource{NewPlatformSource(), a.bound}))
 	defer sc.Close()
 	scan(t, sc)
 	// Stand in for "handed to a process this user cannot see": an empty
@@ -88,4 +69,86 @@ func TestScannerOwnerDroppedOnce(t *testing.T) {
 	if ls := findBound(s3, b); len(ls) != 1 || !ls[0].OwnerHidden || ls[0].PID != 0 {
 		t.Errorf("scan after: %+v, want hidden", ls)
 	}
+}
+
+// A listener seen for the first time whose socket goes away before the
+// attributor looks for its owner: no process holds it, but it is not
+// another user's hidden socket either. It closed during the scan, and is
+// left out, not reported opened with a hidden owner and then closed.
+func TestScannerNewListenerClosesBeforeAttribution(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(*child)
+	}{
+		{"close", (*child).closeAll},
+		{"exit", (*child).kill},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := startChild(t, "tcp6 [::1]:0", "udp4 127.0.0.1:0")
+			sc := NewScanner(WithSource(portsSource{NewPlatformSource(), c.bound}))
+			defer sc.Close()
+			sc.afterEnumerate = func() { tc.end(c) }
+			during := scan(t, sc)
+			sc.afterEnumerate = nil
+			for _, b := range c.bound {
+				if ls := findBound(during, b); len(ls) != 0 {
+					t.Errorf("%s %s closed during the scan, listed as %+v", b.network, b.ap, ls)
+				}
+			}
+			if evs := Diff(during, scan(t, sc)); len(evs) != 0 {
+				t.Errorf("scan after: events %v", evs)
+			}
+		})
+	}
+}
+
+// A socket no visible process holds and which stays open (another user's,
+// seen unprivileged; here, an empty /proc) is listed hidden from its first
+// scan on, and the extra enumeration that tells it from a closing one is
+// paid once, not every scan.
+func TestScannerHiddenListenerListed(t *testing.T) {
+	c := startChild(t, "tcp4 127.0.0.1:0")
+	src := &countingSource{src: portsSource{NewPlatformSource(), c.bound}}
+	sc := NewScanner(WithSource(src))
+	defer sc.Close()
+	sc.attr.(*procAttributor).fs.root = t.TempDir()
+	for i := 1; i <= 3; i++ {
+		snap := scan(t, sc)
+		if ls := findBound(snap, c.bound[0]); len(ls) != 1 || !ls[0].OwnerHidden {
+			t.Errorf("scan %d: %+v, want one hidden listener", i, ls)
+		}
+	}
+	if src.calls != 4 {
+		t.Errorf("%d enumerations in 3 scans, want 4 (one extra, at the first sight)", src.calls)
+	}
+}
+
+// portsSource keeps only the sockets on the ports of bound.
+type portsSource struct {
+	src   Source
+	bound []boundSocket
+}
+
+func (p portsSource) Sockets(ctx context.Context) ([]Socket, error) {
+	all, err := p.src.Sockets(ctx)
+	var out []Socket
+	for _, s := range all {
+		for _, b := range p.bound {
+			if s.Port == b.port {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out, err
+}
+
+type countingSource struct {
+	src   Source
+	calls int
+}
+
+func (c *countingSource) Sockets(ctx context.Context) ([]Socket, error) {
+	c.calls++
+	return c.src.Sockets(ctx)
 }

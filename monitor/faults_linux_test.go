@@ -46,9 +46,11 @@ func TestScannerFallsBackOnEndlessDumpIntr(t *testing.T) {
 	sc := NewScanner(WithSource(src))
 	defer sc.Close()
 	for i := 1; i <= 2; i++ {
+		before := primary.calls
 		snap := scan(t, sc)
-		if !errors.Is(src.PrimaryErr(), errDumpInterrupted) || primary.calls != i {
-			t.Fatalf("scan %d: primary called %d times, error %v, want errDumpInterrupted", i, primary.calls, src.PrimaryErr())
+		// A scan may enumerate twice (see Scanner.dropVanished).
+		if n := primary.calls - before; !errors.Is(src.PrimaryErr(), errDumpInterrupted) || n == 0 || n > 2 {
+			t.Fatalf("scan %d: primary called %d times, error %v, want errDumpInterrupted", i, n, src.PrimaryErr())
 		}
 		for _, b := range c.bound {
 			if ls := findBound(snap, b); len(ls) != 1 || ls[0].PID != c.pid {

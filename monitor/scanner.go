@@ -67,6 +67,10 @@ type Scanner struct {
 	pids  []int32
 	exeAt int // round-robin cursor of the exe re-checks
 
+	// Scratch of dropVanished.
+	socks  []Socket
+	unsure map[socketKey]bool
+
 	// Test hooks, called between the stages of a scan.
 	afterEnumerate, afterAttribute func()
 }
@@ -81,11 +85,12 @@ func NewScanner(opts ...Option) *Scanner {
 		c.source = NewPlatformSource()
 	}
 	return &Scanner{
-		src:   c.source,
-		attr:  newAttributor(c.procRoot, c.ownerRetry),
-		facts: newFactsCache(),
-		cache: make(map[listenerKey]Listener),
-		live:  make(map[listenerKey]bool),
+		src:    c.source,
+		attr:   newAttributor(c.procRoot, c.ownerRetry),
+		facts:  newFactsCache(),
+		cache:  make(map[listenerKey]Listener),
+		live:   make(map[listenerKey]bool),
+		unsure: make(map[socketKey]bool),
 	}
 }
 
@@ -98,6 +103,10 @@ func NewScanner(opts ...Option) *Scanner {
 // the pid that held it and whatever facts were read (possibly none), and the
 // attribution is dropped so the next scan looks for the socket's owner
 // afresh — usually the socket is gone by then and a Closed event follows.
+// A socket seen for the first time that no process holds by the time its
+// owner is looked for, and that a second enumeration no longer lists,
+// closed during the scan: it is left out rather than reported with a hidden
+// owner.
 func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,6 +124,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	if s.afterAttribute != nil {
 		s.afterAttribute()
 	}
+	socks = s.dropVanished(ctx, socks)
 	snap := Snapshot{Time: time.Now(), Listeners: make([]Listener, len(socks))}
 	for i, so := range socks {
 		snap.Listeners[i] = s.listener(ctx, so, s.pids[i])
@@ -123,6 +133,55 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	s.sweep(socks)
 	s.recheckExe(snap.Listeners)
 	return snap, nil
+}
+
+// socketKey identifies a socket across two enumerations.
+type socketKey struct {
+	proto Proto
+	addr  netip.Addr
+	port  uint16
+	inode uint64
+}
+
+// dropVanished leaves out of the scan the sockets without a visible owner
+// that were not listed as hidden before and that the source no longer lists:
+// they closed between enumeration and attribution (their process closed
+// them or exited), and reporting them as listeners of a hidden owner, then
+// closed, would be false (issue 6). A socket hidden for good (another
+// user's, without root) costs one more enumeration, at its first sight. On
+// any doubt (the source fails) the sockets are kept, hidden.
+func (s *Scanner) dropVanished(ctx context.Context, socks []Socket) []Socket {
+	clear(s.unsure)
+	for i, so := range socks {
+		if s.pids[i] != 0 {
+			continue
+		}
+		if _, ok := s.cache[listenerKey{so.Proto, so.Address, so.Port, so.Inode, so.UID, 0}]; !ok {
+			s.unsure[socketKey{so.Proto, so.Address, so.Port, so.Inode}] = true
+		}
+	}
+	if len(s.unsure) == 0 {
+		return socks
+	}
+	// The source may reuse its slice: keep this scan's sockets apart.
+	s.socks = append(s.socks[:0], socks...)
+	again, err := s.src.Sockets(ctx)
+	if err != nil {
+		return s.socks
+	}
+	for _, so := range again {
+		delete(s.unsure, socketKey{so.Proto, so.Address, so.Port, so.Inode})
+	}
+	n := 0
+	for i, so := range s.socks {
+		if s.pids[i] == 0 && s.unsure[socketKey{so.Proto, so.Address, so.Port, so.Inode}] {
+			continue
+		}
+		s.socks[n], s.pids[n] = so, s.pids[i]
+		n++
+	}
+	s.pids = s.pids[:n]
+	return s.socks[:n]
 }
 
 // exeChecksPerScan is how many listeners per scan have their process's

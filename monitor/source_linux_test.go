@@ -95,7 +95,8 @@ func TestScannerFallsBackToProcNet(t *testing.T) {
 	sc := NewScanner(WithSource(src))
 	defer sc.Close()
 	snap := scan(t, sc)
-	if primary.calls != 1 || src.PrimaryErr() == nil {
+	// A scan may enumerate twice (see Scanner.dropVanished).
+	if primary.calls == 0 || primary.calls > 2 || src.PrimaryErr() == nil {
 		t.Fatalf("primary called %d times, PrimaryErr %v", primary.calls, src.PrimaryErr())
 	}
 	for _, b := range c.bound {
