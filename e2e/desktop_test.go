@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -173,10 +174,56 @@ func portlight(t testing.TB) string {
 }
 
 // startPortlight starts the resident process with its own PORTLIGHT_HOME.
+// At the end of the test every process of that home (window processes
+// included) is ended.
 func startPortlight(t testing.TB, dir, home string) *exec.Cmd {
 	t.Helper()
+	t.Cleanup(func() { endHome(home) })
 	return start(t, filepath.Join(dir, "portlight.log"),
 		[]string{"PORTLIGHT_HOME=" + home, "LANG=en_US.UTF-8"}, portlight(t))
+}
+
+// endHome ends the processes whose PORTLIGHT_HOME is home: SIGTERM, up to
+// 5 s, then SIGKILL. A window process outlives the virtual screen.
+func endHome(home string) {
+	want := "PORTLIGHT_HOME=" + home
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(env), "\x00") {
+			if kv == want {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	for _, p := range pids {
+		syscall.Kill(p, syscall.SIGTERM)
+	}
+	gone := waitFor(5*time.Second, func() bool {
+		for _, p := range pids {
+			if syscall.Kill(p, 0) == nil {
+				if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p)); !strings.Contains(string(st), ") Z") {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	if !gone {
+		// A window process whose X server is gone may not honour SIGTERM.
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
 }
 
 // sniEntries returns the services of the watcher's RegisteredSNIEntries,
