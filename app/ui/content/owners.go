@@ -13,9 +13,14 @@ import (
 )
 
 // Owner is one process (or one hidden owner) listening on a port, with all
-// the addresses it listens on there.
+// the addresses it listens on there. Its Process fields are cleaned for
+// display (see Owners); Raw is the process as the monitor reported it.
 type Owner struct {
 	monitor.Process
+	// Raw is the process uncleaned: what actions use (allow-list entries
+	// match the real executable path, a folder is opened by its real name,
+	// ending a process checks the real executable). Never shown.
+	Raw         monitor.Process
 	UID         uint32
 	OwnerHidden bool
 	Addresses   []string
@@ -27,7 +32,8 @@ type Owner struct {
 }
 
 // Owners groups listeners by owner, keeping first the focus pid, then the
-// order of the input. Text fields are made safe here.
+// order of the input. Text fields are made safe here, for display; each
+// Owner keeps the process as reported in Raw, for actions.
 func Owners(now []policy.Assessment, focus int32) []Owner {
 	var out []Owner
 	index := map[string]int{}
@@ -40,7 +46,7 @@ func Owners(now []policy.Assessment, focus int32) []Owner {
 			p.Exe = safetext.Line(p.Exe, MaxPath)
 			p.User = safetext.Line(p.User, MaxName)
 			p.Cmdline = safetext.Line(p.Cmdline, MaxCmdline)
-			out = append(out, Owner{Process: p, UID: a.UID, OwnerHidden: a.OwnerHidden, Exposure: monitor.Loopback,
+			out = append(out, Owner{Process: p, Raw: a.Process, UID: a.UID, OwnerHidden: a.OwnerHidden, Exposure: monitor.Loopback,
 				Verdict: a.Verdict, Focus: focus != 0 && a.PID == focus})
 			i = len(out) - 1
 			index[k] = i

@@ -15,33 +15,44 @@ import (
 	"github.com/shirou/gopsutil/v3/process"
 
 	"portlight/monitor"
+	"portlight/safetext"
 )
 
 // ErrNotSameProcess means the pid now belongs to another program than the one
 // the user agreed to end (it exited and the pid was reused), so nothing was sent.
 var ErrNotSameProcess = errors.New("the process has changed since it was shown")
 
+// maxShown bounds a path quoted in an error, which a dialog shows: paths
+// come from other programs and are cleaned with safetext.Line.
+const maxShown = 300
+
 // Reveal opens dir in the desktop's file manager and returns once the opener
 // has started (it is not waited for beyond a short check for an early failure).
 func Reveal(dir string) error {
+	shown := safetext.Line(dir, maxShown)
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("reveal %s: %w", dir, err)
+		// The *PathError would quote dir again, raw: keep its cause only.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("reveal %s: %w", shown, err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("reveal %s: not a folder", dir)
+		return fmt.Errorf("reveal %s: not a folder", shown)
 	}
 	name, args := opener(dir)
 	cmd := exec.Command(name, args...)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("reveal %s: start %s: %w", dir, name, err)
+		return fmt.Errorf("reveal %s: start %s: %w", shown, name, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil && !ignoreExit(err) {
-			return fmt.Errorf("reveal %s: %s: %w", dir, name, err)
+			return fmt.Errorf("reveal %s: %s: %w", shown, name, err)
 		}
 	case <-time.After(2 * time.Second): // a file manager that stays in the foreground
 	}
@@ -69,7 +80,7 @@ func Verify(ctx context.Context, p monitor.Process) error {
 	}
 	if p.Exe != "" {
 		if exe, err := gp.ExeWithContext(ctx); err == nil && exe != p.Exe {
-			return fmt.Errorf("process %d runs %s: %w", p.PID, exe, ErrNotSameProcess)
+			return fmt.Errorf("process %d runs %s: %w", p.PID, safetext.Line(exe, maxShown), ErrNotSameProcess)
 		}
 	}
 	return nil

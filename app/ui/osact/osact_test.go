@@ -113,3 +113,49 @@ func TestRevealRunsOpenerWithoutShell(t *testing.T) {
 		t.Errorf("Reveal of a file: %v", err)
 	}
 }
+
+// A program run from a hostile path: Verify accepts the process described
+// with that real path, and its refusal for another path quotes the path
+// cleaned, as it is shown in a dialog.
+func TestVerifyHostilePath(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatalf("this test copies sleep (coreutils): %v", err)
+	}
+	src, err := os.ReadFile(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "a\nb\x1b[2J\u202e")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "sleep")
+	if err := os.WriteFile(exe, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	time.Sleep(50 * time.Millisecond)
+	p := facts(t, cmd.Process.Pid)
+	if p.Exe != exe {
+		t.Fatalf("process runs %q, want %q", p.Exe, exe)
+	}
+	if err := Verify(context.Background(), p); err != nil {
+		t.Errorf("Verify of the process at its real path: %v", err)
+	}
+	p.Exe = "/usr/bin/other"
+	err = Verify(context.Background(), p)
+	if !errors.Is(err, ErrNotSameProcess) {
+		t.Fatalf("Verify of another program: %v", err)
+	}
+	if msg := err.Error(); strings.ContainsAny(msg, "\n\x1b\u202e") || !strings.Contains(msg, "a b") {
+		t.Errorf("error quotes the path raw: %q", msg)
+	}
+	if err := Reveal(filepath.Join(dir, "missing")); err == nil || strings.ContainsAny(err.Error(), "\n\x1b\u202e") {
+		t.Errorf("Reveal's error quotes the folder raw: %v", err)
+	}
+}

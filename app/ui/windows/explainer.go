@@ -2,6 +2,7 @@ package windows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"portlight/app/ui/content"
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
+	"portlight/safetext"
 )
 
 // Explainer is the window that explains one port.
@@ -159,7 +161,7 @@ func (e *Explainer) ownerBlock(o content.Owner) []fyne.CanvasObject {
 	reveal := widget.NewButton("Show its folder", func() { e.reveal(o) })
 	end := widget.NewButton("End process…", func() { e.confirmEnd(o) })
 	end.Importance = widget.DangerImportance
-	if o.Exe == "" {
+	if o.Raw.Exe == "" {
 		allowAll.Disable()
 		allowPort.Disable()
 		reveal.Disable()
@@ -189,20 +191,20 @@ func (e *Explainer) CopyReport() {
 func (e *Explainer) allow(o content.Owner, all bool) {
 	var err error
 	if all {
-		err = e.m.deps.Allower.AllowApp(o.Exe)
+		err = e.m.deps.Allower.AllowApp(o.Raw.Exe)
 	} else {
-		err = e.m.deps.Allower.AllowAppOnPort(o.Exe, e.port, monitor.Proto(e.proto))
+		err = e.m.deps.Allower.AllowAppOnPort(o.Raw.Exe, e.port, monitor.Proto(e.proto))
 	}
 	if err != nil {
-		dialog.ShowError(err, e.w)
+		e.showError(err)
 		return
 	}
 	e.say(content.AllowedText(o, e.port, e.proto, all))
 }
 
 func (e *Explainer) reveal(o content.Owner) {
-	if err := e.m.deps.Reveal(filepath.Dir(o.Exe)); err != nil {
-		dialog.ShowError(err, e.w)
+	if err := e.m.deps.Reveal(filepath.Dir(o.Raw.Exe)); err != nil {
+		e.showError(err)
 	}
 }
 
@@ -221,14 +223,20 @@ func (e *Explainer) confirmEnd(o content.Owner) {
 func (e *Explainer) end(o content.Owner) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := e.m.deps.Terminate(ctx, o.Process); err != nil {
-		dialog.ShowError(err, e.w)
+	if err := e.m.deps.Terminate(ctx, o.Raw); err != nil {
+		e.showError(err)
 		return
 	}
 	e.say(content.EndedText(o))
 }
 
 func (e *Explainer) say(s string) { e.status.SetText(s) }
+
+// showError shows err in a dialog, cleaned: the actions' errors may quote a
+// path or name another program chose.
+func (e *Explainer) showError(err error) {
+	dialog.ShowError(errors.New(safetext.Line(err.Error(), content.MaxCmdline)), e.w)
+}
 
 func sectionTitle(s string) fyne.CanvasObject {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
