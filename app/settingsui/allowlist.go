@@ -15,6 +15,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/safetext"
 	"portlight/settings"
 )
 
@@ -94,7 +95,7 @@ func (v *view) confirmRemove() {
 	if !ok {
 		return
 	}
-	msg := fmt.Sprintf("Remove %s (%s) from the allow-list?\nIt will alert again like any other program.", e.Path, e.Scope())
+	msg := fmt.Sprintf("Remove %s (%s) from the allow-list?\nIt will alert again like any other program.", safetext.Line(e.Path, maxPath), e.Scope())
 	dialog.ShowConfirm("Remove from the allow-list", msg, func(yes bool) {
 		if yes {
 			v.remove(e)
@@ -117,6 +118,19 @@ type entryForm struct {
 	path, ports, args, note *widget.Entry
 	proto                   *widget.Select
 	pin                     *widget.Check
+	// rawPath and rawArgs are the values the form was filled with, which
+	// the fields show cleaned (they may come from another program): a field
+	// left as shown saves the raw value, so the entry matches the program.
+	rawPath, rawArgs string
+}
+
+// fieldValue is what a field filled with raw (shown cleaned) holds: raw
+// when the user left it as shown, else what they typed, trimmed.
+func fieldValue(e *widget.Entry, raw string) string {
+	if raw != "" && e.Text == safetext.Line(raw, 0) {
+		return raw
+	}
+	return strings.TrimSpace(e.Text)
 }
 
 // showEntryForm shows the add (old nil) or edit form, filled from fill.
@@ -126,13 +140,14 @@ func (v *view) showEntryForm(old *policy.AllowEntry, fill policy.AllowEntry) {
 		proto: widget.NewSelect([]string{protoAny, protoTCP, protoUDP}, nil),
 		pin:   widget.NewCheck("Pin to the file's SHA-256", nil),
 	}
-	f.path.SetText(fill.Path)
+	f.rawPath, f.rawArgs = fill.Path, fill.Args
+	f.path.SetText(safetext.Line(fill.Path, 0))
 	f.path.SetPlaceHolder("/usr/bin/program")
 	f.ports.SetText(formatPorts(fill.Ports))
 	f.ports.SetPlaceHolder("any port, or e.g. 8384, 22000")
 	f.ports.Validator = func(s string) error { _, err := parsePorts(s); return err }
 	f.proto.SetSelected(protoChoice(fill.Proto))
-	f.args.SetText(fill.Args)
+	f.args.SetText(safetext.Line(fill.Args, 0))
 	f.args.SetPlaceHolder("e.g. */srv/app/server.py*  ('*' matches anything)")
 	f.note.SetText(fill.Note)
 	f.note.SetPlaceHolder("why it may listen (optional)")
@@ -165,7 +180,7 @@ func (v *view) showEntryForm(old *policy.AllowEntry, fill policy.AllowEntry) {
 		}
 		e, err := buildEntry(f, old, v.opts.Now(), settings.ResolveExecutable, policy.SharedHasher.Sum)
 		if err != nil {
-			dialog.ShowError(err, v.w)
+			showError(err, v.w)
 			return
 		}
 		v.save(old, e)
@@ -199,7 +214,7 @@ func (v *view) save(old *policy.AllowEntry, e policy.AllowEntry) {
 // a file that may have changed since.
 func buildEntry(f *entryForm, old *policy.AllowEntry, now time.Time,
 	resolve func(string) (string, error), hash func(string) (string, error)) (policy.AllowEntry, error) {
-	path, err := resolve(strings.TrimSpace(f.path.Text))
+	path, err := resolve(fieldValue(f.path, f.rawPath))
 	if err != nil {
 		return policy.AllowEntry{}, err
 	}
@@ -208,7 +223,7 @@ func buildEntry(f *entryForm, old *policy.AllowEntry, now time.Time,
 		return policy.AllowEntry{}, err
 	}
 	e := policy.AllowEntry{Path: path, Ports: ports, Proto: protoOf(f.proto.Selected),
-		Args: strings.TrimSpace(f.args.Text), Note: strings.TrimSpace(f.note.Text), Added: now.UTC().Truncate(time.Second)}
+		Args: fieldValue(f.args, f.rawArgs), Note: strings.TrimSpace(f.note.Text), Added: now.UTC().Truncate(time.Second)}
 	if old != nil && !old.Added.IsZero() {
 		e.Added = old.Added
 	}
@@ -240,7 +255,7 @@ func (v *view) showListenerPicker() {
 	}
 	labels := make([]string, len(ls))
 	for i, l := range ls {
-		labels[i] = fmt.Sprintf("%d/%s  %s  (%s)", l.Port, l.Proto, l.Name, l.Exe)
+		labels[i] = listenerLabel(l)
 	}
 	pick := widget.NewSelect(labels, nil)
 	dialog.ShowForm("Add from a listener", "Next", "Cancel",
@@ -251,9 +266,20 @@ func (v *view) showListenerPicker() {
 			}
 			e, err := policy.EntryFor(ls[i], nil, v.opts.Now())
 			if err != nil {
-				dialog.ShowError(err, v.w)
+				showError(err, v.w)
 				return
 			}
 			v.showEntryForm(nil, e)
 		}, v.w)
+}
+
+// listenerLabel names a listener in the picker: "2476/tcp  name  (path)".
+func listenerLabel(l monitor.Listener) string {
+	return fmt.Sprintf("%d/%s  %s  (%s)", l.Port, l.Proto, safetext.Line(l.Name, maxName), safetext.Line(l.Exe, maxPath))
+}
+
+// showError shows err in a dialog, cleaned: it may quote a path or name
+// another program chose.
+func showError(err error, w fyne.Window) {
+	dialog.ShowError(errors.New(safetext.Line(err.Error(), maxPath)), w)
 }

@@ -11,16 +11,25 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/safetext"
 )
 
 // columns are the allow-list table's headings.
 var columns = []string{"App", "Path", "Scope", "Pin", "Added", "Note"}
 
+// Bounds of text shown from an allow-list entry: paths and command lines
+// come from other programs (an entry added from a listener or a
+// notification), so they are cleaned with safetext.Line and cut.
+const (
+	maxName = 80
+	maxPath = 300
+)
+
 // rowCells is one allow-list entry as the table shows it.
 func rowCells(e policy.AllowEntry) []string {
 	scope := e.Scope()
 	if e.Args != "" {
-		scope += fmt.Sprintf(", args %q", e.Args)
+		scope += fmt.Sprintf(", args %q", safetext.Line(e.Args, maxPath))
 	}
 	pin := "—"
 	if e.SHA256 != "" {
@@ -30,11 +39,11 @@ func rowCells(e policy.AllowEntry) []string {
 	if !e.Added.IsZero() {
 		added = e.Added.Local().Format("2006-01-02")
 	}
-	return []string{filepath.Base(e.Path), e.Path, scope, pin, added, oneLine(e.Note)}
+	return []string{safetext.Line(filepath.Base(e.Path), maxName), safetext.Line(e.Path, maxPath), scope, pin, added, oneLine(e.Note)}
 }
 
-// oneLine keeps a note on one line in a table cell.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine keeps a note on one line in a table cell, cleaned.
+func oneLine(s string) string { return strings.Join(strings.Fields(safetext.Line(s, maxPath)), " ") }
 
 // parsePorts reads "8384, 22000" into ports; empty means any port.
 func parsePorts(s string) ([]uint16, error) {
@@ -113,7 +122,7 @@ func snoozeStatus(snooze map[string]time.Time, now time.Time) string {
 	var lines []string
 	for _, p := range slices.Sorted(maps.Keys(snooze)) {
 		if until := snooze[p]; now.Before(until) {
-			lines = append(lines, fmt.Sprintf("%s until %s", p, until.Local().Format("15:04 on Jan 2")))
+			lines = append(lines, fmt.Sprintf("%s until %s", safetext.Line(p, maxPath), until.Local().Format("15:04 on Jan 2")))
 		}
 	}
 	if len(lines) == 0 {
