@@ -64,6 +64,7 @@ type soakLog struct {
 	// the scan that said so.
 	toHidden map[uint64]soakWindow
 	openPid  map[uint64]int32
+	openLine map[uint64]string // the event that opened each socket
 	errs     []string
 	events   int
 	mem      chan [3]uint64
@@ -91,6 +92,7 @@ func (g *soakLog) read(r io.Reader) {
 			case Opened:
 				g.opens[ino]++
 				g.openPid[ino] = int32(pid)
+				g.openLine[ino] = in.Text()
 			case Closed:
 				g.closes[ino]++
 			case OwnerChanged:
@@ -106,6 +108,7 @@ func (g *soakLog) read(r io.Reader) {
 					g.closes[prev]++
 					g.opens[ino]++
 					g.openPid[ino] = int32(pid)
+					g.openLine[ino] = in.Text()
 				}
 			}
 		case len(f) >= 1 && f[0] == "F":
@@ -177,7 +180,7 @@ func TestSoakChurn(t *testing.T) {
 
 	// The monitor.
 	log := &soakLog{opens: map[uint64]int{}, closes: map[uint64]int{}, flaps: map[uint64]int{}, toHidden: map[uint64]soakWindow{},
-		openPid: map[uint64]int32{}, mem: make(chan [3]uint64, 4)}
+		openPid: map[uint64]int32{}, openLine: map[uint64]string{}, mem: make(chan [3]uint64, 4)}
 	mon := exec.Command(exe)
 	mon.Env = env("monitor", fmt.Sprintf("%s=%d %d", soakPortsEnv, base, base+size.slots*soakBlock))
 	mon.Stderr = os.Stderr
