@@ -30,16 +30,5 @@ func wireSettings(ctx context.Context, deps *windows.Deps, store *settings.Store
 			},
 		})
 	}
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				store.Check()
-			}
-		}
-	}()
+	go store.Watch(ctx, time.Second)
 }
