@@ -177,10 +177,12 @@ func Parse(r io.Reader) (*Registry, error) {
 			depth--
 		}
 	}
+	updated = strings.TrimSpace(updated)
 	if updated == "" {
-		return nil, fmt.Errorf("parse registry XML: no <updated> date")
+		// Missing, or blank: either way the registry says not when it is from.
+		return nil, fmt.Errorf("parse registry XML: no <updated> date (the element is missing or blank)")
 	}
-	reg := &Registry{Updated: strings.TrimSpace(updated)}
+	reg := &Registry{Updated: updated}
 	for _, rr := range raws {
 		num := strings.TrimSpace(rr.Number)
 		if num == "" {

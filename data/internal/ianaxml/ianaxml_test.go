@@ -3,6 +3,7 @@ package ianaxml
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/csv"
 	"io"
 	"os"
 	"strings"
@@ -57,6 +58,8 @@ func TestParseErrors(t *testing.T) {
 	for name, in := range map[string]string{
 		"not XML":    "<registry><record>",
 		"no updated": `<registry xmlns="http://www.iana.org/assignments"><record><number>1</number></record></registry>`,
+		"blank updated": `<registry><updated> 
+	</updated><record><number>1</number></record></registry>`,
 	} {
 		if _, err := Parse(strings.NewReader(in)); err == nil {
 			t.Errorf("%s: no error", name)
@@ -102,4 +105,41 @@ func TestWrite(t *testing.T) {
 			t.Errorf("generated Go lacks %q:\n%s", want, src)
 		}
 	}
+}
+
+// A service name that starts with "#" is quoted, so a reader that takes
+// "#" lines for comments (portinfo's) reads it back as a row.
+func TestWriteHashName(t *testing.T) {
+	reg := &Registry{Updated: "2026-08-17", Records: []Record{
+		{Name: "#x", Protocol: "tcp", Number: "1"},
+		{Name: "#\"q\"\n#2", Number: "2", Description: "#d"},
+		{Name: "ok", Number: "3"},
+	}}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, reg); err != nil {
+		t.Fatal(err)
+	}
+	rows := readBack(t, buf.Bytes())
+	if len(rows) != len(reg.Records)+1 {
+		t.Fatalf("%d records came back as %d rows with the header:\n%s", len(reg.Records), len(rows), buf.String())
+	}
+	for i, r := range reg.Records {
+		if rows[i+1][0] != r.Name || rows[i+1][2] != r.Number || rows[i+1][3] != r.Description {
+			t.Errorf("record %d %+v came back as %q", i, r, rows[i+1])
+		}
+	}
+}
+
+// readBack reads the compact CSV as portinfo does: "#" comment lines, one
+// field per column.
+func readBack(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	cr := csv.NewReader(bytes.NewReader(b))
+	cr.Comment = '#'
+	cr.FieldsPerRecord = len(Columns)
+	rows, err := cr.ReadAll()
+	if err != nil {
+		t.Fatalf("read back the CSV: %v", err)
+	}
+	return rows
 }
