@@ -145,7 +145,7 @@ func (g *Gate) ObserveNew(now time.Time, fresh []Assessment) []Notice {
 	}
 	g.wasPaused = paused
 
-	var alerts, changed []Assessment
+	var alerts, changed, moved []Assessment
 	seen := map[string]bool{}
 	for _, a := range fresh {
 		k := knownKey(a)
@@ -154,14 +154,19 @@ func (g *Gate) ObserveNew(now time.Time, fresh []Assessment) []Notice {
 		}
 		seen[k] = true
 		if g.remember(now, k, a) {
-			if a.Verdict.Changed() {
+			switch {
+			case a.Verdict.Changed():
 				changed = append(changed, a)
-			} else {
+			case a.Verdict.OwnerChange():
+				moved = append(moved, a)
+			default:
 				alerts = append(alerts, a)
 			}
 		}
 	}
-	alerts = append(changed, alerts...)
+	// The rare, telling alerts first, so that a scan's summary never
+	// swallows them.
+	alerts = slices.Concat(changed, moved, alerts)
 	var keep []Assessment
 	for _, a := range alerts {
 		switch {
@@ -230,13 +235,25 @@ func (g *Gate) remember(now time.Time, k string, a Assessment) bool {
 }
 
 // route sends each program's new alerts at once, or holds them in the
-// program's open burst window.
+// program's open burst window. An owner change is never held: it is one
+// notice of its own, sent at once, and it opens (or extends) the program's
+// burst window like any first notice.
 func (g *Gate) route(now time.Time, alerts []Assessment) []Notice {
 	var out []Notice
 	var order []string
 	groups := map[string][]Assessment{}
 	for _, a := range alerts {
 		id := Identity(a.Listener)
+		if a.Verdict.OwnerChange() && !a.Verdict.Changed() {
+			out = append(out, notice(NoticeAlert, now, id, []Assessment{a}))
+			b := g.bursts[id]
+			if b == nil {
+				b = &burst{start: now}
+				g.bursts[id] = b
+			}
+			b.last = now
+			continue
+		}
 		if _, ok := groups[id]; !ok {
 			order = append(order, id)
 		}

@@ -19,6 +19,9 @@ type Policy struct {
 	// Hash returns the lower-case hex SHA-256 of a file; nil means pinned
 	// allow-list entries cannot be verified and allow nothing.
 	Hash func(path string) (string, error)
+	// Owners says who usually holds a port (the history); nil means the
+	// owner_change trigger cannot fire.
+	Owners UsualOwners
 }
 
 // Assess looks the listener's port up and judges it.
@@ -37,6 +40,14 @@ func (p *Policy) Assess(l monitor.Listener) Assessment {
 // (when the setting says so); then the allow-list, where a pinned program
 // whose file changed alerts at high severity whatever its port; then the
 // triggers; last, loopback-only listeners are lowered or dropped.
+//
+// An owner change (another program usually holds the port) is a trigger
+// that the allow-list does not silence unless the entry names the port:
+// "allowed on any port" says a program may listen, not that it may take
+// over the port the database usually serves, and that takeover is the
+// signal. Such a verdict is both Allowed and Alert, and its reasons say so.
+// An entry that lists the port is the user saying the program belongs
+// there, and wins.
 func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
 	r := p.Rules
 	if l.Proto == monitor.UDP && p.Rules.IgnoreEphemeralUDP && p.Ephemeral.Contains(l.Port) {
@@ -46,18 +57,41 @@ func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
 	var v Verdict
 	portReason := statusReason(info)
 	m := matchAllow(l, r.Allow, p.Hash)
-	if m.allowed != nil {
+	if m.allowed != nil && namesPort(m.allowed, l) {
 		v.Allowed = true
 		v.Reasons = []string{portReason, "allowed: " + m.allowed.Describe()}
 		return v
+	}
+	usual, moved := p.ownerChange(l)
+	if moved {
+		v.UsualOwner = usual
+	}
+	if m.allowed != nil {
+		v.Allowed = true
+		if !moved {
+			v.Reasons = []string{portReason, "allowed: " + m.allowed.Describe()}
+			return v
+		}
+		v.Triggers = []Trigger{TriggerOwnerChange}
+		v.Reasons = []string{OwnerChangeReason(l, usual), portReason, allowedDespite(m.allowed)}
+		return grade(v, l, r)
 	}
 	if m.changed != nil {
 		v.Alert, v.Severity = true, SeverityHigh
 		v.Triggers = []Trigger{TriggerChanged}
 		v.Reasons = []string{changedReason(l, m.changed), portReason, exposureReason(l.Exposure)}
+		if moved {
+			v.Triggers = append(v.Triggers, TriggerOwnerChange)
+			v.Reasons = append(v.Reasons, OwnerChangeReason(l, usual))
+		}
 		return v
 	}
 
+	if moved {
+		// First: the notification shows the reasons in order, cut short.
+		v.Triggers = append(v.Triggers, TriggerOwnerChange)
+		v.Reasons = append(v.Reasons, OwnerChangeReason(l, usual))
+	}
 	v.Reasons = append(v.Reasons, portReason)
 	t := r.Triggers
 	if t.UnassignedOrReserved {
@@ -86,6 +120,13 @@ func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
 	if len(v.Triggers) == 0 {
 		return v
 	}
+	return grade(v, l, r)
+}
+
+// grade finishes a verdict whose triggers fired: it says who can reach the
+// listener, and alerts at high severity when the network can, at low
+// severity (or not at all, by setting) when only this computer can.
+func grade(v Verdict, l monitor.Listener, r Rules) Verdict {
 	v.Reasons = append(v.Reasons, exposureReason(l.Exposure))
 	if l.Exposure == monitor.Loopback {
 		if r.IgnoreLoopback {

@@ -20,6 +20,10 @@ type Triggers struct {
 	// NotOnAllowList alerts on every listener whose program is not on the
 	// allow-list, off by default: strict mode.
 	NotOnAllowList bool `toml:"not_on_allow_list" json:"not_on_allow_list"`
+	// OwnerChange alerts when a port that one program usually holds (by the
+	// history: see Policy.Owners) is held by another, on by default. Only
+	// an allow-list entry that names the port silences it.
+	OwnerChange bool `toml:"owner_change" json:"owner_change"`
 }
 
 // Rules is everything the policy needs from the user's settings.
@@ -42,6 +46,7 @@ func DefaultRules() Rules {
 			UnassignedOrReserved: true,
 			MalwarePort:          true,
 			DynamicFromNetwork:   true,
+			OwnerChange:          true,
 		},
 		IgnoreEphemeralUDP: true,
 	}

@@ -39,6 +39,9 @@ const (
 	// TriggerChanged: the program's path is allowed with a SHA-256 pin, and
 	// the file no longer matches it.
 	TriggerChanged Trigger = "changed"
+	// TriggerOwnerChange: another program usually holds the port (the
+	// history says so), and this one holds it now.
+	TriggerOwnerChange Trigger = "owner-change"
 )
 
 // Verdict is the judgement on one listener, with the reasons behind it in
@@ -54,8 +57,11 @@ type Verdict struct {
 	Allowed bool `json:"allowed,omitempty"`
 	// Ignored is true when a setting dropped the listener or its alert: an
 	// ephemeral UDP client socket, or loopback alerts switched off.
-	Ignored bool     `json:"ignored,omitempty"`
-	Reasons []string `json:"reasons"`
+	Ignored bool `json:"ignored,omitempty"`
+	// UsualOwner is, when TriggerOwnerChange fired, the executable that
+	// usually holds the port.
+	UsualOwner string   `json:"usual_owner,omitempty"`
+	Reasons    []string `json:"reasons"`
 }
 
 // Changed reports whether the verdict is a pinned program that changed.
@@ -66,6 +72,11 @@ func (v Verdict) Changed() bool {
 		}
 	}
 	return false
+}
+
+// OwnerChange reports whether another program usually holds the port.
+func (v Verdict) OwnerChange() bool {
+	return v.UsualOwner != ""
 }
 
 // Assessment is a listener with its port facts and verdict: the unit that
