@@ -24,9 +24,9 @@ func systemEphemeral() policy.PortRange {
 }
 
 // Policy returns the policy for the current settings, with the real inputs:
-// portinfo.Lookup, the system's ephemeral range and the shared file hasher.
-// It is rebuilt after each change; a returned Policy is never modified, so
-// it may be used from any goroutine.
+// portinfo.Lookup, the system's ephemeral range, the shared file hasher and
+// the usual owners set by SetUsualOwners. It is rebuilt after each change; a
+// returned Policy is never modified, so it may be used from any goroutine.
 func (s *Store) Policy() *policy.Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -36,9 +36,21 @@ func (s *Store) Policy() *policy.Policy {
 			Ephemeral: systemEphemeral(),
 			Lookup:    portinfo.Lookup,
 			Hash:      policy.SharedHasher.Sum,
+			Owners:    s.owners,
 		}
 	}
 	return s.pol
+}
+
+// SetUsualOwners gives the policies of this store the history of who
+// usually holds each port (a *history.Store), which the owner_change
+// trigger needs; nil takes it away (before the history is closed). The
+// process that records the history sets it: the resident, `portlight
+// watch`.
+func (s *Store) SetUsualOwners(u policy.UsualOwners) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.owners, s.pol = u, nil
 }
 
 // Assess judges a listener under the current settings: what the CLI, the

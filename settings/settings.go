@@ -20,6 +20,7 @@
 //	malware_port = true
 //	dynamic_from_network = true
 //	not_on_allow_list = false
+//	owner_change = true
 //
 //	[pause]
 //	until = 2026-11-25T23:00:00Z

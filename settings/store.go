@@ -34,6 +34,9 @@ type Store struct {
 	subs    map[chan Settings]struct{}
 	// pol is the policy for cur, built on demand (see Policy).
 	pol *policy.Policy
+	// owners is the history the policy asks about usual port owners (see
+	// SetUsualOwners); nil: the owner_change trigger cannot fire.
+	owners policy.UsualOwners
 }
 
 // Open opens the settings in dir, creating dir (mode 0700) if needed. It
