@@ -116,6 +116,10 @@ func parseWikipedia(r io.Reader) ([]unofficialRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wikipedia table row %d: %w", i+2, err)
 		}
+		protos := wikipediaProtos(m)
+		if protos == 0 {
+			continue // "No" for every protocol: a use of nothing
+		}
 		use := m["description"]
 		if lo != hi {
 			use += " (ports " + m["port"] + ")"
@@ -124,7 +128,7 @@ func parseWikipedia(r io.Reader) ([]unofficialRow, error) {
 			u:      Unofficial{Use: use, Source: wikipediaSource, Kind: KindCommunity, URL: wikipediaURL},
 			lo:     lo,
 			hi:     hi,
-			protos: wikipediaProtos(m),
+			protos: protos,
 			dedupe: "w\x00" + use,
 		})
 	}
