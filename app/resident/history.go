@@ -22,13 +22,13 @@ type recorder struct {
 	wg    sync.WaitGroup
 }
 
-// openHistory opens the history (PORTLIGHT_HOME or the user's config
-// folder) and starts its recorder. Portlight goes on without history when
-// it cannot have one (another Portlight records it, the file is unusable):
-// the reason is logged once.
-func openHistory(ctx context.Context, log *slog.Logger) *recorder {
+// openHistory opens the history at path ("": PORTLIGHT_HOME or the user's
+// config folder) and starts its recorder. Portlight goes on without history
+// when it cannot have one (another Portlight records it, the file is
+// unusable): the reason is logged once.
+func openHistory(ctx context.Context, log *slog.Logger, path string) *recorder {
 	log = log.With("subsystem", "history")
-	st, err := history.Open(ctx, history.Options{Logger: log})
+	st, err := history.Open(ctx, history.Options{Path: path, Logger: log})
 	if err != nil {
 		log.Warn("not recording history", "err", err)
 		return nil
@@ -47,6 +47,27 @@ func openHistory(ctx context.Context, log *slog.Logger) *recorder {
 		return nil
 	}
 	return &recorder{store: st, rec: rec, log: log}
+}
+
+// attachHistory makes h the resident's history and, through the settings
+// store, the policy's record of who usually holds each port: what the
+// owner_change trigger asks. h may be nil (no history).
+func (r *resident) attachHistory(h *recorder) {
+	r.hist = h
+	if h != nil && r.store != nil {
+		r.store.SetUsualOwners(h.store)
+		r.verdicts, r.current = nil, nil // judge again with the history
+	}
+}
+
+// closeHistory takes the history away from the policy, then flushes and
+// closes it.
+func (r *resident) closeHistory() {
+	if r.hist != nil && r.store != nil {
+		r.store.SetUsualOwners(nil)
+	}
+	r.hist.close()
+	r.hist = nil
 }
 
 // scan records one scan's events; it never blocks.

@@ -313,7 +313,9 @@ func (r *resident) open(ctx context.Context, a action, now time.Time) {
 	r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
 }
 
-// allow adds the alert's program to the allow-list (any port).
+// allow adds the alert's program to the allow-list: on any port, or, for
+// an owner change, on the alert's port only (an entry for any port does
+// not cover taking over another program's usual port; see policy.Judge).
 func (r *resident) allow(id string, now time.Time) error {
 	al, ok := r.alerts.Get(id)
 	if !ok {
@@ -322,11 +324,15 @@ func (r *resident) allow(id string, now time.Time) error {
 	if r.store == nil {
 		return errors.New("no settings store")
 	}
-	e, err := r.store.AllowListener(al.Assessment.Listener, nil, false)
+	var ports []uint16
+	if al.Assessment.Verdict.OwnerChange() {
+		ports = []uint16{al.Assessment.Port}
+	}
+	e, err := r.store.AllowListener(al.Assessment.Listener, ports, false)
 	if err != nil {
 		return err
 	}
-	r.log.Info("allowed from a notification", "path", e.Path)
+	r.log.Info("allowed from a notification", "path", e.Path, "scope", e.Scope())
 	r.reloadSettings(now)
 	r.verdicts, r.current = nil, nil // judge again under the new allow-list
 	return nil

@@ -188,8 +188,8 @@ func Run(ctx context.Context, opts Options) error {
 	defer cancel()
 	if !opts.NoHistory {
 		// Not cancelled by SIGTERM: close flushes it after the loop ends.
-		r.hist = openHistory(context.WithoutCancel(ctx), base)
-		defer r.hist.close()
+		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, ""))
+		defer r.closeHistory()
 	}
 
 	r.notifier = opts.Notifier

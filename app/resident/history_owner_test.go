@@ -1,0 +1,99 @@
+package resident
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"portlight/history"
+	"portlight/monitor"
+	"portlight/settings"
+)
+
+// TestLoopOwnerChangeFromHistory runs the loop on a real settings store and
+// a real history file in which /usr/bin/a held 5432/tcp for two hours: when
+// /tmp/b takes the port, the notification names the usual owner; "Allow
+// app" on it allows /tmp/b on that port, which silences it.
+func TestLoopOwnerChangeFromHistory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, history.FileName)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	// An earlier run's history: /usr/bin/a on 5432/tcp for two hours.
+	a := lst("0.0.0.0", 5432, 10, "a")
+	seed, err := history.Open(ctx, history.Options{Path: path, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := history.StartRecorder(ctx, seed, history.RecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-3 * time.Hour)
+	rec.Record([]monitor.Event{
+		{Kind: monitor.Opened, Time: start, Listener: a},
+		{Kind: monitor.Closed, Time: start.Add(2 * time.Hour), Listener: a},
+	})
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	store, err := settings.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := lst("0.0.0.0", 5432, 20, "b")
+	b.Exe = "/tmp/b"
+	n := &fakeNotifier{}
+	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(b)}}, n, store, nil)
+	h := openHistory(ctx, quiet, path)
+	if h == nil {
+		t.Fatal("the history did not open")
+	}
+	r.attachHistory(h)
+	defer r.closeHistory()
+
+	r.tick(ctx, t0)
+	r.tick(ctx, t0.Add(time.Second))
+	if n.count(5432) != 1 {
+		t.Fatalf("sent %+v, want one notification for 5432 (verdicts %+v)", n.sent, r.current)
+	}
+	m := n.sent[len(n.sent)-1]
+	if want := "5432/tcp is usually /usr/bin/a, now /tmp/b"; !strings.Contains(m.Body, want) {
+		t.Fatalf("notification %q / %q does not say %q", m.Title, m.Body, want)
+	}
+	t.Logf("notification: %q\n%s", m.Title, m.Body)
+	if !m.CanAllow {
+		t.Fatal("Allow app not offered")
+	}
+
+	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 5432, proto: "tcp"}, t0.Add(2*time.Second))
+	es := store.Settings().Allow
+	if len(es) != 1 || es[0].Path != "/tmp/b" || es[0].Scope() != "port 5432" {
+		t.Fatalf("allow-list %+v, want /tmp/b on port 5432", es)
+	}
+	r.tick(ctx, t0.Add(3*time.Second))
+	if v := r.current[0].Verdict; v.Alert || !v.Allowed {
+		t.Errorf("still alerting after Allow app: %+v", v)
+	}
+
+	// Without the history attached, the same listener is quiet: it is the
+	// history that raised the alert.
+	r.closeHistory()
+	r.verdicts, r.current = nil, nil
+	if err := store.Update(func(s *settings.Settings) error { s.Allow = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(ctx, t0.Add(4*time.Second))
+	if v := r.current[0].Verdict; v.Alert || v.OwnerChange() {
+		t.Errorf("owner change without a history: %+v", v)
+	}
+}
