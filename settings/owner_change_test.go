@@ -127,3 +127,50 @@ func TestStoreAssessOwnerChangeFromRealHistory(t *testing.T) {
 		t.Error("the history is still attached")
 	}
 }
+
+// BenchmarkAssessWithHistory measures Store.Assess with the history
+// attached (one owners query per listener: what the resident pays for each
+// new listener, and for every listener once a minute), on a history of 200
+// ports with 10 sessions each.
+func BenchmarkAssessWithHistory(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	hs, err := history.Open(ctx, history.Options{Path: filepath.Join(dir, history.FileName),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer hs.Close()
+	rec, err := history.StartRecorder(ctx, hs, history.RecorderOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now().Add(-48 * time.Hour)
+	for port := range uint16(200) {
+		for i := range 10 {
+			l := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 3000 + port, Exposure: monitor.Network,
+				Process: monitor.Process{PID: int32(i + 1), Exe: "/usr/bin/a"}}
+			at := start.Add(time.Duration(i) * time.Hour)
+			rec.Record([]monitor.Event{{Kind: monitor.Opened, Time: at, Listener: l},
+				{Kind: monitor.Closed, Time: at.Add(30 * time.Minute), Listener: l}})
+		}
+	}
+	if err := rec.Close(); err != nil {
+		b.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.SetUsualOwners(hs)
+	l := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 3100, Exposure: monitor.Network,
+		Process: monitor.Process{PID: 99, Exe: "/tmp/b"}}
+	if !s.Assess(l).Verdict.OwnerChange() {
+		b.Fatal("no owner change in the benchmark's history")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.Assess(l)
+	}
+}
