@@ -32,6 +32,7 @@ const (
 	Explain   Kind = "explain"
 	Listeners Kind = "listeners"
 	Settings  Kind = "settings"
+	History   Kind = "history"
 )
 
 // Request asks the window process to open (or raise) one window.
@@ -42,6 +43,9 @@ type Request struct {
 	Proto string `json:"proto,omitempty"`
 	// PID, when not 0, is the process an alert was about (shown first).
 	PID int32 `json:"pid,omitempty"`
+	// Exe, for a History request, narrows the search to one program; Port
+	// and Proto, when set, to one port.
+	Exe string `json:"exe,omitempty"`
 }
 
 // Validate reports whether a request is well formed.
@@ -55,6 +59,11 @@ func (r Request) Validate() error {
 		}
 		if r.PID < 0 {
 			return fmt.Errorf("handoff: negative pid %d", r.PID)
+		}
+		return nil
+	case History:
+		if r.Proto != "" && r.Proto != "tcp" && r.Proto != "udp" {
+			return fmt.Errorf("handoff: protocol %q is neither tcp nor udp", r.Proto)
 		}
 		return nil
 	default:

@@ -11,7 +11,7 @@ import (
 )
 
 // Usage is the window process's command line.
-const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui listeners | portlight ui settings"
+const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui listeners | portlight ui history [--port N[/tcp|/udp]] [--exe PATH] | portlight ui settings"
 
 // ParseArgs reads the window process's arguments (after "ui") into the
 // request for its first window. Errors wrap cli.ErrUsage.
@@ -28,6 +28,8 @@ func ParseArgs(args []string) (handoff.Request, error) {
 			return bad("%s takes no arguments", args[0])
 		}
 		return handoff.Request{Kind: handoff.Kind(args[0])}, nil
+	case "history":
+		return parseHistory(args[1:], bad)
 	case "explain":
 	default:
 		return bad("unknown window %q", args[0])
@@ -65,6 +67,38 @@ func ParseArgs(args []string) (handoff.Request, error) {
 	}
 	if !havePort {
 		return bad("explain which port?")
+	}
+	return r, nil
+}
+
+// parseHistory reads `ui history [--port N[/proto]] [--exe PATH]`. A port
+// without a protocol searches both.
+func parseHistory(args []string, bad func(string, ...any) (handoff.Request, error)) (handoff.Request, error) {
+	r := handoff.Request{Kind: handoff.History}
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") || (name != "port" && name != "exe") {
+			return bad("history: unexpected %q", args[i])
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return bad("--%s needs a value", name)
+			}
+			i++
+			value = args[i]
+		}
+		if name == "exe" {
+			if value == "" {
+				return bad("--exe needs a path")
+			}
+			r.Exe = value
+			continue
+		}
+		port, proto, err := content.ParseHistoryPort(value)
+		if err != nil || port == 0 {
+			return bad("--port %q is not a port", value)
+		}
+		r.Port, r.Proto = port, string(proto)
 	}
 	return r, nil
 }

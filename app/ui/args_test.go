@@ -19,6 +19,16 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"explain", "--pid=9", "5173"}, handoff.Request{Kind: handoff.Explain, Port: 5173, Proto: "tcp", PID: 9}, true},
 		{[]string{"listeners"}, handoff.Request{Kind: handoff.Listeners}, true},
 		{[]string{"settings"}, handoff.Request{Kind: handoff.Settings}, true},
+		{[]string{"history"}, handoff.Request{Kind: handoff.History}, true},
+		{[]string{"history", "--port", "5432"}, handoff.Request{Kind: handoff.History, Port: 5432}, true},
+		{[]string{"history", "--port=53/udp", "--exe", "/usr/sbin/dnsmasq"}, handoff.Request{Kind: handoff.History, Port: 53, Proto: "udp", Exe: "/usr/sbin/dnsmasq"}, true},
+		{[]string{"history", "-exe=/usr/bin/node"}, handoff.Request{Kind: handoff.History, Exe: "/usr/bin/node"}, true},
+		{[]string{"history", "--port"}, handoff.Request{}, false},
+		{[]string{"history", "--port", "0"}, handoff.Request{}, false},
+		{[]string{"history", "--port", "ssh"}, handoff.Request{}, false},
+		{[]string{"history", "--exe="}, handoff.Request{}, false},
+		{[]string{"history", "--since", "7d"}, handoff.Request{}, false},
+		{[]string{"history", "5432"}, handoff.Request{}, false},
 		{nil, handoff.Request{}, false},
 		{[]string{"explain"}, handoff.Request{}, false},
 		{[]string{"explain", "22", "23"}, handoff.Request{}, false},
@@ -34,8 +44,20 @@ func TestParseArgs(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseArgs(%q) = %+v, %v; want %+v ok=%v", tt.args, got, err, tt.want, tt.ok)
 		}
+		if err == nil && got.Validate() != nil {
+			t.Errorf("ParseArgs(%q) = %+v, which handoff refuses: %v", tt.args, got, got.Validate())
+		}
 		if err != nil && !errors.Is(err, cli.ErrUsage) {
 			t.Errorf("ParseArgs(%q) error %v does not wrap cli.ErrUsage", tt.args, err)
 		}
+	}
+}
+
+func TestHistoryRequestValidate(t *testing.T) {
+	if err := (handoff.Request{Kind: handoff.History, Port: 22, Proto: "sctp"}).Validate(); err == nil {
+		t.Error("a history request for sctp passed validation")
+	}
+	if err := (handoff.Request{Kind: handoff.History, Exe: "/usr/bin/node"}).Validate(); err != nil {
+		t.Errorf("history request by program: %v", err)
 	}
 }
