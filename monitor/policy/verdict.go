@@ -3,8 +3,8 @@
 // quiet for reasons it can show.
 //
 // Policy.Assess and Gate are pure: what they need from the system (the port
-// facts, a file hasher, the kernel's ephemeral range, the clock) is injected
-// by the caller. FileHasher and SystemEphemeralRange are the real
+// facts, a file hasher, the kernel's ephemeral range, the usual owners of
+// ports, the clock) is injected by the caller. FileHasher and SystemEphemeralRange are the real
 // implementations of those inputs.
 package policy
 
