@@ -93,7 +93,7 @@ func runWatch(ctx context.Context, env Env) error {
 	host, _ := os.Hostname()
 	p := &eventPrinter{w: env.Stdout, host: host, json: *asJSON, judge: openJudge(env.Stderr)}
 	if !*noHistory {
-		rec, stop := startHistory(ctx, env.Stderr)
+		rec, stop := startHistory(ctx, p.judge, env.Stderr)
 		defer stop()
 		p.rec = rec
 	}
@@ -106,10 +106,11 @@ func runWatch(ctx context.Context, env Env) error {
 	return p.err
 }
 
-// startHistory opens the history and starts its recorder. Watching goes on
-// without history when it cannot be had (another recorder runs, the file is
-// unusable): the reason is printed once.
-func startHistory(ctx context.Context, stderr io.Writer) (*history.Recorder, func()) {
+// startHistory opens the history, attaches it to the judge (for the
+// owner-change trigger) and starts its recorder. Watching goes on without
+// recording when that cannot be had (another Portlight records, the file is
+// unusable): the reason is printed once, and the history is still read.
+func startHistory(ctx context.Context, j judge, stderr io.Writer) (*history.Recorder, func()) {
 	st, err := history.Open(ctx, history.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "portlight: not recording history: %v\n", err)
@@ -118,6 +119,15 @@ func startHistory(ctx context.Context, stderr io.Writer) (*history.Recorder, fun
 	if p := st.Problem(); p != nil {
 		fmt.Fprintln(stderr, "portlight:", p)
 	}
+	if j.store != nil {
+		j.store.SetUsualOwners(st)
+	}
+	closeStore := func() {
+		if j.store != nil {
+			j.store.SetUsualOwners(nil)
+		}
+		st.Close()
+	}
 	rec, err := history.StartRecorder(ctx, st, history.RecorderOptions{})
 	if err != nil {
 		if errors.Is(err, history.ErrRecorderBusy) {
@@ -125,14 +135,13 @@ func startHistory(ctx context.Context, stderr io.Writer) (*history.Recorder, fun
 		} else {
 			fmt.Fprintf(stderr, "portlight: not recording history: %v\n", err)
 		}
-		st.Close()
-		return nil, func() {}
+		return nil, closeStore
 	}
 	return rec, func() {
 		if err := rec.Close(); err != nil {
 			slog.Warn("close history recorder", "subsystem", "history", "err", err)
 		}
-		st.Close()
+		closeStore()
 	}
 }
 

@@ -101,15 +101,24 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 	scanner := monitor.NewScanner()
 	defer scanner.Close()
 	deps := windows.Deps{Scanner: scanner, Reveal: osact.Reveal, Terminate: osact.Terminate}
+	var hist *history.Store
 	if store, err := history.Open(ctx, history.Options{Logger: log}); err != nil {
 		log.Warn("history unavailable; the explainer will not show past owners", "err", err)
 	} else {
 		defer store.Close()
+		hist = store
 		deps.History = storeHistory{store}
+		deps.Events = store // the history window's searches
 	}
 	if store, err := settings.OpenDefault(); err != nil {
 		log.Warn("settings unavailable; judging with the defaults, allow actions disabled", "err", err)
 	} else {
+		if hist != nil {
+			// Judge owner changes as the tray does; detached before the
+			// history closes (defers run last-in, first-out).
+			store.SetUsualOwners(hist)
+			defer store.SetUsualOwners(nil)
+		}
 		wireSettings(ctx, &deps, store, scanner)
 	}
 	m := windows.NewManager(a, deps)
