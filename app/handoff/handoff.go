@@ -54,6 +54,9 @@ func (r Request) Validate() error {
 	case Listeners, Settings:
 		return nil
 	case Explain:
+		if r.Port == 0 {
+			return errors.New("handoff: explain needs a port (1–65535)")
+		}
 		if r.Proto != "tcp" && r.Proto != "udp" {
 			return fmt.Errorf("handoff: protocol %q is neither tcp nor udp", r.Proto)
 		}

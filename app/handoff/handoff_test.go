@@ -76,6 +76,7 @@ func TestValidate(t *testing.T) {
 		{Request{Kind: Explain, Port: 22, Proto: "tcp"}, true},
 		{Request{Kind: Explain, Port: 53, Proto: "udp", PID: 7}, true},
 		{Request{Kind: Explain, Port: 22, Proto: "sctp"}, false},
+		{Request{Kind: Explain, Proto: "tcp"}, false},
 		{Request{Kind: Explain, Port: 22, Proto: "tcp", PID: -1}, false},
 		{Request{Kind: "rm -rf"}, false},
 	}
