@@ -1,4 +1,4 @@
-// Package windows builds Portlight's windows (explainer, listeners, settings)
+// Package windows builds Portlight's windows (explainer, listeners, history, settings)
 // on a fyne.App it is given. It never imports Fyne's GL driver
 // (fyne.io/fyne/v2/app), so it builds and is tested with CGO_ENABLED=0 and no
 // display through fyne.io/fyne/v2/test; package ui owns the real app.
@@ -40,6 +40,11 @@ type Deps struct {
 	Checks func(port uint16, proto string) []content.Command
 	// History is nil until a history store exists.
 	History History
+	// Events searches the history for the history window; nil until a
+	// history store exists.
+	Events HistoryQuery
+	// HistoryInterval is how often the history window asks again; default 3 s.
+	HistoryInterval time.Duration
 	// Allower records "allow this app"; default an in-memory allow-list.
 	Allower Allower
 	// Reveal opens a folder; Terminate ends a verified process.
@@ -81,6 +86,9 @@ func (d *Deps) fill() {
 	if d.Interval <= 0 {
 		d.Interval = time.Second
 	}
+	if d.HistoryInterval <= 0 {
+		d.HistoryInterval = 3 * time.Second
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -90,13 +98,14 @@ func (d *Deps) fill() {
 }
 
 // Manager owns the open windows: one explainer per port, one listeners
-// window, one settings window. All its methods run on Fyne's goroutine.
+// window, one history window, one settings window. All its methods run on Fyne's goroutine.
 type Manager struct {
 	app  fyne.App
 	deps Deps
 
 	explainers map[string]*Explainer
 	listeners  *Listeners
+	history    *HistoryWindow
 	settings   fyne.Window
 	open       int
 
@@ -127,6 +136,8 @@ func (m *Manager) Open(r handoff.Request) fyne.Window {
 		return m.OpenExplainer(r.Port, r.Proto, r.PID).w
 	case handoff.Listeners:
 		return m.OpenListeners().w
+	case handoff.History:
+		return m.OpenHistory(HistoryFilterOf(r)).w
 	default:
 		return m.OpenSettings()
 	}
@@ -161,6 +172,23 @@ func (m *Manager) OpenListeners() *Listeners {
 	m.track(l.w, func() { m.listeners = nil })
 	l.w.Show()
 	return l
+}
+
+// OpenHistory opens the history window searching f, or raises it (searching
+// f instead when f is not empty).
+func (m *Manager) OpenHistory(f content.HistoryFilter) *HistoryWindow {
+	if h := m.history; h != nil {
+		if f != (content.HistoryFilter{}) {
+			h.SetFilter(f)
+		}
+		h.w.RequestFocus()
+		return h
+	}
+	h := newHistoryWindow(m, f)
+	m.history = h
+	m.track(h.w, func() { m.history = nil; h.stop() })
+	h.w.Show()
+	return h
 }
 
 // OpenSettings opens the settings window, or raises it.
