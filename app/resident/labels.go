@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/monitor"
 	"portlight/monitor/policy"
@@ -254,4 +255,33 @@ func BuildMenu(s State) MenuModel {
 		m.Tooltip += "\n" + notify.Truncate("Settings: "+safetext.Line(s.Problem, 0), 120)
 	}
 	return m
+}
+
+// windowItem is one of the tray menu's fixed items that opens a window.
+type windowItem struct {
+	label string
+	act   action
+}
+
+// windowItems are the tray menu's window items, in order: each runs
+// `portlight ui <window>` (or hands the request to the running window
+// process), as windowRequest and windowArgs say.
+var windowItems = []windowItem{
+	{"Listeners…", action{kind: actListeners}},
+	{"History…", action{kind: actHistory}},
+	{"Settings…", action{kind: actSettings}},
+}
+
+// windowRequest is the window a window item's action opens; ok is false for
+// the other actions.
+func windowRequest(a action) (req handoff.Request, ok bool) {
+	switch a.kind {
+	case actListeners:
+		return handoff.Request{Kind: handoff.Listeners}, true
+	case actHistory:
+		return handoff.Request{Kind: handoff.History}, true
+	case actSettings:
+		return handoff.Request{Kind: handoff.Settings}, true
+	}
+	return handoff.Request{}, false
 }

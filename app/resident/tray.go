@@ -21,6 +21,7 @@ const (
 	actPauseAll                      // pause alerts until resumed
 	actResume                        // resume alerts
 	actListeners                     // open the listeners window
+	actHistory                       // open the history window
 	actSettings                      // open the settings window
 	actQuit                          // quit Portlight
 	actRetry                         // a notification daemon appeared: show kept alerts
@@ -127,11 +128,11 @@ type tray struct {
 	ctx context.Context
 	out chan<- action
 
-	header                        *systray.MenuItem
-	listening, recent             *pool
-	pause                         *systray.MenuItem
-	pauseHour, pauseAll, resume   *systray.MenuItem
-	listeners, settings, quitItem *systray.MenuItem
+	header                      *systray.MenuItem
+	listening, recent           *pool
+	pause                       *systray.MenuItem
+	pauseHour, pauseAll, resume *systray.MenuItem
+	quitItem                    *systray.MenuItem
 
 	last    MenuModel
 	applied bool
@@ -155,8 +156,10 @@ func newTray(ctx context.Context, out chan<- action) *tray {
 	t.resume = t.pause.AddSubMenuItem("Resume alerts", "")
 	t.resume.Hide()
 	systray.AddSeparator()
-	t.listeners = systray.AddMenuItem("Listeners…", "")
-	t.settings = systray.AddMenuItem("Settings…", "")
+	for _, w := range windowItems {
+		it := systray.AddMenuItem(w.label, "")
+		go t.forward(it, w.act)
+	}
 	systray.AddSeparator()
 	t.quitItem = systray.AddMenuItem("Quit", "")
 	// The submenus start with a placeholder each, so hosts show them as
@@ -170,8 +173,6 @@ func newTray(ctx context.Context, out chan<- action) *tray {
 		{t.pauseHour, action{kind: actPauseHour}},
 		{t.pauseAll, action{kind: actPauseAll}},
 		{t.resume, action{kind: actResume}},
-		{t.listeners, action{kind: actListeners}},
-		{t.settings, action{kind: actSettings}},
 		{t.quitItem, action{kind: actQuit}},
 	} {
 		go t.forward(f.it, f.a)
