@@ -88,13 +88,13 @@ type view struct {
 	table    *widget.Table
 	selected int
 
-	unassigned, malware, dynamic, notAllowed *widget.Check
-	ignoreLoopback, ignoreUDP                *widget.Check
-	sound, login                             *widget.Check
-	poll                                     *widget.Select
-	pauseLabel                               *widget.Label
-	snoozed                                  *widget.Label
-	endSnoozes                               *widget.Button
+	unassigned, malware, dynamic, ownerChange, notAllowed *widget.Check
+	ignoreLoopback, ignoreUDP                             *widget.Check
+	sound, login                                          *widget.Check
+	poll                                                  *widget.Select
+	pauseLabel                                            *widget.Label
+	snoozed                                               *widget.Label
+	endSnoozes                                            *widget.Button
 }
 
 func newView(a fyne.App, store *settings.Store, opts Options) *view {
@@ -207,6 +207,8 @@ func (v *view) buildAlerts() fyne.CanvasObject {
 		func(s *settings.Settings) *bool { return &s.Triggers.MalwarePort })
 	v.dynamic = v.check("Alert on a dynamic port (49152–65535) reachable from the network",
 		func(s *settings.Settings) *bool { return &s.Triggers.DynamicFromNetwork })
+	v.ownerChange = v.check("Alert when a program takes over a port another program usually holds",
+		func(s *settings.Settings) *bool { return &s.Triggers.OwnerChange })
 	v.notAllowed = v.check("Alert on every new listener from an app not on the allow-list (strict)",
 		func(s *settings.Settings) *bool { return &s.Triggers.NotOnAllowList })
 	v.ignoreLoopback = v.check("Ignore listeners only this computer can reach",
@@ -217,6 +219,7 @@ func (v *view) buildAlerts() fyne.CanvasObject {
 		explained(v.unassigned, "IANA has assigned nothing to the port: no well-behaved service is expected there."),
 		explained(v.malware, "MITRE ATT&CK reports malware using the port; ordinary service ports such as 443 and 8080 do not count."),
 		explained(v.dynamic, "Dynamic ports are for short-lived client connections; a service there that the network can reach is unusual."),
+		explained(v.ownerChange, "From the history: a program that held a port for an hour in total, or in three sessions, is its usual owner."),
 		explained(v.notAllowed, "Every program that starts listening alerts until you allow it."),
 		widget.NewSeparator(),
 		explained(v.ignoreLoopback, "Otherwise they alert at lower severity."),
@@ -307,6 +310,7 @@ func (v *view) refresh() {
 	v.unassigned.SetChecked(s.Triggers.UnassignedOrReserved)
 	v.malware.SetChecked(s.Triggers.MalwarePort)
 	v.dynamic.SetChecked(s.Triggers.DynamicFromNetwork)
+	v.ownerChange.SetChecked(s.Triggers.OwnerChange)
 	v.notAllowed.SetChecked(s.Triggers.NotOnAllowList)
 	v.ignoreLoopback.SetChecked(s.IgnoreLoopback)
 	v.ignoreUDP.SetChecked(s.IgnoreEphemeralUDP)

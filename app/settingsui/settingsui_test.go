@@ -216,11 +216,15 @@ func TestCheckboxesWriteAtOnce(t *testing.T) {
 	r.v.tabs.SelectIndex(1)
 	r.capture("settings-alerts.png")
 	test.Tap(r.v.malware)
+	if !r.v.ownerChange.Checked {
+		t.Errorf("owner change trigger is on by default but not checked")
+	}
 	test.Tap(r.v.notAllowed)
+	test.Tap(r.v.ownerChange)
 	test.Tap(r.v.login)
 	r.v.poll.SetSelected("every 5 s")
 	got := r.onDisk()
-	if got.Triggers.MalwarePort || !got.Triggers.NotOnAllowList || !got.StartAtLogin || got.PollInterval != 5*time.Second {
+	if got.Triggers.MalwarePort || got.Triggers.OwnerChange || !got.Triggers.NotOnAllowList || !got.StartAtLogin || got.PollInterval != 5*time.Second {
 		t.Fatalf("on disk: %+v", got)
 	}
 	if !r.hasText("Saved at 21:00:00.") {
