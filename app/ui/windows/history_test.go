@@ -2,7 +2,9 @@ package windows
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -366,4 +368,72 @@ func TestAppBefore(t *testing.T) {
 	if got := strings.Join(s.Lines, "|"); got != "History not recorded yet." {
 		t.Errorf("no store: %q", got)
 	}
+}
+
+// benchHistory opens the history package's benchmark fixture (1,000,000
+// sessions over 90 days, built by `go test -run '^$' -bench . ./history`)
+// read-only in spirit: nothing here writes.
+func benchHistory(b *testing.B) *history.Store {
+	b.Helper()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("portlight-history-bench-v%d-1000000.db", history.SchemaVersion))
+	if _, err := os.Stat(path); err != nil {
+		b.Fatalf("no fixture %s: build it with `go test -run '^$' -bench . ./history` (%v)", path, err)
+	}
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s, err := history.Open(context.Background(), history.Options{Path: path, MaxBytes: 1 << 40, Now: func() time.Time { return end },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkHistoryWindowSearch times the history window's searches on a
+// million stored sessions: what one refresh of the table costs.
+func BenchmarkHistoryWindowSearch(b *testing.B) {
+	s := benchHistory(b)
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for _, bc := range []struct {
+		name string
+		f    content.HistoryFilter
+	}{
+		{"latest", content.HistoryFilter{}},
+		{"port", content.HistoryFilter{Port: "20100"}},
+		{"hot-port", content.HistoryFilter{Port: "5173/tcp"}},
+		{"last-hour", content.HistoryFilter{Since: content.SinceHour}},
+		{"app-path", content.HistoryFilter{App: "/usr/lib/app7/bin/server7"}},
+		{"app-part", content.HistoryFilter{App: "server7"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			sr, err := bc.f.Search(end, HistoryLimit)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var n int
+			for b.Loop() {
+				lines, _, err := searchHistory(context.Background(), s, sr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(lines)
+			}
+			b.ReportMetric(float64(n), "rows")
+		})
+	}
+}
+
+// BenchmarkAppBeforeRead times the explainer's "This app before" read: one
+// program's latest events, summed up by port.
+func BenchmarkAppBeforeRead(b *testing.B) {
+	s := benchHistory(b)
+	var n int
+	for b.Loop() {
+		lines, err := s.Events(context.Background(), history.Query{Exe: "/usr/lib/app7/bin/server7", Limit: appBeforeEvents})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(content.AppPorts(lines, 5173, "tcp"))
+	}
+	b.ReportMetric(float64(n), "ports")
 }
