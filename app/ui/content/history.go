@@ -229,7 +229,10 @@ func HistoryStatus(shown, limit, scanned int, filtered bool) string {
 	if scanned > 0 {
 		s += fmt.Sprintf(" A partial program name is matched among the latest %d events; type the full path to search them all.", scanned)
 	}
-	return s + " Click a row to explain its port."
+	if shown > 0 {
+		s += " Click a row to explain its port."
+	}
+	return s
 }
 
 // KeyAppBefore is the key of the explainer's "This app before" section.

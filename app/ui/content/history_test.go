@@ -126,13 +126,14 @@ func TestHistoryStatus(t *testing.T) {
 		want           string
 	}{
 		{0, 0, false, "No events recorded yet."},
-		{0, 0, true, "No matching events. Click"},
+		{0, 0, true, "No matching events."},
 		{1, 0, true, "1 matching event."},
 		{12, 0, false, "12 matching events, newest first."},
 		{500, 0, false, "Showing the latest 500 matching events"},
 		{3, 5000, true, "3 matching events, newest first. A partial program name is matched among the latest 5000 events"},
 	} {
-		if got := HistoryStatus(tc.shown, 500, tc.scanned, tc.filtered); !strings.HasPrefix(got, tc.want) {
+		got := HistoryStatus(tc.shown, 500, tc.scanned, tc.filtered)
+		if !strings.HasPrefix(got, tc.want) || strings.Contains(got, "Click a row") != (tc.shown > 0) {
 			t.Errorf("HistoryStatus(%d, %d, %v) = %q, want prefix %q", tc.shown, tc.scanned, tc.filtered, got, tc.want)
 		}
 	}
