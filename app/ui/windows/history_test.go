@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -436,4 +437,28 @@ func BenchmarkAppBeforeRead(b *testing.B) {
 		n = len(content.AppPorts(lines, 5173, "tcp"))
 	}
 	b.ReportMetric(float64(n), "ports")
+}
+
+// TestHistoryWindowHostileText stores a listener whose program chose a
+// hostile path and user name: the table shows them cleaned and bounded.
+func TestHistoryWindowHostileText(t *testing.T) {
+	st := openStore(t)
+	l := histListener(4444, monitor.TCP, "/tmp/\x1b[31mevil\u202e\ngpj.exe", 9)
+	l.User = strings.Repeat("u", 10240)
+	st.record(t, monitor.Event{Kind: monitor.Opened, Time: t0.Add(-time.Minute), Listener: l})
+	r := historyRig(t, st)
+	var h *HistoryWindow
+	r.on(func() { h = r.m.OpenHistory(content.HistoryFilter{App: "evil"}) })
+	r.waitFor(t, "the hostile row", func() bool { return len(h.Rows()) == 1 })
+	r.on(func() {
+		c := h.Rows()[0].Cells
+		if c[content.HColExe] != "/tmp/evil gpj.exe" {
+			t.Errorf("program cell %q", c[content.HColExe])
+		}
+		if n := utf8.RuneCountInString(c[content.HColUser]); n > content.MaxName+1 {
+			t.Errorf("user cell of %d runes", n)
+		}
+		h.Window().Close()
+	})
+	<-h.done
 }
