@@ -47,7 +47,7 @@ type HistoryWindow struct {
 	port   *escEntry
 	app    *escEntry
 	since  *widget.SelectEntry
-	table  *widget.Table
+	table  *escTable
 	status *widget.Label
 	empty  *widget.Label
 
@@ -67,7 +67,7 @@ type HistoryWindow struct {
 func newHistoryWindow(m *Manager, f content.HistoryFilter) *HistoryWindow {
 	h := &HistoryWindow{m: m, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	h.w = m.app.NewWindow(content.HistoryTitle)
-	h.table = widget.NewTable(
+	h.table = newEscTable(h.w,
 		func() (int, int) { return len(h.rows), int(content.NumHistoryColumns) },
 		newCell,
 		h.updateCell,
@@ -351,4 +351,29 @@ func HistoryFilterOf(r handoff.Request) content.HistoryFilter {
 	}
 	f.App = r.Exe
 	return f
+}
+
+// escTable is a table that keeps Esc closing its window once a click gave it
+// the keyboard focus (a focused widget gets the keys, so the canvas's Esc
+// handler would never see them).
+type escTable struct {
+	widget.Table
+	w fyne.Window
+}
+
+func newEscTable(w fyne.Window, length func() (int, int), create func() fyne.CanvasObject,
+	update func(widget.TableCellID, fyne.CanvasObject)) *escTable {
+	t := &escTable{w: w}
+	t.Length, t.CreateCell, t.UpdateCell = length, create, update
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// TypedKey implements fyne.Focusable.
+func (t *escTable) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape {
+		t.w.Close()
+		return
+	}
+	t.Table.TypedKey(k)
 }
