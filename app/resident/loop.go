@@ -279,10 +279,9 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 		r.setPause(policy.Pause{}, now)
 	case actRetry:
 		r.retry(ctx, now)
-	case actListeners:
-		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
-	case actSettings:
-		r.openWindow(ctx, handoff.Request{Kind: handoff.Settings})
+	case actListeners, actHistory, actSettings:
+		req, _ := windowRequest(a)
+		r.openWindow(ctx, req)
 	}
 }
 

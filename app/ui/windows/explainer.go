@@ -39,6 +39,7 @@ type Explainer struct {
 	status  *widget.Label
 	last    string
 	expl    content.Explanation
+	app     appBefore // "This app before", read from the history
 }
 
 func newExplainer(m *Manager, port uint16, proto string, pid int32) *Explainer {
@@ -113,6 +114,7 @@ func (e *Explainer) fetchPast(in content.Input) {
 func (e *Explainer) refresh() {
 	in := e.input()
 	e.expl = content.Explain(in)
+	e.expl.Sections = content.WithSection(e.expl.Sections, content.KeyBefore, e.app.section(e.m, in, e.refresh))
 	text := content.Report(e.expl)
 	if text == e.last {
 		return
