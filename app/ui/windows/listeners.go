@@ -20,7 +20,7 @@ type Listeners struct {
 	w      fyne.Window
 	model  *listing.Model
 	rows   []listing.Row
-	table  *widget.Table
+	table  *escTable
 	filter *escEntry
 	count  *widget.Label
 	// painted is the signature of the rows last painted: a scan that changes
@@ -35,7 +35,7 @@ var columnWidths = [listing.NumColumns]float32{60, 50, 130, 110, 180, 90, 120, 2
 func newListeners(m *Manager) *Listeners {
 	l := &Listeners{m: m, model: listing.NewModel()}
 	l.w = m.app.NewWindow(content.ListenersTitle)
-	l.table = widget.NewTable(
+	l.table = newEscTable(l.w,
 		func() (int, int) { return len(l.rows), int(listing.NumColumns) },
 		newCell,
 		l.updateCell,

@@ -121,6 +121,12 @@ func TestListenersSortFilterOpen(t *testing.T) {
 	if !ok || e.focus != 3 {
 		t.Fatalf("row click opened %v", r.m.explainers)
 	}
+	// Esc closes the window even once a click gave the table the focus.
+	l.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	l.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if r.m.listeners != nil {
+		t.Error("Esc in the table did not close the listeners window")
+	}
 }
 
 // fakeScanner returns its snapshots in turn, then the last one forever.
