@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"portlight/monitor/policy"
 )
 
 // listenTCP binds a real TCP listener on loopback for the test's life.
@@ -256,5 +258,12 @@ func TestEscapeBidi(t *testing.T) {
 	var back map[string]string
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back["name"] != in["name"] || back["plain"] != in["plain"] {
 		t.Fatalf("round trip: %v %q", err, back)
+	}
+}
+
+func TestVerdictLabelEscapesReasons(t *testing.T) {
+	got := verdictLabel(policy.Verdict{Alert: true, Reasons: []string{"5432/tcp is usually /usr/bin/a, now /tmp/\x1b]0;pwned\x07x\nfake line"}})
+	if strings.ContainsAny(got, "\x1b\x07\n") || !strings.HasPrefix(got, "ALERT: 5432/tcp is usually") {
+		t.Fatalf("reason not made safe: %q", got)
 	}
 }
