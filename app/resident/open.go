@@ -61,10 +61,10 @@ func (r *resident) startWindow(req handoff.Request) error {
 		return fmt.Errorf("start %s: %w", exe, err)
 	}
 	r.log.Info("window process started", "pid", cmd.Process.Pid, "args", cmd.Args[1:])
-	go func() {
-		if err := cmd.Wait(); err != nil {
+	r.windows.add(cmd, func(err error) {
+		if err != nil {
 			r.log.Warn("window process", "err", err)
 		}
-	}()
+	})
 	return nil
 }

@@ -112,7 +112,8 @@ type resident struct {
 	groups       map[string][]string
 	groupSeq     int
 
-	hist     *recorder // nil: no history
+	hist     *recorder    // nil: no history
+	windows  *windowProcs // nil: windows outlive this process (a hand-over)
 	notifier notify.Notifier
 	view     interface{ Apply(MenuModel) }
 	model    MenuModel
@@ -175,6 +176,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	r := newResident(opts, store, log)
 	r.base = base
+	r.windows = &windowProcs{}
 	if r.opts.Diff == nil {
 		r.opts.Diff = monitor.Diff
 	}
@@ -206,7 +208,17 @@ func Run(ctx context.Context, opts Options) error {
 			r.log.Warn("no session bus (DBUS_SESSION_BUS_ADDRESS unset or unreachable): running without tray; alerts stay unread")
 		}
 	}
+	// The windows this resident opened close with it, first, so that the
+	// history is closed by its last user: this process.
+	defer r.endWindows()
 	return r.loop(ctx)
+}
+
+// endWindows ends the window processes this resident started.
+func (r *resident) endWindows() {
+	if n := r.windows.end(windowEndWait); n > 0 {
+		r.log.Warn("window processes killed: they did not quit on SIGTERM", "count", n)
+	}
 }
 
 // handOver is what a second instance does: show the running one's
