@@ -101,14 +101,16 @@ func TestInconsistentStreamsAreTolerated(t *testing.T) {
 		ev(monitor.Closed, t0, a), // never opened: ignored
 		ev(monitor.Opened, t0, a),
 		ev(monitor.Opened, t0.Add(time.Minute), a),   // same owner again: same session
-		ev(monitor.Opened, t0.Add(2*time.Minute), b), // other owner, close missed
+		ev(monitor.Opened, t0.Add(2*time.Minute), b), // another socket on the endpoint: a session of its own
+		ev(monitor.Closed, t0.Add(3*time.Minute), b),
+		ev(monitor.Closed, t0.Add(3*time.Minute), b), // closed twice: ignored
 	)
 	ss, err := s.Sessions(context.Background(), Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ss) != 2 || ss[1].Listener.Exe != "/usr/bin/a" || !ss[1].ClosedAt.Equal(t0.Add(2*time.Minute)) ||
-		ss[0].Listener.Exe != "/usr/bin/b" || !ss[0].ClosedAt.IsZero() {
+	if len(ss) != 2 || ss[1].Listener.Exe != "/usr/bin/a" || !ss[1].ClosedAt.IsZero() ||
+		ss[0].Listener.Exe != "/usr/bin/b" || !ss[0].ClosedAt.Equal(t0.Add(3*time.Minute)) {
 		t.Fatalf("sessions: %+v", ss)
 	}
 }

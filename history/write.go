@@ -31,52 +31,110 @@ type openSession struct {
 	first time.Time
 }
 
+// sessionKey identifies one socket held by one owner: several sockets may
+// share an endpoint (5353/udp held by avahi, Chrome and Spotify at once;
+// SO_REUSEPORT), and each is a session of its own. The endpoint is
+// Listener.Key; the socket is its inode (0 when the source cannot tell)
+// and the owner its pid and start time, which also tell apart sockets
+// without an inode. monitor.Diff matches sockets the same way.
+type sessionKey struct {
+	endpoint string
+	inode    uint64
+	pid      int32
+	start    int64 // the owner's start time, Unix ms; 0 when unknown
+}
+
+func keyOf(l monitor.Listener) sessionKey {
+	var start int64
+	if !l.StartTime.IsZero() {
+		start = ms(l.StartTime)
+	}
+	return sessionKey{endpoint: l.Key(), inode: l.Inode, pid: l.PID, start: start}
+}
+
 // writer turns events into session rows. Only the recorder's goroutine uses
 // it, inside its transactions; open mirrors the database's open sessions.
 type writer struct {
-	open map[string]openSession // by Listener.Key()
+	open map[sessionKey]openSession
 }
 
-func newWriter() *writer { return &writer{open: map[string]openSession{}} }
+func newWriter() *writer { return &writer{open: map[sessionKey]openSession{}} }
 
-// apply records one event. Streams with gaps (dropped batches, a monitor
-// restarted without its history) are tolerated: an "opened" for an endpoint
-// already open by the same owner continues that session, by another owner
-// closes it first; a "closed" for an unknown endpoint is ignored.
+// find returns the open session of l's socket. Sessions read back from the
+// database (reload) have no inode: l's socket may be one of them.
+func (w *writer) find(l monitor.Listener) (openSession, bool) {
+	k := keyOf(l)
+	if o, ok := w.open[k]; ok {
+		return o, true
+	}
+	if k.inode != 0 {
+		k.inode = 0
+		o, ok := w.open[k]
+		return o, ok
+	}
+	return openSession{}, false
+}
+
+// only returns the single session open on l's endpoint, false when there
+// is none or several.
+func (w *writer) only(l monitor.Listener) (openSession, bool) {
+	var found openSession
+	n := 0
+	ep := l.Key()
+	for k, o := range w.open {
+		if k.endpoint == ep {
+			found = o
+			n++
+		}
+	}
+	return found, n == 1
+}
+
+// apply records one event; events are matched to sessions by socket and
+// owner (sessionKey), so sockets sharing an endpoint keep sessions of their
+// own. Streams with gaps (dropped batches, a monitor restarted without its
+// history) are tolerated: an "opened" for a socket already open continues
+// that session, and a "closed" for an unknown socket is ignored. (An
+// "opened" by another owner on an open endpoint is a second socket, not a
+// missed close: it does not end the first one's session.)
 func (w *writer) apply(ctx context.Context, tx *sql.Tx, e monitor.Event) error {
 	l := e.Listener
 	t := e.Time
 	if t.IsZero() {
 		t = time.Now()
 	}
-	key := l.Key()
-	o, isOpen := w.open[key]
 	switch e.Kind {
 	case monitor.Opened:
-		if isOpen {
-			if o.l.SameOwner(l) {
-				return nil
-			}
-			if err := w.close(ctx, tx, o, t, kindClosed); err != nil {
-				return err
-			}
+		if _, ok := w.find(l); ok {
+			return nil
 		}
 		return w.start(ctx, tx, l, t, kindOpened, "")
 	case monitor.Closed:
-		if !isOpen {
+		o, ok := w.find(l)
+		if !ok {
 			return nil
 		}
 		return w.close(ctx, tx, o, t, kindClosed)
 	case monitor.OwnerChanged:
+		// The session that ends is the previous owner's socket; without
+		// one, the endpoint's only session, if it has exactly one.
 		prev := ""
+		var o openSession
+		var ok bool
 		if e.Previous != nil {
 			prev = e.Previous.Exe
+			o, ok = w.find(*e.Previous)
+		} else {
+			o, ok = w.only(l)
 		}
-		if isOpen {
+		if ok {
 			prev = o.l.Exe
 			if err := w.close(ctx, tx, o, t, kindOwnerChanged); err != nil {
 				return err
 			}
+		}
+		if _, ok := w.find(l); ok {
+			return nil // already recorded as open
 		}
 		return w.start(ctx, tx, l, t, kindOwnerChanged, prev)
 	}
@@ -126,13 +184,13 @@ func (w *writer) start(ctx context.Context, tx *sql.Tx, l monitor.Listener, t ti
 			return fmt.Errorf("count owner: %w", err)
 		}
 	}
-	w.open[l.Key()] = openSession{id: id, l: l, first: t}
+	w.open[keyOf(l)] = openSession{id: id, l: l, first: t}
 	return nil
 }
 
 // close ends an open session at t and adds its held time to its owner.
 func (w *writer) close(ctx context.Context, tx *sql.Tx, o openSession, t time.Time, kind string) error {
-	delete(w.open, o.l.Key())
+	delete(w.open, keyOf(o.l))
 	return closeSession(ctx, tx, o.id, o.l, o.first, t, kind)
 }
 
@@ -257,9 +315,9 @@ func (w *writer) reload(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	w.open = make(map[string]openSession, len(open))
+	w.open = make(map[sessionKey]openSession, len(open))
 	for _, o := range open {
-		w.open[o.l.Key()] = o.openSession
+		w.open[keyOf(o.l)] = o.openSession // without its inode: see find
 	}
 	return nil
 }
