@@ -29,15 +29,32 @@ type Alert struct {
 type AlertLog struct {
 	max    int
 	alerts []*Alert // newest first
-	// sockets maps a listener key to the alert it belongs to, for sockets
-	// that are open now.
-	sockets map[string]*Alert
+	// sockets maps a socket to the alert it belongs to, for sockets that
+	// are open now.
+	sockets map[socketKey]*Alert
+}
+
+// socketKey identifies one socket of one owner. Several sockets may share
+// an endpoint (Listener.Key): 5353/udp held by avahi and a browser at once,
+// or SO_REUSEPORT; one closing must not close the other's alert. The inode
+// tells sockets apart, the owner (pid and start time, or uid when hidden)
+// tells them apart when the source has no inode.
+type socketKey struct {
+	endpoint string
+	inode    uint64
+	pid      int32
+	uid      uint32
+	start    int64
+}
+
+func socketOf(l monitor.Listener) socketKey {
+	return socketKey{endpoint: l.Key(), inode: l.Inode, pid: l.PID, uid: l.UID, start: l.StartTime.UnixNano()}
 }
 
 // NewAlertLog returns a log that keeps at most max alerts (older closed
 // ones are dropped first).
 func NewAlertLog(max int) *AlertLog {
-	return &AlertLog{max: max, sockets: map[string]*Alert{}}
+	return &AlertLog{max: max, sockets: map[socketKey]*Alert{}}
 }
 
 // alertID names an alert: protocol, port and owner. A process that listens
@@ -55,12 +72,12 @@ func alertID(l monitor.Listener) string {
 // through, and returns it; nil when the listener's port and owner already
 // have an open alert (the same program on 0.0.0.0 and ::, or a repeat).
 func (g *AlertLog) Add(a policy.Assessment, at time.Time) *Alert {
-	key := a.Key()
+	key := socketOf(a.Listener)
 	id := alertID(a.Listener)
 	if al, ok := g.sockets[key]; ok && al.ID == id {
 		return nil
 	}
-	g.close(key) // the socket now belongs to another owner
+	g.close(key)
 	for _, al := range g.alerts {
 		if al.ID == id && al.Open {
 			g.sockets[key] = al
@@ -74,12 +91,13 @@ func (g *AlertLog) Add(a policy.Assessment, at time.Time) *Alert {
 	return al
 }
 
-// Closed records that the listener with this key stopped listening.
-func (g *AlertLog) Closed(key string) { g.close(key) }
+// Closed records that the listener's socket stopped listening, or passed
+// to another owner (the Previous of an owner change).
+func (g *AlertLog) Closed(l monitor.Listener) { g.close(socketOf(l)) }
 
 // close removes a socket from its alert; the alert is closed when none of
 // its sockets is left.
-func (g *AlertLog) close(key string) {
+func (g *AlertLog) close(key socketKey) {
 	al, ok := g.sockets[key]
 	if !ok {
 		return

@@ -23,9 +23,12 @@ func TestAlertLog(t *testing.T) {
 	py4 := lst("0.0.0.0", 5173, 10, "python3")
 	py6 := lst("::", 5173, 10, "python3")
 	nc := lst("0.0.0.0", 5173, 11, "nc")
+	// One process, two sockets on one endpoint (SO_REUSEPORT workers).
+	avahiA, avahiB := lst("0.0.0.0", 5353, 12, "avahi-daemon"), lst("0.0.0.0", 5353, 12, "avahi-daemon")
+	avahiA.Inode, avahiB.Inode = 1, 2
 	type step struct {
 		add   *monitor.Listener // nil: close
-		close string
+		close *monitor.Listener
 		isNew bool
 	}
 	for _, tc := range []struct {
@@ -40,21 +43,27 @@ func TestAlertLog(t *testing.T) {
 		}, 1, []bool{true}},
 		{"repeat: no second alert", []step{{add: &py4, isNew: true}, {add: &py4}}, 1, []bool{true}},
 		{"closed then reopened: new alert", []step{
-			{add: &py4, isNew: true}, {close: py4.Key()}, {add: &py4, isNew: true},
+			{add: &py4, isNew: true}, {close: &py4}, {add: &py4, isNew: true},
 		}, 2, []bool{true, false}},
 		{"one of two sockets closes: alert stays open", []step{
-			{add: &py4, isNew: true}, {add: &py6}, {close: py4.Key()}, {add: &py4},
+			{add: &py4, isNew: true}, {add: &py6}, {close: &py4}, {add: &py4},
 		}, 1, []bool{true}},
-		{"another owner on the same socket: new alert, old closed", []step{
-			{add: &py4, isNew: true}, {add: &nc, isNew: true},
+		{"owner change: the previous socket closes, new alert", []step{
+			{add: &py4, isNew: true}, {close: &py4}, {add: &nc, isNew: true},
 		}, 2, []bool{true, false}},
-		{"closing an unknown socket is harmless", []step{{close: nc.Key()}}, 0, nil},
+		{"two programs share an endpoint: one closing leaves the other open", []step{
+			{add: &py4, isNew: true}, {add: &nc, isNew: true}, {close: &nc},
+		}, 2, []bool{false, true}},
+		{"two sockets of one endpoint told apart by inode", []step{
+			{add: &avahiA, isNew: true}, {add: &avahiB}, {close: &avahiB},
+		}, 1, []bool{true}},
+		{"closing an unknown socket is harmless", []step{{close: &nc}}, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewAlertLog(10)
 			for i, s := range tc.steps {
 				if s.add == nil {
-					g.Closed(s.close)
+					g.Closed(*s.close)
 					continue
 				}
 				if got := g.Add(judged(*s.add, true), t0); (got != nil) != s.isNew {
@@ -99,7 +108,7 @@ func TestAlertLogBounded(t *testing.T) {
 		l := lst("0.0.0.0", uint16(6000+i), int32(100+i), "p")
 		g.Add(judged(l, true), t0)
 		if i < 8 {
-			g.Closed(l.Key())
+			g.Closed(l)
 		}
 	}
 	r := g.Recent()

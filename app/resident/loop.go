@@ -88,8 +88,13 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 	for _, ev := range events {
 		switch ev.Kind {
 		case monitor.Closed:
-			r.alerts.Closed(ev.Listener.Key())
-		case monitor.Opened, monitor.OwnerChanged:
+			r.alerts.Closed(ev.Listener)
+		case monitor.OwnerChanged:
+			if ev.Previous != nil {
+				r.alerts.Closed(*ev.Previous) // that socket's owner is gone
+			}
+			fresh = append(fresh, r.assess(ev.Listener))
+		case monitor.Opened:
 			fresh = append(fresh, r.assess(ev.Listener))
 		}
 	}
