@@ -1,12 +1,15 @@
 package settings
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -207,7 +210,7 @@ func (s *Store) reload() {
 		s.unsaved = data
 		s.problem = fmt.Sprintf("Some settings in %s were not used: %s. The file is kept as it is until the next change, which first saves a copy.", s.path, d.detail)
 	default:
-		name, err := backup(s.path, data, string(d.kind), s.now())
+		name, err := keepBackup(s.path, data, d.kind, s.now())
 		if err != nil {
 			// Without a backup, the file must not be written over.
 			s.readErr = err
@@ -216,6 +219,74 @@ func (s *Store) reload() {
 		}
 		s.problem = fmt.Sprintf("The settings file %s was not used: %s. It was kept as %s; Portlight runs on defaults until you change a setting.", s.path, d.detail, filepath.Base(name))
 	}
+}
+
+// keepBackup keeps a copy of data, the bytes of an unusable settings file,
+// unless the newest backup already holds exactly these bytes: each process
+// start reads the file again, and must not add a copy each time. The file
+// itself is left in place either way. It returns the backup's path.
+func keepBackup(path string, data []byte, kind problemKind, now time.Time) (string, error) {
+	if name, size := newestBackup(path); name != "" && size == int64(len(data)) {
+		if b, err := os.ReadFile(name); err == nil && bytes.Equal(b, data) {
+			return name, nil
+		}
+	}
+	return backup(path, data, string(kind), now)
+}
+
+// newestBackup finds the newest backup of an unusable file at path
+// (path.corrupt-<time>[-n] or path.future-<time>[-n]) by the time and
+// number in its name, which backup chose; "" when there is none.
+func newestBackup(path string) (name string, size int64) {
+	ents, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return "", 0
+	}
+	var bestStamp string
+	bestN := -1
+	for _, e := range ents {
+		stamp, n, ok := backupKey(filepath.Base(path), e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if stamp < bestStamp || (stamp == bestStamp && n <= bestN) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		bestStamp, bestN = stamp, n
+		name, size = filepath.Join(filepath.Dir(path), e.Name()), fi.Size()
+	}
+	return name, size
+}
+
+// backupKey parses the name of a backup of the file base: its UTC time
+// stamp and its number (1 for the first of that second).
+func backupKey(base, name string) (stamp string, n int, ok bool) {
+	var rest string
+	for _, kind := range []problemKind{fileCorrupt, fileFuture} {
+		if r, found := strings.CutPrefix(name, base+"."+string(kind)+"-"); found {
+			rest, ok = r, true
+		}
+	}
+	const stampLen = len("20060102T150405Z")
+	if !ok || len(rest) < stampLen {
+		return "", 0, false
+	}
+	stamp, rest = rest[:stampLen], rest[stampLen:]
+	if _, err := time.Parse("20060102T150405Z", stamp); err != nil {
+		return "", 0, false
+	}
+	if rest == "" {
+		return stamp, 1, true
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(rest, "-"))
+	if err != nil || !strings.HasPrefix(rest, "-") || n < 2 {
+		return "", 0, false
+	}
+	return stamp, n, true
 }
 
 // notify sends the current settings to every subscriber, replacing a value
