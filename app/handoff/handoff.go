@@ -103,9 +103,12 @@ func Dir() string {
 // SocketPath returns the path of the window process's socket.
 func SocketPath() string { return filepath.Join(Dir(), sockName) }
 
-// prepareDir creates the socket directory with mode 0700, or checks that an
-// existing one is a directory owned by this user, and tightens its mode.
-func prepareDir(dir string) error {
+// PrepareDir makes dir safe to keep Portlight's runtime files in: it creates
+// it with mode 0700, or checks that an existing one is a real directory (not
+// a symlink) owned by this user, and tightens its mode to 0700. It refuses
+// anything else: in a shared temporary folder another local user could have
+// made it first, to plant symlinks or answer on the socket.
+func PrepareDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("handoff: create %s: %w", dir, err)
 	}
@@ -114,10 +117,10 @@ func prepareDir(dir string) error {
 		return fmt.Errorf("handoff: %w", err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("handoff: %s is not a directory", dir)
+		return fmt.Errorf("handoff: refusing %s: not a directory (a symlink?); remove it", dir)
 	}
 	if err := checkOwner(fi); err != nil {
-		return fmt.Errorf("handoff: %s: %w", dir, err)
+		return fmt.Errorf("handoff: refusing %s: %w; remove it or set XDG_RUNTIME_DIR", dir, err)
 	}
 	if fi.Mode().Perm() != 0o700 {
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -137,6 +140,11 @@ func Send(ctx context.Context, r Request) (handled bool, err error) {
 		return false, err
 	}
 	dir := Dir()
+	// Dial only into a folder that is ours: a socket in someone else's
+	// could be theirs, and would take (and drop) the request.
+	if err := PrepareDir(dir); err != nil {
+		return false, err
+	}
 	for {
 		handled, retry, err := sendOnce(ctx, dir, r)
 		if !retry {
@@ -189,7 +197,7 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 
 // lockHeld reports whether some process holds the server lock now.
 func lockHeld(path string) (bool, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|noFollow, 0o600)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}

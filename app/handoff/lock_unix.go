@@ -4,10 +4,14 @@ package handoff
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
 )
+
+// noFollow makes OpenFile refuse a symlink instead of following it.
+const noFollow = syscall.O_NOFOLLOW
 
 // tryLock takes an exclusive, non-blocking flock on f; false when held elsewhere.
 func tryLock(f *os.File) (bool, error) {
@@ -28,7 +32,7 @@ func checkOwner(fi fs.FileInfo) error {
 		return nil
 	}
 	if int(st.Uid) != os.Getuid() {
-		return errors.New("owned by another user")
+		return fmt.Errorf("owned by uid %d, not by this user (uid %d)", st.Uid, os.Getuid())
 	}
 	return nil
 }

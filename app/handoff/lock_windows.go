@@ -10,6 +10,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// noFollow is 0: Windows has no O_NOFOLLOW, and the per-user profile
+// folders keep other users from planting links.
+const noFollow = 0
+
 // tryLock takes an exclusive, non-blocking lock on f; false when held elsewhere.
 func tryLock(f *os.File) (bool, error) {
 	ol := new(windows.Overlapped)

@@ -27,11 +27,11 @@ type Server struct {
 // Requests that arrive before Serve is called wait in the socket's backlog.
 func Listen() (*Server, error) {
 	dir := Dir()
-	if err := prepareDir(dir); err != nil {
+	if err := PrepareDir(dir); err != nil {
 		return nil, err
 	}
 	lockPath := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("handoff: open %s: %w", lockPath, err)
 	}

@@ -20,10 +20,13 @@ var errRunning = errors.New("another Portlight is running")
 // kernel drops it when the process dies, so a crash leaves no stale lock.
 func lockResident() (release func(), err error) {
 	dir := handoff.Dir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
+	// Only in a folder of ours: in someone else's, they could hold the lock
+	// and answer the hand-over, so that this process quits and nothing
+	// watches the machine.
+	if err := handoff.PrepareDir(dir); err != nil {
+		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "resident.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, "resident.lock"), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}

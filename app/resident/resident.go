@@ -290,13 +290,32 @@ func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 func iconFile(log *slog.Logger) string {
 	dir := handoff.Dir()
 	path := filepath.Join(dir, "portlight.png")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		log.Warn("notification icon", "err", err)
-		return ""
-	}
-	if err := os.WriteFile(path, assets.AppIcon, 0o600); err != nil {
+	if err := writeIcon(dir, path); err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
 	}
 	return path
+}
+
+// writeIcon writes the icon into our own 0700 folder through a new
+// temporary file renamed over path: neither step follows a symlink planted
+// at path, which the rename replaces.
+func writeIcon(dir, path string) error {
+	if err := handoff.PrepareDir(dir); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".portlight-*.png")
+	if err != nil {
+		return fmt.Errorf("write icon: %w", err)
+	}
+	_, werr := f.Write(assets.AppIcon)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write icon: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write icon: %w", err)
+	}
+	return nil
 }
