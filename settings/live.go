@@ -59,23 +59,36 @@ func (s *Store) Assess(l monitor.Listener) policy.Assessment {
 	return s.Policy().Assess(l)
 }
 
-// AllowListener adds the entry that allows a listener's program (see
-// policy.EntryFor) on any port, or on ports; pin also pins it to the file's
-// SHA-256.
+// AllowListener allows a listener's program (see policy.EntryFor) on any
+// port, or on ports, merging into its existing entry (see
+// Settings.MergeAllow); pin pins it to the file's SHA-256, and an entry
+// that was pinned is pinned again to the file as it is now (allowing a
+// "changed" program accepts its new file, it does not drop the pin). It
+// returns the entry as stored.
 func (s *Store) AllowListener(l monitor.Listener, ports []uint16, pin bool) (policy.AllowEntry, error) {
 	e, err := policy.EntryFor(l, ports, s.now())
 	if err != nil {
 		return e, err
 	}
-	if pin {
-		if e.SHA256, err = policy.SharedHasher.Sum(e.Path); err != nil {
-			return e, fmt.Errorf("allow: pin: %w", err)
+	return s.mergeAllow(e, pin)
+}
+
+// mergeAllow merges e into the allow-list (Settings.MergeAllow), hashing
+// the file when pin is set or the existing entry is pinned.
+func (s *Store) mergeAllow(e policy.AllowEntry, pin bool) (policy.AllowEntry, error) {
+	var stored policy.AllowEntry
+	err := s.Update(func(c *Settings) error {
+		if old, ok := c.allowFor(e.Path, e.Args); pin || (ok && old.SHA256 != "") {
+			sum, err := policy.SharedHasher.Sum(e.Path)
+			if err != nil {
+				return fmt.Errorf("allow: pin: %w", err)
+			}
+			e.SHA256 = sum
 		}
-	}
-	return e, s.Update(func(c *Settings) error {
-		c.AllowEntry(e)
+		stored = c.MergeAllow(e)
 		return nil
 	})
+	return stored, err
 }
 
 // Allower adapts a Store to the explainer's "allow this app" actions, which
@@ -100,10 +113,8 @@ func (a Allower) allow(exe string, ports []uint16, proto monitor.Proto) error {
 		return fmt.Errorf("%s runs scripts: allowing it would allow every script; use Settings, or portlight allow %s --args PATTERN", exe, exe)
 	}
 	e := policy.AllowEntry{Path: exe, Ports: ports, Proto: proto, Added: time.Now().UTC().Truncate(time.Second)}
-	return a.Store.Update(func(c *Settings) error {
-		c.AllowEntry(e)
-		return nil
-	})
+	_, err := a.Store.mergeAllow(e, false)
+	return err
 }
 
 // ResolveExecutable makes a path absolute and symlink-free, as the monitor

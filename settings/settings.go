@@ -162,6 +162,52 @@ func (s *Settings) AllowEntry(e policy.AllowEntry) (replaced bool) {
 	return false
 }
 
+// MergeAllow adds an allow-list entry or, when one for the same path and
+// args pattern exists, widens that one to cover e too, and returns the
+// entry as stored. What "Allow app" asks must not undo what the user set
+// before: the existing entry keeps its Note and Added; its ports become
+// the union of both (any port when either is), its protocol both when they
+// differ; it takes e's SHA-256 when e has one (a re-pin), else keeps its
+// own. Use AllowEntry to replace an entry as edited.
+func (s *Settings) MergeAllow(e policy.AllowEntry) policy.AllowEntry {
+	i := slices.IndexFunc(s.Allow, func(old policy.AllowEntry) bool { return old.Path == e.Path && old.Args == e.Args })
+	if i < 0 {
+		s.Allow = append(s.Allow, e)
+		return e
+	}
+	m := s.Allow[i]
+	if len(m.Ports) == 0 || len(e.Ports) == 0 {
+		m.Ports = nil
+	} else {
+		m.Ports = append(slices.Clone(m.Ports), e.Ports...)
+		slices.Sort(m.Ports)
+		m.Ports = slices.Compact(m.Ports)
+	}
+	if m.Proto != e.Proto {
+		m.Proto = ""
+	}
+	if e.SHA256 != "" {
+		m.SHA256 = e.SHA256
+	}
+	if m.Added.IsZero() {
+		m.Added = e.Added
+	}
+	if m.Note == "" {
+		m.Note = e.Note
+	}
+	s.Allow[i] = m
+	return m
+}
+
+// allowFor returns the entry for path and args pattern, if any.
+func (s *Settings) allowFor(path, args string) (policy.AllowEntry, bool) {
+	i := slices.IndexFunc(s.Allow, func(old policy.AllowEntry) bool { return old.Path == path && old.Args == args })
+	if i < 0 {
+		return policy.AllowEntry{}, false
+	}
+	return s.Allow[i], true
+}
+
 // Disallow removes every allow-list entry for path and returns how many.
 func (s *Settings) Disallow(path string) int {
 	n := len(s.Allow)
