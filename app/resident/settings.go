@@ -78,7 +78,22 @@ func (r *resident) setPause(p policy.Pause, now time.Time) {
 		s.Pause = p
 		return nil
 	}); err != nil {
-		r.log.Warn("pause alerts", "err", err)
+		// Not saved (the file cannot be read, so the store will not write
+		// over it, or the folder is read-only): pause this process anyway,
+		// as without a store, and say so in the tray. The next change of
+		// the file on disk decides again.
+		r.log.Warn("pause alerts: not saved, kept until Portlight quits", "err", err)
+		r.pause = p
+		gc := r.cfg.GateConfig()
+		gc.Pause = p
+		r.gate.Configure(gc)
+		why := r.store.Problem()
+		if why == "" {
+			why = err.Error()
+		}
+		r.problem = "Pause change not saved; it lasts until Portlight quits. " + why
+		r.dirty = true
+		return
 	}
 	r.applySettings()
 }
