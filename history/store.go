@@ -147,6 +147,9 @@ func openChecked(ctx context.Context, path string) (*sql.DB, error) {
 	if err := ensureFile(path); err != nil {
 		return nil, err
 	}
+	if err := createVacuum(ctx, path); err != nil {
+		return nil, fmt.Errorf("history: create %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
@@ -166,6 +169,30 @@ func openChecked(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// createVacuum gives a new (empty) file incremental auto-vacuum, which
+// must be chosen before anything else is written to it, and WAL mode.
+func createVacuum(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err != nil || fi.Size() > 0 {
+		return nil // ensureFile reports a missing file
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for _, p := range []string{"PRAGMA auto_vacuum = INCREMENTAL", "PRAGMA journal_mode = WAL"} {
+		if _, err := c.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // ensureFile creates the database file with mode 0600 (SQLite would create
 // it with the umask's 0644) and tightens an existing one.
 func ensureFile(path string) error {
@@ -180,9 +207,11 @@ func ensureFile(path string) error {
 	return nil
 }
 
-// dsn builds the connection string. Every connection gets:
-//   - auto_vacuum=INCREMENTAL, effective only when the file is created, so
-//     that retention can hand freed pages back to the file system;
+// dsn builds the connection string. (auto_vacuum=INCREMENTAL, so that
+// retention can hand freed pages back to the file system, is set once when
+// the file is created, by createVacuum: on an existing file the pragma takes
+// the write lock, so every new pooled connection used to wait out the busy
+// timeout and fail while another process wrote.) Every connection gets:
 //   - journal_mode=WAL: readers (UI, CLI) never wait for the recorder;
 //   - synchronous=NORMAL: in WAL mode a commit is durable against a crash of
 //     the process (SIGKILL, panic) and the database never corrupts; only an
@@ -194,7 +223,6 @@ func ensureFile(path string) error {
 //     read-then-write transaction cannot fail with SQLITE_BUSY halfway.
 func dsn(path string) string {
 	q := url.Values{}
-	q.Set("_auto_vacuum", "INCREMENTAL")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
