@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -20,32 +21,16 @@ const (
 )
 
 // RecordAlert stores an alert raised at t for l with the policy's reasons and
-// returns its id, for MarkAlertAction. It writes synchronously (well under a
-// millisecond); call it from the notifier, not the monitor's goroutine.
+// returns its id, for MarkAlertAction. It writes synchronously and may wait
+// up to the busy timeout for another writer: the resident queues its alerts
+// through Recorder.RecordAlert instead.
 func (s *Store) RecordAlert(ctx context.Context, t time.Time, l monitor.Listener, reasons []string) (int64, error) {
-	if reasons == nil {
-		reasons = []string{}
-	}
-	rs, err := json.Marshal(reasons)
-	if err != nil {
-		return 0, fmt.Errorf("history: record alert: %w", err)
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("history: record alert: %w", err)
 	}
 	defer tx.Rollback()
-	exe, err := exeID(ctx, tx, l.Exe)
-	if err != nil {
-		return 0, fmt.Errorf("history: record alert: %w", err)
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO alerts(time, proto, address, port, exposure, exe_id, pid, user, reasons)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ms(t), string(l.Proto), l.Address, int(l.Port), string(l.Exposure), exe, l.PID, l.User, string(rs))
-	if err != nil {
-		return 0, fmt.Errorf("history: record alert: %w", err)
-	}
-	id, err := res.LastInsertId()
+	id, err := insertAlert(ctx, tx, alertRow{t: t, l: l, reasons: reasons})
 	if err != nil {
 		return 0, fmt.Errorf("history: record alert: %w", err)
 	}
@@ -53,6 +38,37 @@ func (s *Store) RecordAlert(ctx context.Context, t time.Time, l monitor.Listener
 		return 0, fmt.Errorf("history: record alert: %w", err)
 	}
 	return id, nil
+}
+
+// alertRow is an alert waiting to be written.
+type alertRow struct {
+	t       time.Time
+	l       monitor.Listener
+	reasons []string
+}
+
+// insertAlert writes one alert inside tx and returns its id.
+func insertAlert(ctx context.Context, tx *sql.Tx, a alertRow) (int64, error) {
+	reasons := a.reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	rs, err := json.Marshal(reasons)
+	if err != nil {
+		return 0, err
+	}
+	l := a.l
+	exe, err := exeID(ctx, tx, l.Exe)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO alerts(time, proto, address, port, exposure, exe_id, pid, user, reasons)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ms(a.t), string(l.Proto), l.Address, int(l.Port), string(l.Exposure), exe, l.PID, l.User, string(rs))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // MarkAlertAction records what the user did with alert id (the last action wins).

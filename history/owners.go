@@ -84,7 +84,8 @@ const ownerChangeTimeout = 200 * time.Millisecond
 // usual is that executable and held its total time on the port. It is false
 // when l's owner is hidden or unknown, when l's executable is itself a usual
 // owner of the port, or when the port has no usual owner. Database errors are
-// logged and answer false: a missing history must not raise alerts.
+// logged, counted (OwnerChangeFailures) and answer false: a missing history
+// must not raise alerts.
 // OwnerChangeReason words the finding for the policy.
 func (s *Store) OwnerChange(l monitor.Listener) (usual string, held time.Duration, ok bool) {
 	if !owned(l) {
@@ -94,7 +95,9 @@ func (s *Store) OwnerChange(l monitor.Listener) (usual string, held time.Duratio
 	defer cancel()
 	owners, err := s.Owners(ctx, l.Port, l.Proto)
 	if err != nil {
-		s.log.Warn("owner change check failed", "err", err)
+		if s.ownerFailures.Add(1) == 1 || s.ownerFailures.Load()%100 == 0 {
+			s.log.Warn("owner change check failed", "err", err, "failures", s.ownerFailures.Load())
+		}
 		return "", 0, false
 	}
 	var top *Owner
@@ -114,6 +117,12 @@ func (s *Store) OwnerChange(l monitor.Listener) (usual string, held time.Duratio
 	}
 	return top.Exe, top.Held, true
 }
+
+// OwnerChangeFailures counts the OwnerChange calls that could not ask the
+// database (an error, or the timeout) and so answered false. A caller that
+// caches verdicts compares it before and after judging: an answer given on
+// a failure is not an answer to keep.
+func (s *Store) OwnerChangeFailures() uint64 { return s.ownerFailures.Load() }
 
 // OwnerChangeReason is the alert reason for an owner change, e.g.
 // "5173/tcp is usually /usr/bin/node, now /tmp/x".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,9 +32,9 @@ type RecorderOptions struct {
 
 // RecorderStats count what a Recorder did.
 type RecorderStats struct {
-	Recorded uint64 // events committed
-	Dropped  uint64 // events dropped because the queue was full
-	Failed   uint64 // events lost to a failed transaction
+	Recorded uint64 // events and alerts committed
+	Dropped  uint64 // events and alerts dropped because the queue was full
+	Failed   uint64 // events and alerts lost to a failed transaction
 	LastErr  error  // the last write or purge error, nil when none
 }
 
@@ -58,9 +59,11 @@ type Recorder struct {
 	closeMu sync.Once
 }
 
-// batch is one call's events, or a flush request when flushed is set.
+// batch is one call's events or alert, or a flush request when flushed is
+// set.
 type batch struct {
 	events  []monitor.Event
+	alert   *alertRow
 	flushed chan struct{}
 }
 
@@ -117,6 +120,25 @@ func (r *Recorder) Record(events []monitor.Event) bool {
 		return true
 	default:
 		if r.dropped.Add(uint64(len(events))) == uint64(len(events)) {
+			r.s.log.Warn("history queue full, dropping events (counted in stats)")
+		}
+		return false
+	}
+}
+
+// RecordAlert queues an alert raised at t for l with the policy's reasons
+// and returns at once, like Record: it is written by the recorder's
+// goroutine in its next transaction, so a burst of alerts takes one
+// connection, not one each (which would starve the owner-change reads the
+// policy makes on the monitor's goroutine). When the queue is full the
+// alert is dropped and counted; it returns whether it was queued.
+func (r *Recorder) RecordAlert(t time.Time, l monitor.Listener, reasons []string) bool {
+	b := batch{alert: &alertRow{t: t, l: l, reasons: slices.Clone(reasons)}}
+	select {
+	case r.ch <- b:
+		return true
+	default:
+		if r.dropped.Add(1) == 1 {
 			r.s.log.Warn("history queue full, dropping events (counted in stats)")
 		}
 		return false
@@ -223,16 +245,20 @@ func (r *Recorder) drain(ctx context.Context, first batch) {
 	// A write in progress finishes even when the recorder is stopping.
 	ctx = context.WithoutCancel(ctx)
 	var events []monitor.Event
+	var alerts []alertRow
 	var flushes []chan struct{}
 	add := func(b batch) {
 		events = append(events, b.events...)
+		if b.alert != nil {
+			alerts = append(alerts, *b.alert)
+		}
 		if b.flushed != nil {
 			flushes = append(flushes, b.flushed)
 		}
 	}
 	add(first)
 more:
-	for len(events) < r.opts.MaxBatch {
+	for len(events)+len(alerts) < r.opts.MaxBatch {
 		select {
 		case b := <-r.ch:
 			add(b)
@@ -240,15 +266,15 @@ more:
 			break more
 		}
 	}
-	if len(events) > 0 {
-		if err := r.write(ctx, events); err != nil {
-			r.failed.Add(uint64(len(events)))
+	if n := len(events) + len(alerts); n > 0 {
+		if err := r.write(ctx, events, alerts); err != nil {
+			r.failed.Add(uint64(n))
 			r.setErr(err)
 			if err := r.w.reload(context.Background(), r.s.db); err != nil {
 				r.setErr(fmt.Errorf("history: reload open sessions: %w", err))
 			}
 		} else {
-			r.recorded.Add(uint64(len(events)))
+			r.recorded.Add(uint64(n))
 		}
 	}
 	for _, f := range flushes {
@@ -256,8 +282,8 @@ more:
 	}
 }
 
-// write applies events in one transaction.
-func (r *Recorder) write(ctx context.Context, events []monitor.Event) error {
+// write applies events and stores alerts in one transaction.
+func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []alertRow) error {
 	tx, err := r.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("history: begin: %w", err)
@@ -266,6 +292,11 @@ func (r *Recorder) write(ctx context.Context, events []monitor.Event) error {
 	for _, e := range events {
 		if err := r.w.apply(ctx, tx, e); err != nil {
 			return fmt.Errorf("history: record %s %s: %w", e.Kind, e.Listener.Key(), err)
+		}
+	}
+	for _, a := range alerts {
+		if _, err := insertAlert(ctx, tx, a); err != nil {
+			return fmt.Errorf("history: record alert on %s: %w", a.l.Key(), err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

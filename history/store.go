@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -75,6 +76,9 @@ type Store struct {
 	opts    Options
 	log     *slog.Logger
 	problem *Problem
+	// ownerFailures counts OwnerChange calls that failed (see
+	// OwnerChangeFailures).
+	ownerFailures atomic.Uint64
 }
 
 // Problem says that the database file was unusable (not a database, or

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"portlight/history"
@@ -19,8 +18,22 @@ type recorder struct {
 	store *history.Store
 	rec   *history.Recorder
 	log   *slog.Logger
-	wg    sync.WaitGroup
+	// unsure holds new listeners (by Listener.Key) whose verdict was given
+	// while the owner-change check failed: they are judged again until the
+	// check answers, so a busy database delays an owner-change alert
+	// rather than losing it. Used on the monitor's goroutine only.
+	unsure  map[string]monitor.Listener
+	retryAt time.Time
 }
+
+// maxUnsure bounds recorder.unsure: beyond it, new listeners are judged
+// without a second chance (a database that fails for hundreds of them is
+// broken, and the failure is logged).
+const maxUnsure = 256
+
+// unsureRetryEvery is how often unsure listeners are judged again: each
+// try may wait for the owner check's timeout on the monitor's goroutine.
+const unsureRetryEvery = 2 * time.Second
 
 // openHistory opens the history at path ("": PORTLIGHT_HOME or the user's
 // config folder) and starts its recorder. Portlight goes on without history
@@ -79,20 +92,57 @@ func (h *recorder) scan(now time.Time, events []monitor.Event) {
 	h.rec.Heartbeat(now)
 }
 
-// alert records an alert, off the monitor's goroutine.
-func (h *recorder) alert(ctx context.Context, t time.Time, l monitor.Listener, reasons []string) {
+// alert records an alert through the recorder's queue: it never blocks,
+// and a burst of alerts is written by the recorder's one connection (one
+// goroutine and connection per alert used to take the whole pool while
+// another process held the write lock, and the owner-change reads of the
+// policy then timed out).
+func (h *recorder) alert(t time.Time, l monitor.Listener, reasons []string) {
 	if h == nil {
 		return
 	}
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if _, err := h.store.RecordAlert(actx, t, l, reasons); err != nil {
-			h.log.Warn("record alert", "err", err)
+	if !h.rec.RecordAlert(t, l, reasons) {
+		h.log.Warn("alert not recorded: the history queue is full", "port", l.Port, "proto", l.Proto)
+	}
+}
+
+// ownerFailures is the history's count of failed owner-change checks (0
+// without a history): see history.Store.OwnerChangeFailures.
+func (h *recorder) ownerFailures() uint64 {
+	if h == nil {
+		return 0
+	}
+	return h.store.OwnerChangeFailures()
+}
+
+// markUnsure remembers a new listener whose verdict was given on a failed
+// owner-change check.
+func (h *recorder) markUnsure(l monitor.Listener) {
+	if h == nil || len(h.unsure) >= maxUnsure {
+		return
+	}
+	if h.unsure == nil {
+		h.unsure = map[string]monitor.Listener{}
+	}
+	h.unsure[l.Key()] = l
+}
+
+// takeUnsure returns the unsure listeners that still listen in snap, owned
+// as they were, when it is time to judge them again, and forgets them (they
+// are marked again if the check fails again).
+func (h *recorder) takeUnsure(now time.Time, snap monitor.Snapshot) []monitor.Listener {
+	if h == nil || len(h.unsure) == 0 || now.Before(h.retryAt) {
+		return nil
+	}
+	h.retryAt = now.Add(unsureRetryEvery)
+	var out []monitor.Listener
+	for _, l := range snap.Listeners {
+		if u, ok := h.unsure[l.Key()]; ok && u.SameOwner(l) {
+			out = append(out, l)
 		}
-	}()
+	}
+	clear(h.unsure)
+	return out
 }
 
 // close flushes the recorder and closes the history: on quit, SIGTERM and
@@ -101,7 +151,6 @@ func (h *recorder) close() {
 	if h == nil {
 		return
 	}
-	h.wg.Wait()
 	if err := h.rec.Close(); err != nil {
 		h.log.Warn("close history recorder", "err", err)
 	}

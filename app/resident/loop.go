@@ -80,11 +80,41 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 		// judge everything afresh now and then.
 		r.verdicts, r.current, r.verdictsAt = nil, nil, now
 	}
+	// New listeners judged while the owner-change check failed are judged
+	// again; one that alerts now is news, as it would have been then.
+	var fresh []policy.Assessment
+	if again := r.hist.takeUnsure(now, snap); len(again) > 0 {
+		for _, l := range again {
+			a, sure := r.judgeSure(l)
+			if !sure {
+				r.hist.markUnsure(l)
+				continue
+			}
+			if r.verdicts != nil {
+				r.verdicts[l.Key()] = a
+			}
+			fresh = append(fresh, a)
+		}
+		r.current = nil
+	}
+	var unsure map[string]policy.Assessment
 	if len(events) > 0 || r.current == nil {
-		r.current = r.assessAll(snap.Listeners)
+		r.current, unsure = r.assessAll(snap.Listeners)
 		r.dirty = true
 	}
-	var fresh []policy.Assessment
+	// assessFresh judges a new listener (usually already judged by
+	// assessAll); one judged on a failed owner check is kept for a retry.
+	assessFresh := func(l monitor.Listener) policy.Assessment {
+		if a, ok := unsure[l.Key()]; ok && a.SameOwner(l) {
+			r.hist.markUnsure(l)
+			return a
+		}
+		a, sure := r.assess(l)
+		if !sure {
+			r.hist.markUnsure(l)
+		}
+		return a
+	}
 	for _, ev := range events {
 		switch ev.Kind {
 		case monitor.Closed:
@@ -93,9 +123,9 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 			if ev.Previous != nil {
 				r.alerts.Closed(*ev.Previous) // that socket's owner is gone
 			}
-			fresh = append(fresh, r.assess(ev.Listener))
+			fresh = append(fresh, assessFresh(ev.Listener))
 		case monitor.Opened:
-			fresh = append(fresh, r.assess(ev.Listener))
+			fresh = append(fresh, assessFresh(ev.Listener))
 		}
 	}
 	// The gate keeps its first notices of a scan and folds the rest into a
@@ -126,25 +156,45 @@ func urgency(a policy.Assessment) int {
 }
 
 // assess judges a listener, reusing the last verdict for the same
-// listener and owner: under churn only the new ones are judged.
-func (r *resident) assess(l monitor.Listener) policy.Assessment {
+// listener and owner: under churn only the new ones are judged. sure is
+// false when the verdict was given while the history's owner-change check
+// failed (a busy or broken database): such a verdict is not cached.
+func (r *resident) assess(l monitor.Listener) (a policy.Assessment, sure bool) {
 	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) {
-		return a
+		return a, true
 	}
-	return r.judge(l)
+	return r.judgeSure(l)
+}
+
+// judgeSure judges l and reports whether the owner-change check, if the
+// policy made one, answered (see history.Store.OwnerChangeFailures).
+func (r *resident) judgeSure(l monitor.Listener) (policy.Assessment, bool) {
+	before := r.hist.ownerFailures()
+	a := r.judge(l)
+	return a, r.hist.ownerFailures() == before
 }
 
 // assessAll judges the snapshot's listeners and keeps the verdicts for
-// the next scan.
-func (r *resident) assessAll(ls []monitor.Listener) []policy.Assessment {
+// the next scan, except those given on a failed owner-change check, which
+// it returns by Listener.Key.
+func (r *resident) assessAll(ls []monitor.Listener) ([]policy.Assessment, map[string]policy.Assessment) {
 	out := make([]policy.Assessment, len(ls))
 	next := make(map[string]policy.Assessment, len(ls))
+	var unsure map[string]policy.Assessment
 	for i, l := range ls {
-		out[i] = r.assess(l)
-		next[l.Key()] = out[i]
+		a, sure := r.assess(l)
+		out[i] = a
+		if !sure {
+			if unsure == nil {
+				unsure = map[string]policy.Assessment{}
+			}
+			unsure[l.Key()] = a
+			continue
+		}
+		next[l.Key()] = a
 	}
 	r.verdicts = next
-	return out
+	return out, unsure
 }
 
 // deliver records a notice's alerts for the tray and shows its
@@ -161,7 +211,7 @@ func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) 
 			continue
 		}
 		ids = append(ids, al.ID)
-		r.hist.alert(ctx, now, a.Listener, a.Verdict.Reasons)
+		r.hist.alert(now, a.Listener, a.Verdict.Reasons)
 		r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "severity", a.Verdict.Severity, "reasons", a.Verdict.Reasons)
 	}
 	key := summaryKey

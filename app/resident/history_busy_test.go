@@ -1,0 +1,220 @@
+package resident
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"portlight/history"
+	"portlight/monitor"
+	"portlight/monitor/policy"
+	"portlight/settings"
+)
+
+// busyHistory is a resident on a real settings store and a real history
+// in which /usr/bin/a held 5432/tcp for two hours, plus a second
+// connection to the same file (another Portlight process, a CLI purge)
+// that can hold the write lock.
+type busyHistory struct {
+	r     *resident
+	n     *fakeNotifier
+	sc    *fakeScanner
+	other *sql.DB
+	lock  *sql.Conn
+}
+
+func newBusyHistory(t *testing.T) *busyHistory {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, history.FileName)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	seed, err := history.Open(ctx, history.Options{Path: path, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := history.StartRecorder(ctx, seed, history.RecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := lst("0.0.0.0", 5432, 10, "a")
+	start := time.Now().Add(-3 * time.Hour)
+	rec.Record([]monitor.Event{
+		{Kind: monitor.Opened, Time: start, Listener: a},
+		{Kind: monitor.Closed, Time: start.Add(2 * time.Hour), Listener: a},
+	})
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Close(); err != nil {
+		t.Fatal(err)
+	}
+	store, err := settings.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &fakeScanner{}
+	n := &fakeNotifier{}
+	// Listeners above 40000 alert; every verdict still goes through the
+	// store's policy, which asks the history about owner changes.
+	assess := func(l monitor.Listener) policy.Assessment {
+		a := store.Assess(l)
+		if l.Port > 40000 {
+			a.Verdict.Alert, a.Verdict.Severity = true, policy.SeverityLow
+		}
+		return a
+	}
+	r, _ := newTestResident(sc, n, store, assess)
+	h := openHistory(ctx, quiet, path)
+	if h == nil {
+		t.Fatal("the history did not open")
+	}
+	r.attachHistory(h)
+	t.Cleanup(r.closeHistory)
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return &busyHistory{r: r, n: n, sc: sc, other: other}
+}
+
+// holdWriteLock takes the database's write lock from the other connection.
+func (b *busyHistory) holdWriteLock(t *testing.T) {
+	t.Helper()
+	c, err := b.other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	b.lock = c
+}
+
+func (b *busyHistory) releaseWriteLock(t *testing.T) {
+	t.Helper()
+	if _, err := b.lock.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	b.lock.Close()
+}
+
+// ownerChangeAlert reports whether the tray holds an owner-change alert
+// for port.
+func (b *busyHistory) ownerChangeAlert(port uint16) bool {
+	for _, al := range b.r.alerts.Recent() {
+		if al.Assessment.Port == port && al.Assessment.Verdict.OwnerChange() {
+			return true
+		}
+	}
+	return false
+}
+
+// burst is n loopback listeners of one program above 40000: alerts.
+func burst(from, n int) []monitor.Listener {
+	var ls []monitor.Listener
+	for i := range n {
+		l := lst("127.0.0.1", uint16(from+i), int32(1000+from+i), "burst")
+		l.Exposure = monitor.Loopback
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks: while another
+// connection holds the history's write lock, a burst of alerts is queued
+// to the recorder (not one pooled connection each), so the next scan's
+// owner-change checks still get a connection: the scan stays quick, the
+// owner-change alert is raised, and the alerts are written once the lock
+// is released.
+func TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks(t *testing.T) {
+	ctx := context.Background()
+	b := newBusyHistory(t)
+	first := burst(47000, 40)
+	b.sc.snaps = []monitor.Snapshot{
+		snap(),
+		snap(first...),
+		// The next scan: /tmp/b takes 5432, and ten more listeners come.
+		snap(append(append(burst(47000, 40), burst(48000, 10)...), func() monitor.Listener {
+			l := lst("0.0.0.0", 5432, 20, "b")
+			l.Exe = "/tmp/b"
+			return l
+		}())...),
+	}
+	b.r.tick(ctx, t0) // baseline
+	b.holdWriteLock(t)
+	const bound = time.Second // the owner check's timeout is 200 ms per listener
+	for i := 1; i <= 2; i++ {
+		start := time.Now()
+		b.r.tick(ctx, t0.Add(time.Duration(i)*time.Second))
+		if d := time.Since(start); d > bound {
+			t.Errorf("scan %d took %v with the write lock held elsewhere, want < %v", i, d, bound)
+		}
+	}
+	if !b.ownerChangeAlert(5432) {
+		t.Errorf("no owner-change alert for 5432 while the lock was held: alerts %d", len(b.r.alerts.Recent()))
+	}
+	b.releaseWriteLock(t)
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := b.r.hist.rec.Flush(fctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := b.other.QueryRow("SELECT count(*) FROM alerts").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	// The tray keeps a bounded log; the history has every alert raised.
+	if kept := len(b.r.alerts.Recent()); n < kept || n < 41 {
+		t.Errorf("%d alerts in the history, want at least the %d the tray keeps, and 41", n, kept)
+	}
+}
+
+// TestOwnerChangeCheckFailureIsRetried: when the owner-change check cannot
+// reach the database (every pooled connection waits for another process's
+// write lock), the verdict is not kept: the listener is judged again, and
+// the owner-change alert is raised once the database answers.
+func TestOwnerChangeCheckFailureIsRetried(t *testing.T) {
+	ctx := context.Background()
+	b := newBusyHistory(t)
+	bl := lst("0.0.0.0", 5432, 20, "b")
+	bl.Exe = "/tmp/b"
+	b.sc.snaps = []monitor.Snapshot{snap(), snap(bl)}
+	b.r.tick(ctx, t0) // baseline
+	b.holdWriteLock(t)
+	// Writers of this process take every pooled connection while they
+	// wait for the lock.
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+			defer cancel()
+			b.r.hist.store.RecordAlert(wctx, t0, lst("127.0.0.1", uint16(49000+i), 1, fmt.Sprint("w", i)), nil)
+		}()
+	}
+	time.Sleep(300 * time.Millisecond) // let them take the connections
+	b.r.tick(ctx, t0.Add(time.Second))
+	if b.r.hist.ownerFailures() == 0 {
+		t.Fatal("the owner check did not fail: the test did not exhaust the pool")
+	}
+	if b.ownerChangeAlert(5432) {
+		t.Fatal("owner-change alert raised although the check failed")
+	}
+	b.releaseWriteLock(t)
+	wg.Wait()
+	for i := 2; i < 6 && !b.ownerChangeAlert(5432); i++ {
+		b.r.tick(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	if !b.ownerChangeAlert(5432) {
+		t.Fatalf("no owner-change alert after the database answered again (verdicts %+v)", b.r.current)
+	}
+}
