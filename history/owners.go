@@ -85,12 +85,28 @@ const ownerChangeTimeout = 200 * time.Millisecond
 // when l's owner is hidden or unknown, when l's executable is itself a usual
 // owner of the port, or when the port has no usual owner. Database errors are
 // logged, counted (OwnerChangeFailures) and answer false: a missing history
-// must not raise alerts.
+// must not raise alerts. Answers are cached per port, protocol and
+// executable (see ownerCache): the resident judges every listener again
+// now and then, and most answers do not change between two judgements.
 // OwnerChangeReason words the finding for the policy.
 func (s *Store) OwnerChange(l monitor.Listener) (usual string, held time.Duration, ok bool) {
 	if !owned(l) {
 		return "", 0, false
 	}
+	key := portKey{l.Port, l.Proto}
+	if a, ok := s.owners.get(key, l.Exe, s.opts.Now()); ok {
+		return a.usual, a.held, a.ok
+	}
+	gen := s.owners.generation()
+	a := s.ownerChange(l)
+	if !a.failed {
+		s.owners.put(key, l.Exe, a, gen, s.opts.Now())
+	}
+	return a.usual, a.held, a.ok
+}
+
+// ownerChange asks the database (see OwnerChange).
+func (s *Store) ownerChange(l monitor.Listener) ownerAnswer {
 	ctx, cancel := context.WithTimeout(context.Background(), ownerChangeTimeout)
 	defer cancel()
 	owners, err := s.Owners(ctx, l.Port, l.Proto)
@@ -98,7 +114,7 @@ func (s *Store) OwnerChange(l monitor.Listener) (usual string, held time.Duratio
 		if s.ownerFailures.Add(1) == 1 || s.ownerFailures.Load()%100 == 0 {
 			s.log.Warn("owner change check failed", "err", err, "failures", s.ownerFailures.Load())
 		}
-		return "", 0, false
+		return ownerAnswer{failed: true}
 	}
 	var top *Owner
 	for i, o := range owners {
@@ -106,16 +122,16 @@ func (s *Store) OwnerChange(l monitor.Listener) (usual string, held time.Duratio
 			continue
 		}
 		if o.Exe == l.Exe {
-			return "", 0, false
+			return ownerAnswer{}
 		}
 		if top == nil {
 			top = &owners[i]
 		}
 	}
 	if top == nil {
-		return "", 0, false
+		return ownerAnswer{}
 	}
-	return top.Exe, top.Held, true
+	return ownerAnswer{usual: top.Exe, held: top.Held, ok: true}
 }
 
 // OwnerChangeFailures counts the OwnerChange calls that could not ask the

@@ -302,6 +302,14 @@ func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []a
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: commit: %w", err)
 	}
+	// The owners of these ports may have changed: forget cached answers.
+	if len(events) > 0 {
+		ports := make(map[portKey]struct{}, len(events))
+		for _, e := range events {
+			ports[portKey{e.Listener.Port, e.Listener.Proto}] = struct{}{}
+		}
+		r.s.owners.forget(ports)
+	}
 	return nil
 }
 

@@ -28,6 +28,7 @@ func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 		return st, fmt.Errorf("history: purge: %w", err)
 	}
 	defer c.Close()
+	defer s.owners.forget(nil) // the owners' records may be gone
 	// A big purge rewrites the same index pages batch after batch: checkpoint
 	// them once per ~40 MB of WAL instead of once per batch (each checkpoint
 	// syncs). shrink truncates the WAL at the end.

@@ -79,6 +79,8 @@ type Store struct {
 	// ownerFailures counts OwnerChange calls that failed (see
 	// OwnerChangeFailures).
 	ownerFailures atomic.Uint64
+	// owners caches OwnerChange answers (see ownerCache).
+	owners ownerCache
 }
 
 // Problem says that the database file was unusable (not a database, or

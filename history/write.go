@@ -267,6 +267,7 @@ func (s *Store) closeAll(ctx context.Context, t time.Time) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("history: close open sessions: %w", err)
 	}
+	s.owners.forget(nil)
 	return len(open), nil
 }
 
