@@ -83,7 +83,7 @@ func FuzzAnswer(f *testing.F) {
 // as a sender and the server see them.
 func socketPair(t *testing.T) (*net.UnixConn, net.Conn) {
 	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatalf("socketpair: %v", err)
 	}
