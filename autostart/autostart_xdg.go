@@ -3,8 +3,6 @@
 package autostart
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,63 +23,8 @@ func Location() (string, error) {
 	return filepath.Join(c, "autostart", FileName), nil
 }
 
-// Enable writes the autostart file to run exe with args at login.
-func Enable(exe string, args ...string) error {
-	if err := checkCommand(exe, args); err != nil {
-		return err
-	}
-	path, err := Location()
-	if err != nil {
-		return err
-	}
-	data := desktopEntry(exe, args)
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("autostart: write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
-}
-
-// Disable removes the autostart file; a missing file is not an error.
-func Disable() error {
-	path, err := Location()
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
-}
-
-// Enabled reports whether the autostart file exists.
-func Enabled() (bool, error) {
-	path, err := Location()
-	if err != nil {
-		return false, err
-	}
-	_, err = os.Stat(path)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, os.ErrNotExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("autostart: %w", err)
-}
-
-// desktopEntry renders the .desktop file.
-func desktopEntry(exe string, args []string) []byte {
+// entry renders the .desktop file.
+func entry(exe string, args []string) []byte {
 	var b strings.Builder
 	b.WriteString("[Desktop Entry]\n")
 	b.WriteString("Type=Application\n")
