@@ -129,15 +129,24 @@ func (s *Store) lookupExe(ctx context.Context, path string) (id int64, ok bool, 
 	return id, err == nil, err
 }
 
+// exeFilter resolves q.Exe to its id (0 when q has no Exe); none is true when
+// q names an executable the history never saw, so nothing can match.
+func (s *Store) exeFilter(ctx context.Context, q Query) (id int64, none bool, err error) {
+	if q.Exe == "" {
+		return 0, false, nil
+	}
+	id, ok, err := s.lookupExe(ctx, q.Exe)
+	if err != nil {
+		return 0, true, wrapQuery(err)
+	}
+	return id, !ok, nil
+}
+
 // Sessions returns the sessions matching q, most recently started first.
 func (s *Store) Sessions(ctx context.Context, q Query) ([]Session, error) {
-	var exeID int64
-	if q.Exe != "" {
-		id, ok, err := s.lookupExe(ctx, q.Exe)
-		if err != nil || !ok {
-			return nil, wrapQuery(err)
-		}
-		exeID = id
+	exeID, none, err := s.exeFilter(ctx, q)
+	if none || err != nil {
+		return nil, err
 	}
 	query, args := startStream.sql(q, exeID, sessionCols)
 	return s.sessions(ctx, query, args)
@@ -177,13 +186,9 @@ func (s *Store) sessions(ctx context.Context, query string, args []any) ([]Sessi
 // Events returns the last q.Limit events matching q (session starts and ends,
 // and alerts), oldest first, as export lines.
 func (s *Store) Events(ctx context.Context, q Query) ([]Line, error) {
-	var exeID int64
-	if q.Exe != "" {
-		id, ok, err := s.lookupExe(ctx, q.Exe)
-		if err != nil || !ok {
-			return nil, wrapQuery(err)
-		}
-		exeID = id
+	exeID, none, err := s.exeFilter(ctx, q)
+	if none || err != nil {
+		return nil, err
 	}
 	var lines []Line
 	for _, st := range []stream{startStream, endStream} {
