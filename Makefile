@@ -12,6 +12,7 @@ BIN := ./portlight
 ARTIFACTS ?= $(CURDIR)/artifacts
 export PORTLIGHT_ARTIFACTS := $(ARTIFACTS)
 FUZZTIME ?= 10s
+STATICCHECK ?= v0.8.2
 
 .PHONY: all build run test test-extra bench lint fuzz measure deps deps-build clean
 
@@ -34,11 +35,11 @@ run: build
 # and the desktop tests each start an Xvfb (xvfb-run -a is not race-free).
 SERIAL_PKGS := monitor app/ui e2e
 
-# Every test: unit and integration tests, the end-to-end desktop test under
+# Every test: gofmt, go vet and staticcheck first, then unit and integration tests, the end-to-end desktop test under
 # Xvfb with a private session bus, and a bounded run of each fuzz target.
 test: deps
 	mkdir -p $(ARTIFACTS)
-	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v -x $(SERIAL_PKGS:%=-e portlight/%))
 	$(GO) test -count=1 -timeout 30m -p 1 $(SERIAL_PKGS:%=./%)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
@@ -55,8 +56,7 @@ bench: deps-build
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
 	$(GO) vet ./...
-	command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
-	staticcheck ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 # Each fuzz target runs for FUZZTIME (make fuzz FUZZTIME=5m for longer).
 fuzz:
