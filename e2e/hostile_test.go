@@ -80,11 +80,14 @@ wait:
 
 	var menu menuItem
 	if !waitFor(3*time.Second, func() bool {
+		// The tray updates its items one by one: wait until both the
+		// listener and the alert's entries are published.
 		menu = layout(t, conn, pid)
 		_, ok := menu.find(portName)
-		return ok
+		_, unread := menu.find("Mark all read")
+		return ok && unread
 	}) {
-		t.Fatalf("menu does not list %s:\n%s", portName, menu.render())
+		t.Fatalf("menu does not list %s with its alert:\n%s", portName, menu.render())
 	}
 	item, _ := menu.find(portName)
 	for _, r := range item.Label {
