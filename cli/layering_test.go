@@ -14,7 +14,8 @@ func TestCoreHasNoGUIDependencies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("this test needs the go command on PATH: %v", err)
 	}
-	core := []string{"portlight/monitor/...", "portlight/data/...", "portlight/safetext/...", "portlight/cli/..."}
+	core := []string{"portlight/monitor/...", "portlight/data/...", "portlight/safetext/...", "portlight/cli/...",
+		"portlight/history/...", "portlight/settings/...", "portlight/autostart/..."}
 	out, err := exec.Command(goBin, append([]string{"list", "-deps"}, core...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
