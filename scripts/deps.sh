@@ -9,7 +9,7 @@ what=${1:-test}
 
 build_pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
   libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
-test_pkgs=(xvfb xauth dbus dbus-x11 dunst libnotify-bin xdotool x11-utils imagemagick
+test_pkgs=(xvfb xauth libgl1-mesa-dri dbus dbus-x11 dunst libnotify-bin xdotool x11-utils imagemagick
   haskell-status-notifier-item-utils libglib2.0-bin iproute2 lsof desktop-file-utils gcc-mingw-w64-x86-64 groff-base git fonts-dejavu-core util-linux
   procps)
 
