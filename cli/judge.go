@@ -36,19 +36,18 @@ func (j judge) refresh() {
 	}
 }
 
-// assess judges one listener.
-func (j judge) assess(l monitor.Listener) policy.Assessment {
+// policy is the policy in force: the user's, or the built-in defaults.
+func (j judge) policy() *policy.Policy {
 	if j.store == nil {
-		return policy.Assess(l)
+		return policy.Default()
 	}
-	return j.store.Assess(l)
+	return j.store.Policy()
 }
+
+// assess judges one listener.
+func (j judge) assess(l monitor.Listener) policy.Assessment { return j.policy().Assess(l) }
 
 // assessAll judges every listener; never nil, so JSON shows [] not null.
 func (j judge) assessAll(ls []monitor.Listener) []policy.Assessment {
-	out := make([]policy.Assessment, 0, len(ls))
-	for _, l := range ls {
-		out = append(out, j.assess(l))
-	}
-	return out
+	return j.policy().AssessAll(ls)
 }
