@@ -99,7 +99,7 @@ func runWatch(ctx context.Context, env Env) error {
 	}
 	sc := monitor.NewScanner()
 	defer sc.Close()
-	err := monitor.Watch(ctx, sc, *interval, p.print)
+	err := monitor.Watch(ctx, sc, *interval, p.print, monitor.InitialOpened())
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("watch: %w", err)
 	}
@@ -146,8 +146,8 @@ func startHistory(ctx context.Context, j judge, stderr io.Writer) (*history.Reco
 }
 
 // eventPrinter writes the events of a watch loop, and hands them to the
-// history recorder. The first snapshot is the baseline: every listener in it
-// is printed as opened, marked baseline.
+// history recorder. The watch loop reports the first snapshot's listeners as
+// opened (monitor.InitialOpened): they are printed marked baseline.
 type eventPrinter struct {
 	w       io.Writer
 	host    string
@@ -158,16 +158,10 @@ type eventPrinter struct {
 	err     error
 }
 
-func (p *eventPrinter) print(snap monitor.Snapshot, events []monitor.Event) {
+func (p *eventPrinter) print(_ monitor.Snapshot, events []monitor.Event) {
 	p.judge.refresh()
 	baseline := !p.started
-	if baseline {
-		p.started = true
-		events = make([]monitor.Event, 0, len(snap.Listeners))
-		for _, l := range snap.Listeners {
-			events = append(events, monitor.Event{Kind: monitor.Opened, Time: snap.Time, Listener: l})
-		}
-	}
+	p.started = true
 	if p.rec != nil && len(events) > 0 {
 		p.rec.Record(events)
 	}
