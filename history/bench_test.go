@@ -232,7 +232,7 @@ func benchRecord(b *testing.B, perTx int) {
 		s.db.Exec("DELETE FROM sessions WHERE id > ?", benchSessions)
 		s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	})
-	r, err := StartRecorder(ctx, s, RecorderOptions{TouchEvery: time.Hour, PurgeEvery: 1000 * time.Hour})
+	r, err := StartRecorder(ctx, s, RecorderOptions{TouchEvery: time.Hour, PurgeEvery: 1000 * time.Hour, FirstPurge: 1000 * time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func BenchmarkRecordBatch(b *testing.B) { benchRecord(b, 100) }
 // BenchmarkRecordEnqueue: what the monitor itself pays per Record call.
 func BenchmarkRecordEnqueue(b *testing.B) {
 	s, _ := openTest(b, Options{})
-	r, err := StartRecorder(context.Background(), s, RecorderOptions{Queue: 1 << 20, TouchEvery: time.Hour, PurgeEvery: time.Hour})
+	r, err := StartRecorder(context.Background(), s, RecorderOptions{Queue: 1 << 20, TouchEvery: time.Hour, PurgeEvery: time.Hour, FirstPurge: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -26,8 +26,12 @@ type RecorderOptions struct {
 	MaxBatch int
 	// TouchEvery is how often open sessions' last_seen is refreshed (default 1 min).
 	TouchEvery time.Duration
-	// PurgeEvery is how often retention runs (default 10 min; first run at start).
+	// PurgeEvery is how often retention runs (default 10 min).
 	PurgeEvery time.Duration
+	// FirstPurge is how long after start retention first runs (default: at
+	// once). Tests that call Store.Purge themselves set it past their end so
+	// the start-up purge cannot race theirs.
+	FirstPurge time.Duration
 }
 
 // RecorderStats count what a Recorder did.
@@ -313,9 +317,9 @@ func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []a
 	return nil
 }
 
-// purgeLoop applies retention at start and every PurgeEvery.
+// purgeLoop applies retention FirstPurge after start and every PurgeEvery.
 func (r *Recorder) purgeLoop(ctx context.Context) {
-	t := time.NewTimer(0)
+	t := time.NewTimer(max(r.opts.FirstPurge, 0))
 	defer t.Stop()
 	for {
 		select {

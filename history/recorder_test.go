@@ -186,7 +186,7 @@ func TestSecondRecorderIsBusy(t *testing.T) {
 // dropping and counting what does not fit the queue.
 func TestRecordNeverBlocks(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	r, err := StartRecorder(context.Background(), s, RecorderOptions{Queue: 4, TouchEvery: time.Hour, PurgeEvery: time.Hour})
+	r, err := StartRecorder(context.Background(), s, RecorderOptions{Queue: 4, TouchEvery: time.Hour, PurgeEvery: time.Hour, FirstPurge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
