@@ -207,7 +207,7 @@ func TestRecordNeverBlocks(t *testing.T) {
 			queued++
 		}
 	}
-	if d := time.Since(start); d > 100*time.Millisecond {
+	if d := time.Since(start); d > time.Second { // blocking would wait for the rollback below: forever
 		t.Errorf("100 Record calls took %v with the writer stuck", d)
 	}
 	tx.Rollback()
