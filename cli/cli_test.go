@@ -173,6 +173,7 @@ func TestUsageErrors(t *testing.T) {
 func TestWatchJSONEvents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	_, marker := listenTCP(t, "tcp4", "127.0.0.1:0") // in watch's first scan
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -193,9 +194,19 @@ func TestWatchJSONEvents(t *testing.T) {
 		requireKeys(t, "watch line", m, "time", "host", "event", "proto", "port", "address", "exe", "user", "reasons", "listener")
 		return m
 	}
-	// The baseline may already print lines; open the listener only once the
-	// loop runs (the first line or a short wait), then look for its events.
-	time.Sleep(200 * time.Millisecond)
+	// Open the test's listener only after the first scan: once watch has
+	// printed the marker's baseline line, that scan is over, so the new
+	// listener can only come as a real opened event (a fixed wait lost that
+	// race on a loaded machine, and the listener came marked baseline).
+	for {
+		m := next()
+		if m["port"] == float64(marker) && m["proto"] == "tcp" && m["address"] == "127.0.0.1" {
+			if m["event"] != "opened" || m["baseline"] != true {
+				t.Fatalf("first scan's line for the marker %d/tcp: %v, want opened and baseline", marker, m)
+			}
+			break
+		}
+	}
 	ln, port := listenTCP(t, "tcp4", "127.0.0.1:0")
 	want := func(kind string) {
 		t.Helper()

@@ -374,6 +374,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// firstScanMarker binds a loopback TCP listener, to be done before a watch
+// starts, and returns the text by which watch's output shows that listener
+// in its first scan (text or JSON lines). Output holding it means the first
+// scan is over: a listener opened from then on is not part of the baseline.
+func firstScanMarker(t *testing.T, asJSON bool) string {
+	t.Helper()
+	_, port := listenTCP(t, "tcp4", "127.0.0.1:0")
+	if asJSON {
+		return fmt.Sprintf(`"proto":"tcp","port":%d,"address":"127.0.0.1"`, port)
+	}
+	return fmt.Sprintf(" %d/tcp 127.0.0.1 ", port)
+}
+
 // watch's event lines for a hostile process: one safe line per event in
 // text, one valid JSON object per line with --json.
 func TestHostileNamesWatch(t *testing.T) {
@@ -383,13 +396,23 @@ func TestHostileNamesWatch(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
 				var out, errOut syncBuffer
+				marker := firstScanMarker(t, asJSON)
 				args := []string{"--interval", "20ms", "--no-history"}
 				if asJSON {
 					args = append(args, "--json")
 				}
 				done := make(chan error, 1)
 				go func() { done <- Run(ctx, "watch", Env{Args: args, Stdout: &out, Stderr: &errOut}) }()
-				time.Sleep(200 * time.Millisecond) // the baseline
+				// Start the process after the first scan (the marker's
+				// baseline line), so its lines are events, not the baseline.
+				for !strings.Contains(out.String(), marker) && ctx.Err() == nil {
+					time.Sleep(5 * time.Millisecond)
+				}
+				if ctx.Err() != nil {
+					cancel()
+					<-done
+					t.Fatalf("watch never printed its first scan (marker %q):\n%s\nstderr: %s", marker, out.String(), errOut.String())
+				}
 				p := start(0, 0)
 				pid := "pid=" + strconv.Itoa(p.pid)
 				if asJSON {
@@ -410,6 +433,9 @@ func TestHostileNamesWatch(t *testing.T) {
 						if !strings.Contains(line, " pid=") {
 							t.Errorf("watch line %d is not an event: %q", i+1, line)
 						}
+						if strings.Contains(line, pid+" ") && strings.Contains(line, "(already listening at start)") {
+							t.Errorf("watch line %d: the hostile process, started after the first scan, marked baseline: %q", i+1, line)
+						}
 					}
 					return
 				}
@@ -419,7 +445,8 @@ func TestHostileNamesWatch(t *testing.T) {
 				seen := 0
 				for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 					var w struct {
-						PID      int `json:"pid"`
+						PID      int  `json:"pid"`
+						Baseline bool `json:"baseline"`
 						Listener struct {
 							Exe     string `json:"exe"`
 							Cmdline string `json:"cmdline"`
@@ -430,6 +457,9 @@ func TestHostileNamesWatch(t *testing.T) {
 					}
 					if w.PID == p.pid {
 						seen++
+						if w.Baseline {
+							t.Errorf("watch --json line %d: the hostile process, started after the first scan, marked baseline", i+1)
+						}
 						if w.Listener.Exe != jsonString(p.exe) || w.Listener.Cmdline != jsonString(strings.Join(p.argv, " ")) {
 							t.Errorf("watch --json: exe or cmdline does not round-trip")
 						}
