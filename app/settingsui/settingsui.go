@@ -44,6 +44,10 @@ type Options struct {
 	// even when no resident process runs to apply it; default
 	// autostart.Sync with this executable.
 	StartAtLogin func(on bool) error
+	// Do runs fn on Fyne's goroutine; default fyne.Do. (Fyne's test driver
+	// runs fn at once on the caller's goroutine, so tests pass their own to
+	// keep every widget change on one goroutine, as the real driver does.)
+	Do func(fn func())
 }
 
 // syncAutostart is the default Options.StartAtLogin.
@@ -107,6 +111,9 @@ func newView(a fyne.App, store *settings.Store, opts Options) *view {
 	if opts.StartAtLogin == nil {
 		opts.StartAtLogin = syncAutostart
 	}
+	if opts.Do == nil {
+		opts.Do = fyne.Do
+	}
 	v := &view{w: a.NewWindow(Title), store: store, opts: opts, cur: store.Settings(), selected: -1}
 	v.build()
 	v.refresh()
@@ -134,7 +141,7 @@ func (v *view) watch() {
 			case <-ctx.Done():
 				return
 			case s := <-ch:
-				fyne.Do(func() {
+				v.opts.Do(func() {
 					if v.closed || (reflect.DeepEqual(s, v.cur) && v.store.Problem() == v.shownProblem) {
 						return // our own write, already shown
 					}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,9 @@ type rig struct {
 	dir   string
 	store *settings.Store
 	v     *view
+
+	mu      sync.Mutex
+	pending []func() // the window's Do calls, run on the test's goroutine by settle
 }
 
 func newRig(t *testing.T, prepare func(dir string), tweak ...func(*Options)) *rig {
@@ -45,6 +49,7 @@ func newRig(t *testing.T, prepare func(dir string), tweak ...func(*Options)) *ri
 	a := test.NewTempApp(t)
 	r := &rig{t: t, app: a, dir: dir, store: store}
 	opts := Options{WatchEvery: 20 * time.Millisecond, Now: func() time.Time { return t0 },
+		Do: r.queue,
 		Listeners: func() []monitor.Listener {
 			return []monitor.Listener{{Proto: monitor.TCP, Port: 2476, Process: monitor.Process{Name: "srv", Exe: "/bin/sh", Cmdline: "sh /srv/run.sh"}}}
 		}}
@@ -139,17 +144,44 @@ func (r *rig) entry(placeholder string) *widget.Entry {
 	return nil
 }
 
-// eventually polls cond on Fyne's goroutine for up to 2 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		ok := false
-		fyne.DoAndWait(func() { ok = cond() })
-		if ok {
+// queue is the window's Options.Do: the watcher's widget changes wait for
+// settle, so that they run on the test's goroutine, between its taps, as
+// they run on Fyne's one goroutine in the app. (Run at once, as Fyne's test
+// driver does, they raced the test's taps and undid a tap now and then.)
+func (r *rig) queue(fn func()) {
+	r.mu.Lock()
+	r.pending = append(r.pending, fn)
+	r.mu.Unlock()
+}
+
+// settle runs the window's queued Do calls.
+func (r *rig) settle() {
+	for {
+		r.mu.Lock()
+		fns := r.pending
+		r.pending = nil
+		r.mu.Unlock()
+		if len(fns) == 0 {
 			return
 		}
+		for _, fn := range fns {
+			fn()
+		}
 	}
-	t.Fatalf("timed out waiting for %s", what)
+}
+
+// eventually settles the window and checks cond, for up to 5 s.
+func (r *rig) eventually(what string, cond func() bool) {
+	r.t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		r.settle()
+		if cond() {
+			return
+		}
+		if time.Now().After(end) {
+			r.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }
 
 // capture writes the window's image to $PORTLIGHT_ARTIFACTS when set.
@@ -267,7 +299,7 @@ func TestChangesFromAnotherProcessShowUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the other process's change", func() bool {
+	r.eventually("the other process's change", func() bool {
 		return r.v.sound.Checked && len(r.v.cur.Allow) == 1
 	})
 	if !r.hasText("/usr/bin/syncthing") {
@@ -382,9 +414,8 @@ func TestCloseClosesOnlyTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	done := false
-	fyne.DoAndWait(func() { done = !r.v.sound.Checked })
-	if !done {
+	r.settle()
+	if r.v.sound.Checked {
 		t.Fatal("a closed window kept following the settings")
 	}
 }
