@@ -55,6 +55,13 @@ type HistoryWindow struct {
 	rows    []content.HistoryRow
 	painted string
 	closed  bool
+	// problem says why the search row cannot be read; while it is set the
+	// table keeps refreshing the last valid search but the line under it
+	// keeps saying what is wrong with the input.
+	problem string
+	// answered is the gen of the last answer shown, answers how many
+	// answers were shown: what tests wait on instead of sleeping.
+	answered, answers int
 
 	mu     sync.Mutex
 	filter content.HistoryFilter // the search asked for, valid
@@ -144,9 +151,10 @@ func (h *HistoryWindow) Window() fyne.Window { return h.w }
 // Rows returns the rows shown, newest first.
 func (h *HistoryWindow) Rows() []content.HistoryRow { return h.rows }
 
-// Status returns the line under the table (or the empty-state text).
+// Status returns the line under the table (or the empty-state text, once
+// an answer with no rows put one in the table's place).
 func (h *HistoryWindow) Status() string {
-	if len(h.rows) == 0 && h.empty.Visible() {
+	if len(h.rows) == 0 && h.empty.Visible() && h.empty.Text != "" {
 		return h.empty.Text
 	}
 	return h.status.Text
@@ -172,14 +180,18 @@ func (h *HistoryWindow) changed() {
 	_, serr := content.ParseHistorySince(f.Since, h.m.deps.Now())
 	h.port.SetValidationError(perr)
 	h.since.SetValidationError(serr)
-	if perr != nil {
-		h.status.SetText("Cannot search by port: " + safetext.Line(perr.Error(), content.MaxCmdline))
+	switch {
+	case perr != nil:
+		h.problem = "Cannot search by port: " + safetext.Line(perr.Error(), content.MaxCmdline)
+	case serr != nil:
+		h.problem = "Cannot search by time: " + safetext.Line(serr.Error(), content.MaxCmdline)
+	}
+	if perr != nil || serr != nil {
+		h.status.SetText(h.problem)
 		return
 	}
-	if serr != nil {
-		h.status.SetText("Cannot search by time: " + safetext.Line(serr.Error(), content.MaxCmdline))
-		return
-	}
+	fixed := h.problem != ""
+	h.problem = ""
 	h.mu.Lock()
 	same := f == h.filter && h.gen > 0
 	if !same {
@@ -187,8 +199,8 @@ func (h *HistoryWindow) changed() {
 		h.gen++
 	}
 	h.mu.Unlock()
-	if !same {
-		h.poke()
+	if !same || fixed {
+		h.poke() // a fixed typo back to the same search: its status again now, not at the next refresh
 	}
 }
 
@@ -214,6 +226,9 @@ func (h *HistoryWindow) run(ctx context.Context) {
 		h.mu.Lock()
 		f, gen := h.filter, h.gen
 		h.mu.Unlock()
+		if gen == 0 {
+			continue // no valid search asked yet: changed() showed why
+		}
 		s, err := f.Search(h.m.deps.Now(), HistoryLimit)
 		if err != nil {
 			continue // changed() showed why
@@ -231,6 +246,8 @@ func (h *HistoryWindow) run(ctx context.Context) {
 			h.mu.Unlock()
 			if current && !h.closed {
 				h.show(lines, scanned, filtered, err)
+				h.answered = gen
+				h.answers++
 			}
 		})
 	}
@@ -272,10 +289,13 @@ func searchHistory(ctx context.Context, q HistoryQuery, s content.HistorySearch)
 	return lines, scanned, nil
 }
 
-// show paints a query's answer.
+// show paints a query's answer; while the search row cannot be read, the
+// line under the table keeps saying why (h.problem) instead of the count.
 func (h *HistoryWindow) show(lines []history.Line, scanned int, filtered bool, err error) {
 	if err != nil {
-		h.status.SetText("Could not read the history: " + safetext.Line(err.Error(), content.MaxCmdline))
+		if h.problem == "" {
+			h.status.SetText("Could not read the history: " + safetext.Line(err.Error(), content.MaxCmdline))
+		}
 		return
 	}
 	h.rows = content.HistoryRows(lines)
@@ -286,8 +306,12 @@ func (h *HistoryWindow) show(lines []history.Line, scanned int, filtered bool, e
 		h.empty.Hide()
 		h.table.Show()
 	}
-	if h.status.Text != status {
-		h.status.SetText(status)
+	line := status
+	if h.problem != "" {
+		line = h.problem
+	}
+	if h.status.Text != line {
+		h.status.SetText(line)
 	}
 	var b strings.Builder
 	for _, r := range h.rows {
