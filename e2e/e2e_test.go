@@ -79,9 +79,10 @@ func TestDesktop(t *testing.T) {
 	helper, bound := listenProcess(t, port)
 	defer stop(helper)
 
-	// 3. A notification naming the port arrives within two intervals.
+	// 3. A notification naming the port arrives within two intervals (and
+	// the policy tests' margin for a loaded machine; the latency is logged).
 	var note notifyCall
-	deadline := time.After(2*interval + 500*time.Millisecond)
+	deadline := time.After(notifyWithin)
 wait:
 	for {
 		select {
@@ -90,7 +91,7 @@ wait:
 				break wait
 			}
 		case <-deadline:
-			t.Fatalf("no notification naming %s within %v of binding", portName, 2*interval+500*time.Millisecond)
+			t.Fatalf("no notification naming %s within %v of binding", portName, notifyWithin)
 		}
 	}
 	latency := note.at.Sub(bound)

@@ -163,7 +163,7 @@ func TestLateDaemons(t *testing.T) {
 	requireTools(t, "status-notifier-watcher", "dunst")
 	dir := artifacts(t)
 	conn := sessionBus(t)
-	port := unassignedPort(t, 47100)
+	port := unassignedPort(t, 28100)
 	portName := fmt.Sprintf("%d/tcp", port)
 	notes := watchNotify(t)
 	app := startPortlight(t, dir, t.TempDir())

@@ -22,7 +22,7 @@ const hostileName = "<b>&x\u202Egpj.exe\x1b[31m\nnext"
 func TestHostileName(t *testing.T) {
 	dir := artifacts(t)
 	conn := sessionBus(t)
-	port := unassignedPort(t, 47200)
+	port := unassignedPort(t, 28200)
 	portName := fmt.Sprintf("%d/tcp", port)
 	desktop(t, conn, dir, " "+portName)
 	notes := watchNotify(t)

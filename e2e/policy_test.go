@@ -148,7 +148,7 @@ func TestPolicyBurst(t *testing.T) {
 	listenSpread(t, bin, 1100*time.Millisecond/n, ports...)
 	took := time.Since(start)
 	t.Logf("%d ports bound in %v (process start included)", n, took.Round(time.Millisecond))
-	if took > 2*time.Second {
+	if took > 3*time.Second { // 1.1 s of gaps, process start and a loaded machine's oversleeping
 		t.Errorf("binding took %v: not a burst", took)
 	}
 	mine := func(c notifyCall) bool {

@@ -82,10 +82,12 @@ func assertNoInetSocket(t testing.TB, pid int) {
 
 // unassignedPort picks a free TCP port that IANA has not assigned and for
 // which the data knows no unofficial use, so the policy alerts on it; from
-// the first such port after `after`.
+// the first such port after `after`. The ports lie below Linux's ephemeral
+// range (32768–60999): tests pick a port long before they bind it, and an
+// outgoing connection or a bind to port 0 meanwhile never takes one of these.
 func unassignedPort(t testing.TB, after uint16) uint16 {
 	t.Helper()
-	for p := max(after+1, 47001); p < 49151; p++ {
+	for p := max(after+1, 28001); p < 32768; p++ {
 		info := portinfo.Lookup(p, "tcp")
 		if info.Status != portinfo.Unassigned || len(info.Unofficial) > 0 {
 			continue
@@ -97,6 +99,6 @@ func unassignedPort(t testing.TB, after uint16) uint16 {
 		ln.Close()
 		return p
 	}
-	t.Fatal("no free unassigned port in 47001-49150")
+	t.Fatal("no free unassigned port in 28001-32767")
 	return 0
 }
