@@ -36,10 +36,11 @@ const maxUnsure = 256
 const unsureRetryEvery = 2 * time.Second
 
 // openHistory opens the history at path ("": PORTLIGHT_HOME or the user's
-// config folder) and starts its recorder. Portlight goes on without history
-// when it cannot have one (another Portlight records it, the file is
-// unusable): the reason is logged once.
-func openHistory(ctx context.Context, log *slog.Logger, path string) *recorder {
+// config folder) and starts its recorder with ropts (the zero value in
+// Portlight; tests delay its start-up purge). Portlight goes on without
+// history when it cannot have one (another Portlight records it, the file
+// is unusable): the reason is logged once.
+func openHistory(ctx context.Context, log *slog.Logger, path string, ropts history.RecorderOptions) *recorder {
 	log = log.With("subsystem", "history")
 	st, err := history.Open(ctx, history.Options{Path: path, Logger: log})
 	if err != nil {
@@ -49,7 +50,7 @@ func openHistory(ctx context.Context, log *slog.Logger, path string) *recorder {
 	if p := st.Problem(); p != nil {
 		log.Warn("history", "problem", p)
 	}
-	rec, err := history.StartRecorder(ctx, st, history.RecorderOptions{})
+	rec, err := history.StartRecorder(ctx, st, ropts)
 	if err != nil {
 		if errors.Is(err, history.ErrRecorderBusy) {
 			log.Warn("not recording history: another Portlight process records it")

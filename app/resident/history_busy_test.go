@@ -3,6 +3,7 @@ package resident
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,11 @@ import (
 	"portlight/settings"
 )
 
+// noPurge starts the tests' recorders with their start-up purge an hour
+// away: it runs with the real clock and the default retention, and could
+// otherwise delete what a test recorded before the test counts it.
+var noPurge = history.RecorderOptions{FirstPurge: time.Hour}
+
 // busyHistory is a resident on a real settings store and a real history
 // in which /usr/bin/a held 5432/tcp for two hours, plus a second
 // connection to the same file (another Portlight process, a CLI purge)
@@ -27,6 +33,11 @@ type busyHistory struct {
 	sc    *fakeScanner
 	other *sql.DB
 	lock  *sql.Conn
+	// t0 is the scans' clock, near the wall clock that the history's
+	// retention and usual-owner arithmetic use: with the package's 1970
+	// t0, a listener's first scan would make it a usual owner (decades
+	// held) as soon as the recorder writes it.
+	t0 time.Time
 }
 
 func newBusyHistory(t *testing.T) *busyHistory {
@@ -39,12 +50,13 @@ func newBusyHistory(t *testing.T) *busyHistory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := history.StartRecorder(ctx, seed, history.RecorderOptions{})
+	rec, err := history.StartRecorder(ctx, seed, noPurge)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := lst("0.0.0.0", 5432, 10, "a")
-	start := time.Now().Add(-3 * time.Hour)
+	now := time.Now()
+	start := now.Add(-3 * time.Hour)
 	rec.Record([]monitor.Event{
 		{Kind: monitor.Opened, Time: start, Listener: a},
 		{Kind: monitor.Closed, Time: start.Add(2 * time.Hour), Listener: a},
@@ -71,7 +83,7 @@ func newBusyHistory(t *testing.T) *busyHistory {
 		return a
 	}
 	r, _ := newTestResident(sc, n, store, assess)
-	h := openHistory(ctx, quiet, path)
+	h := openHistory(ctx, quiet, path, noPurge)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}
@@ -82,7 +94,7 @@ func newBusyHistory(t *testing.T) *busyHistory {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { other.Close() })
-	return &busyHistory{r: r, n: n, sc: sc, other: other}
+	return &busyHistory{r: r, n: n, sc: sc, other: other, t0: now}
 }
 
 // holdWriteLock takes the database's write lock from the other connection.
@@ -96,6 +108,12 @@ func (b *busyHistory) holdWriteLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.lock = c
+	t.Cleanup(func() { // a test that failed with the lock held
+		if b.lock == c {
+			c.ExecContext(context.Background(), "ROLLBACK")
+			c.Close()
+		}
+	})
 }
 
 func (b *busyHistory) releaseWriteLock(t *testing.T) {
@@ -104,6 +122,7 @@ func (b *busyHistory) releaseWriteLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.lock.Close()
+	b.lock = nil
 }
 
 // ownerChangeAlert reports whether the tray holds an owner-change alert
@@ -131,9 +150,9 @@ func burst(from, n int) []monitor.Listener {
 // TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks: while another
 // connection holds the history's write lock, a burst of alerts is queued
 // to the recorder (not one pooled connection each), so the next scan's
-// owner-change checks still get a connection: the scan stays quick, the
-// owner-change alert is raised, and the alerts are written once the lock
-// is released.
+// owner-change checks still get a connection: none of them fails, the
+// scan stays quick, the owner-change alert is raised, and the alerts are
+// written once the lock is released.
 func TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks(t *testing.T) {
 	ctx := context.Background()
 	b := newBusyHistory(t)
@@ -148,15 +167,22 @@ func TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks(t *testing.T) {
 			return l
 		}())...),
 	}
-	b.r.tick(ctx, t0) // baseline
+	b.r.tick(ctx, b.t0) // baseline
 	b.holdWriteLock(t)
-	const bound = time.Second // the owner check's timeout is 200 ms per listener
+	// The owner check's timeout is 200 ms per listener: a scan whose eleven
+	// checks waited for a connection would take over 2 s.
+	const bound = 2 * time.Second
 	for i := 1; i <= 2; i++ {
 		start := time.Now()
-		b.r.tick(ctx, t0.Add(time.Duration(i)*time.Second))
-		if d := time.Since(start); d > bound {
+		b.r.tick(ctx, b.t0.Add(time.Duration(i)*time.Second))
+		d := time.Since(start)
+		t.Logf("scan %d with the write lock held elsewhere: %v", i, d.Round(time.Millisecond))
+		if d > bound {
 			t.Errorf("scan %d took %v with the write lock held elsewhere, want < %v", i, d, bound)
 		}
+	}
+	if n := b.r.hist.ownerFailures(); n != 0 {
+		t.Errorf("%d owner-change checks failed while the lock was held: the alerts took the pool", n)
 	}
 	if !b.ownerChangeAlert(5432) {
 		t.Errorf("no owner-change alert for 5432 while the lock was held: alerts %d", len(b.r.alerts.Recent()))
@@ -177,6 +203,27 @@ func TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks(t *testing.T) {
 	}
 }
 
+// waitPoolTaken waits until every pooled connection of the history is
+// taken. A read does not wait for the write lock (WAL), so a read that
+// cannot start within probe is one that waits for a connection.
+func (b *busyHistory) waitPoolTaken(t *testing.T) {
+	t.Helper()
+	const probe = 500 * time.Millisecond // far above a free read's time
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), probe)
+		_, err := b.r.hist.store.Owners(ctx, 1, monitor.TCP)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the history's connections are still not all taken after 20 s (last read: %v)", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestOwnerChangeCheckFailureIsRetried: when the owner-change check cannot
 // reach the database (every pooled connection waits for another process's
 // write lock), the verdict is not kept: the listener is judged again, and
@@ -187,22 +234,40 @@ func TestOwnerChangeCheckFailureIsRetried(t *testing.T) {
 	bl := lst("0.0.0.0", 5432, 20, "b")
 	bl.Exe = "/tmp/b"
 	b.sc.snaps = []monitor.Snapshot{snap(), snap(bl)}
-	b.r.tick(ctx, t0) // baseline
+	b.r.tick(ctx, b.t0) // baseline
 	b.holdWriteLock(t)
 	// Writers of this process take every pooled connection while they
-	// wait for the lock.
+	// wait for the lock. Each wait ends at the busy timeout (5 s): a
+	// writer then tries again, so the pool stays taken until the lock is
+	// released and every writer commits (or, should the test fail first,
+	// until stop).
 	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	defer wg.Wait()
+	defer close(stop)
 	for i := range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
 			defer cancel()
-			b.r.hist.store.RecordAlert(wctx, t0, lst("127.0.0.1", uint16(49000+i), 1, fmt.Sprint("w", i)), nil)
+			l := lst("127.0.0.1", uint16(49000+i), 1, fmt.Sprint("w", i))
+			for {
+				if _, err := b.r.hist.store.RecordAlert(wctx, b.t0, l, nil); err == nil {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				case <-wctx.Done():
+					return
+				default:
+				}
+			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond) // let them take the connections
-	b.r.tick(ctx, t0.Add(time.Second))
+	b.waitPoolTaken(t)
+	b.r.tick(ctx, b.t0.Add(time.Second))
 	if b.r.hist.ownerFailures() == 0 {
 		t.Fatal("the owner check did not fail: the test did not exhaust the pool")
 	}
@@ -211,8 +276,10 @@ func TestOwnerChangeCheckFailureIsRetried(t *testing.T) {
 	}
 	b.releaseWriteLock(t)
 	wg.Wait()
-	for i := 2; i < 6 && !b.ownerChangeAlert(5432); i++ {
-		b.r.tick(ctx, t0.Add(time.Duration(i)*time.Second))
+	// Unsure listeners are judged again every unsureRetryEvery (2 s of the
+	// scans' clock): these scans give the check five more tries.
+	for i := 2; i < 12 && !b.ownerChangeAlert(5432); i++ {
+		b.r.tick(ctx, b.t0.Add(time.Duration(i)*time.Second))
 	}
 	if !b.ownerChangeAlert(5432) {
 		t.Fatalf("no owner-change alert after the database answered again (verdicts %+v)", b.r.current)

@@ -30,11 +30,15 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := history.StartRecorder(ctx, seed, history.RecorderOptions{})
+	rec, err := history.StartRecorder(ctx, seed, noPurge)
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now().Add(-3 * time.Hour)
+	// The scans' clock is near the wall clock the history uses: with the
+	// package's 1970 t0, /tmp/b's first scan, once written, would make it
+	// the port's usual owner (decades held) before the check asks.
+	now := time.Now()
+	start := now.Add(-3 * time.Hour)
 	rec.Record([]monitor.Event{
 		{Kind: monitor.Opened, Time: start, Listener: a},
 		{Kind: monitor.Closed, Time: start.Add(2 * time.Hour), Listener: a},
@@ -54,15 +58,15 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	b.Exe = "/tmp/b"
 	n := &fakeNotifier{}
 	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(b)}}, n, store, nil)
-	h := openHistory(ctx, quiet, path)
+	h := openHistory(ctx, quiet, path, noPurge)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}
 	r.attachHistory(h)
 	defer r.closeHistory()
 
-	r.tick(ctx, t0)
-	r.tick(ctx, t0.Add(time.Second))
+	r.tick(ctx, now)
+	r.tick(ctx, now.Add(time.Second))
 	if n.count(5432) != 1 {
 		t.Fatalf("sent %+v, want one notification for 5432 (verdicts %+v)", n.sent, r.current)
 	}
@@ -75,12 +79,12 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 		t.Fatal("Allow app not offered")
 	}
 
-	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 5432, proto: "tcp"}, t0.Add(2*time.Second))
+	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 5432, proto: "tcp"}, now.Add(2*time.Second))
 	es := store.Settings().Allow
 	if len(es) != 1 || es[0].Path != "/tmp/b" || es[0].Scope() != "port 5432" {
 		t.Fatalf("allow-list %+v, want /tmp/b on port 5432", es)
 	}
-	r.tick(ctx, t0.Add(3*time.Second))
+	r.tick(ctx, now.Add(3*time.Second))
 	if v := r.current[0].Verdict; v.Alert || !v.Allowed {
 		t.Errorf("still alerting after Allow app: %+v", v)
 	}
@@ -92,7 +96,7 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	if err := store.Update(func(s *settings.Settings) error { s.Allow = nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	r.tick(ctx, t0.Add(4*time.Second))
+	r.tick(ctx, now.Add(4*time.Second))
 	if v := r.current[0].Verdict; v.Alert || v.OwnerChange() {
 		t.Errorf("owner change without a history: %+v", v)
 	}

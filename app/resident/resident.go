@@ -21,6 +21,7 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/assets"
+	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -190,7 +191,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer cancel()
 	if !opts.NoHistory {
 		// Not cancelled by SIGTERM: close flushes it after the loop ends.
-		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, ""))
+		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, "", history.RecorderOptions{}))
 		defer r.closeHistory()
 	}
 

@@ -33,7 +33,7 @@ func benchResident(b *testing.B) *resident {
 		ls = append(ls, l)
 	}
 	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(ls...)}}, &fakeNotifier{}, store, nil)
-	h := openHistory(ctx, quiet, filepath.Join(dir, history.FileName))
+	h := openHistory(ctx, quiet, filepath.Join(dir, history.FileName), noPurge)
 	if h == nil {
 		b.Fatal("the history did not open")
 	}

@@ -63,7 +63,7 @@ func TestHistoryItemStartsWindow(t *testing.T) {
 	if err := r.startWindow(req); err != nil {
 		t.Fatalf("startWindow: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b, err := os.ReadFile(out)
 		if err == nil {

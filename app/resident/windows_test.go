@@ -17,16 +17,23 @@ import (
 // ends them as Run does on its way out: one that quits on SIGTERM, one
 // that ignores it and is killed after the wait. Neither outlives end.
 func TestWindowsEndWithResident(t *testing.T) {
+	// Each script creates its ready file once its SIGTERM disposition is
+	// set (an ignored signal stays ignored across exec). wait is how long
+	// end waits before it kills: it returns as soon as the processes exit,
+	// so the one that quits gets a bound a loaded machine cannot reach.
 	for _, c := range []struct {
-		name, script string
-		wantKilled   int
+		name, setup string
+		wait        time.Duration
+		wantKilled  int
 	}{
-		{"quits on SIGTERM", "#!/bin/sh\nexec sleep 60\n", 0},
-		{"ignores SIGTERM", "#!/bin/sh\ntrap '' TERM\nexec sleep 60\n", 1},
+		{"quits on SIGTERM", "", 10 * time.Second, 0},
+		{"ignores SIGTERM", "trap '' TERM\n", time.Second, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			script := filepath.Join(t.TempDir(), "portlight")
-			if err := os.WriteFile(script, []byte(c.script), 0o755); err != nil {
+			dir := t.TempDir()
+			script, ready := filepath.Join(dir, "portlight"), filepath.Join(dir, "ready")
+			body := "#!/bin/sh\n" + c.setup + ": > '" + ready + "'\nexec sleep 60\n"
+			if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			r, _ := newTestResident(&fakeScanner{}, &fakeNotifier{}, nil, alertAbove40000)
@@ -44,9 +51,9 @@ func TestWindowsEndWithResident(t *testing.T) {
 			if pid == 0 {
 				t.Fatal("the window process is not tracked")
 			}
-			time.Sleep(200 * time.Millisecond) // let the script set its trap
+			waitForFile(t, ready, "the window script never became ready (needs /bin/sh)")
 			start := time.Now()
-			if killed := r.windows.end(time.Second); killed != c.wantKilled {
+			if killed := r.windows.end(c.wait); killed != c.wantKilled {
 				t.Errorf("killed %d, want %d", killed, c.wantKilled)
 			}
 			t.Logf("ended in %v", time.Since(start).Round(time.Millisecond))
@@ -74,7 +81,7 @@ func TestWindowAfterEnd(t *testing.T) {
 	if err := r.startWindow(handoff.Request{Kind: handoff.Settings}); err != nil {
 		t.Fatalf("startWindow: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r.windows.mu.Lock()
 		n := len(r.windows.procs)
@@ -83,8 +90,23 @@ func TestWindowAfterEnd(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("a window started after end still runs 5 s later")
+			t.Fatal("a window started after end still runs 10 s later")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitForFile waits up to 10 s for path to exist, then fails with msg.
+func waitForFile(t *testing.T, path, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
