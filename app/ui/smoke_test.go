@@ -212,7 +212,7 @@ func smokeInside(t *testing.T) {
 	}
 	handoffTime := time.Since(t1)
 	t.Logf("second process handed over and exited after %v", handoffTime.Round(time.Millisecond))
-	if handoffTime > 3*time.Second {
+	if handoffTime > 10*time.Second { // a hang, not a slow machine (the figure is logged)
 		t.Errorf("hand-over took %v", handoffTime)
 	}
 	ssh := waitWindow(t, "Port 22/tcp — Portlight", 10*time.Second)
