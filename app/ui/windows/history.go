@@ -180,18 +180,19 @@ func (h *HistoryWindow) changed() {
 	_, serr := content.ParseHistorySince(f.Since, h.m.deps.Now())
 	h.port.SetValidationError(perr)
 	h.since.SetValidationError(serr)
+	fixed := h.problem != ""
 	switch {
 	case perr != nil:
 		h.problem = "Cannot search by port: " + safetext.Line(perr.Error(), content.MaxCmdline)
 	case serr != nil:
 		h.problem = "Cannot search by time: " + safetext.Line(serr.Error(), content.MaxCmdline)
+	default:
+		h.problem = ""
 	}
-	if perr != nil || serr != nil {
+	if h.problem != "" {
 		h.status.SetText(h.problem)
 		return
 	}
-	fixed := h.problem != ""
-	h.problem = ""
 	h.mu.Lock()
 	same := f == h.filter && h.gen > 0
 	if !same {
