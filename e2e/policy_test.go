@@ -98,7 +98,7 @@ func TestPolicyAllowList(t *testing.T) {
 	listenAs(t, pinned, pPinned)
 	n = notes.waitAbout(t, pPinned, notifyWithin)
 	t.Logf("changed: %q after %v: %q", n.summary, n.at.Sub(rebound).Round(time.Millisecond), n.body)
-	if want := "pl-pinned changed since it was allowed"; n.summary != want {
+	if want := fmt.Sprintf("pl-pinned on %d/tcp changed since it was allowed", pPinned); n.summary != want {
 		t.Errorf("title %q, want %q", n.summary, want)
 	}
 	// The policy's reason: "changed: PATH no longer matches the SHA-256

@@ -18,6 +18,10 @@ const (
 	MaxPath  = 160
 	MaxTitle = 120
 	MaxBody  = 400
+	// MaxWhy bounds the "Why:" line: room for a reason that names a path
+	// ("changed: PATH no longer matches the SHA-256 pinned on DATE"); the
+	// body as a whole stays within MaxBody.
+	MaxWhy = 240
 )
 
 // Truncate cuts s to at most max runes, ending with "…" when it cut.
@@ -85,7 +89,7 @@ func Compose(a policy.Assessment, key string) Message {
 		fmt.Fprintf(&body, " (pid %d)", l.PID)
 	}
 	if len(a.Verdict.Reasons) > 0 {
-		fmt.Fprintf(&body, "\nWhy: %s", safetext.Line(strings.Join(a.Verdict.Reasons, "; "), 120))
+		fmt.Fprintf(&body, "\nWhy: %s", safetext.Line(strings.Join(a.Verdict.Reasons, "; "), MaxWhy))
 	}
 	return Message{
 		Key:   key,

@@ -69,6 +69,17 @@ func TestCompose(t *testing.T) {
 			title: strings.Repeat("n", MaxName) + "… is listening on unassigned port 5173/tcp",
 		},
 		{
+			name: "a reason naming a path keeps its end",
+			a: func() policy.Assessment {
+				exe := "/home/ann/.local/share/toolbox/versions/2026.11/bin/toolbox-server"
+				a := assessment("toolbox-server", exe, 5173, monitor.Network, portinfo.Unassigned)
+				a.Verdict.Reasons = []string{"changed: " + exe + " no longer matches the SHA-256 pinned on 2026-11-20"}
+				return a
+			}(),
+			title:   "toolbox-server is listening on unassigned port 5173/tcp",
+			bodyHas: []string{"pinned on 2026-11-20"},
+		},
+		{
 			name:  "empty name",
 			a:     assessment("", "", 5173, monitor.Network, portinfo.Unassigned),
 			title: "An unknown process is listening on unassigned port 5173/tcp",

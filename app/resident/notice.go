@@ -32,7 +32,8 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 	case (n.Kind == policy.NoticeAlert || n.Kind == policy.NoticeChanged) && len(n.Assessments) == 1 && n.Count <= 1:
 		c := notify.Compose(n.Assessments[0], key)
 		if n.Kind == policy.NoticeChanged {
-			c.Title = notify.Truncate(notify.OwnerName(n.Assessments[0].Listener)+" changed since it was allowed", notify.MaxTitle)
+			a := n.Assessments[0]
+			c.Title = notify.Truncate(fmt.Sprintf("%s on %d/%s changed since it was allowed", notify.OwnerName(a.Listener), a.Port, a.Proto), notify.MaxTitle)
 		}
 		return c
 	case len(n.Assessments) == 0:
@@ -45,7 +46,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 	case policy.NoticeBurst:
 		m.Title = fmt.Sprintf("%s is listening on %d more ports", name, n.Count)
 	case policy.NoticeChanged:
-		m.Title = name + " changed since it was allowed"
+		m.Title = name + " changed since it was allowed (" + portList(n.Assessments, n.Count) + ")"
 	case policy.NoticeSummary:
 		m.Title = safetext.Line(n.Title(), notify.MaxTitle)
 	default:

@@ -55,8 +55,15 @@ func TestNoticeMessage(t *testing.T) {
 		{
 			name:    "changed",
 			n:       policy.Notice{Kind: policy.NoticeChanged, Count: 1, Assessments: []policy.Assessment{one}},
-			title:   "python3 changed since it was allowed",
+			title:   "python3 on 2476/tcp changed since it was allowed",
 			bodyHas: []string{"2476/tcp"},
+			port:    2476,
+		},
+		{
+			name:    "changed, several ports",
+			n:       policy.Notice{Kind: policy.NoticeChanged, Count: 2, Assessments: []policy.Assessment{one, local}},
+			title:   "python3 changed since it was allowed (2476/tcp, 5173/tcp)",
+			bodyHas: []string{"Ports: 2476/tcp, 5173/tcp."},
 			port:    2476,
 		},
 		{

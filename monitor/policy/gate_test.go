@@ -262,7 +262,7 @@ func TestGatePinnedBinaryReplacedIsChanged(t *testing.T) {
 	if len(ns) != 1 || ns[0].Kind != NoticeChanged || ns[0].Severity != SeverityHigh {
 		t.Fatalf("replaced pinned binary: %v", kinds(ns))
 	}
-	if got := ns[0].Title(); got != "pinned changed since it was allowed" {
+	if got := ns[0].Title(); got != "pinned on 22/tcp changed since it was allowed" {
 		t.Errorf("title %q", got)
 	}
 	// Restarts of the same changed binary do not repeat it...

@@ -22,7 +22,11 @@ func (n Notice) Title() string {
 	case NoticeSummary:
 		return fmt.Sprintf("%s from %s", plural(n.Count, "more alerting port"), plural(n.Programs, "program"))
 	case NoticeChanged:
-		return fmt.Sprintf("%s changed since it was allowed", name)
+		if n.Count <= 1 && len(n.Assessments) > 0 {
+			a := n.Assessments[0]
+			return fmt.Sprintf("%s on %d/%s changed since it was allowed", name, a.Port, a.Proto)
+		}
+		return fmt.Sprintf("%s changed since it was allowed (%s)", name, plural(n.Count, "port"))
 	case NoticeBurst:
 		return fmt.Sprintf("%s is listening on %d more ports", name, n.Count)
 	}
