@@ -23,6 +23,9 @@ import (
 // otherwise delete what a test recorded before the test counts it.
 var noPurge = history.RecorderOptions{FirstPurge: time.Hour}
 
+// quiet is a logger that discards, for histories whose logs no test reads.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // busyHistory is a resident on a real settings store and a real history
 // in which /usr/bin/a held 5432/tcp for two hours, plus a second
 // connection to the same file (another Portlight process, a CLI purge)
@@ -40,12 +43,14 @@ type busyHistory struct {
 	t0 time.Time
 }
 
-func newBusyHistory(t *testing.T) *busyHistory {
+// seedUsualOwner writes an earlier run's history to path: /usr/bin/a held
+// 5432/tcp for two hours, ending an hour before now, the time it returns.
+// Tests scan near that wall clock, which the history's retention and
+// usual-owner arithmetic use: with the package's 1970 t0, a listener's first
+// scan would make it a usual owner (decades held) once the recorder wrote it.
+func seedUsualOwner(t *testing.T, path string) time.Time {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, history.FileName)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	seed, err := history.Open(ctx, history.Options{Path: path, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +72,15 @@ func newBusyHistory(t *testing.T) *busyHistory {
 	if err := seed.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return now
+}
+
+func newBusyHistory(t *testing.T) *busyHistory {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, history.FileName)
+	now := seedUsualOwner(t, path)
 	store, err := settings.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package resident
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,34 +20,9 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, history.FileName)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	// An earlier run's history: /usr/bin/a on 5432/tcp for two hours.
-	a := lst("0.0.0.0", 5432, 10, "a")
-	seed, err := history.Open(ctx, history.Options{Path: path, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := history.StartRecorder(ctx, seed, noPurge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The scans' clock is near the wall clock the history uses: with the
-	// package's 1970 t0, /tmp/b's first scan, once written, would make it
-	// the port's usual owner (decades held) before the check asks.
-	now := time.Now()
-	start := now.Add(-3 * time.Hour)
-	rec.Record([]monitor.Event{
-		{Kind: monitor.Opened, Time: start, Listener: a},
-		{Kind: monitor.Closed, Time: start.Add(2 * time.Hour), Listener: a},
-	})
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Close(); err != nil {
-		t.Fatal(err)
-	}
-
+	now := seedUsualOwner(t, path)
 	store, err := settings.Open(dir)
 	if err != nil {
 		t.Fatal(err)

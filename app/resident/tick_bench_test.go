@@ -3,8 +3,6 @@ package resident
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,7 +19,6 @@ func benchResident(b *testing.B) *resident {
 	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store, err := settings.Open(dir)
 	if err != nil {
 		b.Fatal(err)
