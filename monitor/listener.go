@@ -81,6 +81,19 @@ type Process struct {
 	Cmdline string `json:"cmdline"`
 	// StartTime is when the process started (zero when unknown).
 	StartTime time.Time `json:"start_time,omitzero"`
+	// PPID is the parent's pid (0 when unknown).
+	PPID int32 `json:"ppid,omitempty"`
+	// Argv is the command line as its list of arguments, bounded in count
+	// and size (see Cmdline for the flat form).
+	Argv []string `json:"argv,omitempty"`
+	// Cwd is the process's working directory ("" when unreadable).
+	Cwd string `json:"cwd,omitempty"`
+	// Script is, for an interpreter, the absolute path of the script it
+	// runs, resolved against Cwd ("" when none, or code on the command line).
+	Script string `json:"script,omitempty"`
+	// Identity is the running executable as a file: device, inode and what
+	// became of its path.
+	Identity ExeIdentity `json:"exe_identity"`
 }
 
 // Listener is one listening socket with its owner, as reported by a scan.
@@ -97,6 +110,14 @@ type Listener struct {
 	// typically another user's process while running unprivileged. The socket
 	// is still reported, with its uid.
 	OwnerHidden bool `json:"owner_hidden"`
+	// SelfHidden is true when the owner is hidden although the socket
+	// belongs to Portlight's own user: one of the user's own programs made
+	// itself unreadable (non-dumpable), which ordinary programs do not do.
+	SelfHidden bool `json:"owner_self_hidden,omitempty"`
+	// Holders lists every process that holds the socket (inherited by a
+	// child, passed over a Unix socket, shared by SO_REUSEPORT workers),
+	// the owner in Process first. Empty when the owner is hidden.
+	Holders []Process `json:"holders,omitempty"`
 	Process
 }
 
