@@ -37,5 +37,6 @@ func Notices() []string {
 		WikipediaAttribution + ". Community-reported, as of 2020.",
 		"MITRE ATT&CK® " + AttackVersion + " (" + AttackDate + "). " + AttackCopyright + " " + AttackTrademark,
 		"Development-server defaults: compiled by the Portlight authors, sources checked " + DevServersChecked + ".",
+		"Ports of common desktop and developer programs: compiled by the Portlight authors from each program's documentation, sources checked " + ProgramsChecked + "; each row names its source.",
 	}
 }
