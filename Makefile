@@ -36,13 +36,14 @@ run: build
 SERIAL_PKGS := monitor app/ui e2e
 
 # Every test: gofmt, go vet and staticcheck first, then unit and integration tests, the end-to-end desktop test under
-# Xvfb with a private session bus, and a bounded run of each fuzz target.
+# Xvfb with a private session bus, and a run of each fuzz target with an
+# execution budget (scripts/fuzz-budget.txt).
 test: deps
 	mkdir -p $(ARTIFACTS)
 	$(MAKE) --no-print-directory lint
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v -x $(SERIAL_PKGS:%=-e portlight/%))
 	$(GO) test -count=1 -timeout 30m -p 1 $(SERIAL_PKGS:%=./%)
-	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+	scripts/fuzz.sh count
 	$(MAKE) --no-print-directory test-extra
 
 # Further checks that `make test` runs, added by the files in mk/ (e.g. the
@@ -63,13 +64,9 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 # Each fuzz target runs for FUZZTIME (make fuzz FUZZTIME=5m for longer).
+# `make test` runs them by execution count instead (scripts/fuzz.sh says why).
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; \
-	done
+	GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 # The resident process's idle CPU and RSS over 60 s, under Xvfb with a private
 # session bus, a tray watcher and dunst. PORTLIGHT_MEASURE_NETNS=1 runs it in a
