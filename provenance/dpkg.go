@@ -120,6 +120,9 @@ func readInto(path string, buf []byte) ([]byte, error) {
 	}
 	defer f.Close()
 	buf = buf[:0]
+	if fi, err := f.Stat(); err == nil && int(fi.Size()) >= cap(buf) {
+		buf = slices.Grow(buf, int(fi.Size())+1) // +1: EOF is seen without a regrow
+	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, 64<<10)

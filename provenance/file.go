@@ -22,8 +22,22 @@ func (r *Resolver) fileOrigin(now time.Time, pid int32, exe string, key fileKey,
 	}
 	r.mu.Lock()
 	fe := r.files[key]
-	if fe != nil && fe.path == exe && fe.st == st && now.Sub(fe.checked) < recheck && key != (fileKey{}) {
+	valid := fe != nil && fe.path == exe && fe.st == st && key != (fileKey{})
+	if valid && now.Sub(fe.checked) < recheck {
 		fe.used = now
+		o := fe.part
+		r.mu.Unlock()
+		return o, st
+	}
+	r.mu.Unlock()
+
+	// The package databases as they are now; an answer made from the same
+	// loads still stands, which costs a few stats instead of a checksum list.
+	dpkgData, _ := r.dpkg.current() // unreadable: no dpkg answer
+	gen := dbGen{dpkgData, r.pacman.current()}
+	r.mu.Lock()
+	if valid && fe.gen == gen {
+		fe.checked, fe.used = now, now
 		o := fe.part
 		r.mu.Unlock()
 		return o, st
@@ -39,7 +53,7 @@ func (r *Resolver) fileOrigin(now time.Time, pid int32, exe string, key fileKey,
 		o.Manager, o.AppID, o.Package = b.manager, b.appID, b.appID
 	} else if same {
 		var expected string
-		o, expected = r.packageOwner(exe)
+		o, expected = r.packageOwner(gen, exe)
 		if expected != "" && err == nil && r.isAtPath(exe, st) {
 			sum := oldSum
 			if len(sum) != len(expected) {
@@ -51,7 +65,7 @@ func (r *Resolver) fileOrigin(now time.Time, pid int32, exe string, key fileKey,
 	}
 	if key != (fileKey{}) {
 		r.mu.Lock()
-		r.files[key] = &fileEntry{path: exe, st: st, part: o, sum: oldSum, checked: now, used: now}
+		r.files[key] = &fileEntry{path: exe, st: st, part: o, sum: oldSum, gen: gen, checked: now, used: now}
 		r.mu.Unlock()
 	}
 	return o, st
@@ -88,15 +102,24 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
+// dbGen names the package database loads an answer was made from.
+type dbGen struct {
+	dpkg   *dpkgData
+	pacman *pacmanData
+}
+
 // packageOwner asks dpkg, then pacman, then rpm, and returns the checksum
 // the owner recorded for the file.
-func (r *Resolver) packageOwner(exe string) (Origin, string) {
-	if data, err := r.dpkg.current(); err == nil && data != nil {
-		if ow, ok := data.owner(exe); ok {
-			return Origin{Manager: "dpkg", Package: ow.pkg, Version: ow.version}, data.expectedMD5(ow)
+func (r *Resolver) packageOwner(gen dbGen, exe string) (Origin, string) {
+	if exe == "" {
+		return Origin{}, ""
+	}
+	if gen.dpkg != nil {
+		if ow, ok := gen.dpkg.owner(exe); ok {
+			return Origin{Manager: "dpkg", Package: ow.pkg, Version: ow.version}, gen.dpkg.expectedMD5(ow)
 		}
 	}
-	if name, version, sum, ok := r.pacman.owner(exe); ok {
+	if name, version, sum, ok := r.pacman.owner(gen.pacman, exe); ok {
 		return Origin{Manager: "pacman", Package: name, Version: version}, sum
 	}
 	r.rpmOnce.Do(func() { r.rpmBin, _ = rpmAvailable(r.opts.Root) })

@@ -69,10 +69,9 @@ func (p *pacmanDB) current() *pacmanData {
 	return data
 }
 
-// owner returns the package shipping path, its version and the checksum
+// owner returns, from a load of the database, the package shipping path, its version and the checksum
 // its mtree recorded ("" when none).
-func (p *pacmanDB) owner(path string) (name, version, sum string, ok bool) {
-	data := p.current()
+func (p *pacmanDB) owner(data *pacmanData, path string) (name, version, sum string, ok bool) {
 	if data == nil {
 		return "", "", "", false
 	}

@@ -176,3 +176,48 @@ func TestRealDiversion(t *testing.T) {
 		t.Errorf("diverting package's file: %+v", o)
 	}
 }
+
+func TestRealConcurrentLookups(t *testing.T) {
+	_, err := exec.LookPath("dpkg-query")
+	needOrSkip(t, err == nil, "dpkg-query (a Debian system)")
+	r := NewResolver(Options{Home: t.TempDir()})
+	type proc struct {
+		pid      int32
+		exe      string
+		dev, ino uint64
+	}
+	var procs []proc
+	for range 3 {
+		pid := startProcess(t, exec.Command("/usr/bin/sleep", "60"))
+		exe, dev, ino := runningIdentity(t, pid)
+		procs = append(procs, proc{pid, exe, dev, ino})
+	}
+	errs := make(chan string, 8)
+	for g := range 8 {
+		go func() {
+			bad := ""
+			for i := range 40 {
+				p := procs[(g+i)%len(procs)]
+				if i%5 == 0 {
+					p.pid = 0
+				}
+				if i%7 == 0 { // force the revalidation path
+					r.mu.Lock()
+					if e := r.procs[p.pid]; e != nil {
+						e.checked = time.Time{}
+					}
+					r.mu.Unlock()
+				}
+				if o := r.Lookup(p.pid, p.exe, p.dev, p.ino); o.Package != "coreutils" || o.Integrity != IntegrityMatch {
+					bad = fmt.Sprintf("lookup %d: %+v", p.pid, o)
+				}
+			}
+			errs <- bad
+		}()
+	}
+	for range 8 {
+		if bad := <-errs; bad != "" {
+			t.Error(bad)
+		}
+	}
+}

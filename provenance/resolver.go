@@ -35,6 +35,7 @@ type fileEntry struct {
 	st      fileStat
 	part    Origin
 	sum     string
+	gen     dbGen
 	checked time.Time
 	used    time.Time
 }
