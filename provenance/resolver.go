@@ -108,22 +108,25 @@ func (r *Resolver) Lookup(pid int32, exe string, dev, ino uint64) Origin {
 		r.addDesktop(now, &part, fileQuery(part, exe))
 		return part
 	}
-	var o Origin
+	// Entries are replaced, never changed outside the lock.
+	var ne procEntry
 	if e != nil && e.exe == exe && e.key == key && e.start == st.startTime {
 		// The same process: its start facts stand; the file may have moved on.
 		part, _ := r.fileOrigin(now, pid, exe, key, e.sameRoot)
-		o = e.origin
-		o.Manager, o.Package, o.Version, o.Integrity = mergeFile(o, part)
+		ne = procEntry{exe: exe, key: key, start: e.start, sameRoot: e.sameRoot, origin: e.origin.clone()}
+		o := &ne.origin
+		o.Manager, o.Package, o.Version, o.Integrity = mergeFile(*o, part)
 	} else {
-		e = &procEntry{exe: exe, key: key, start: st.startTime, sameRoot: sameRoot(r.opts.ProcRoot, pid)}
-		o = r.processOrigin(now, pid, exe, key, st, e.sameRoot)
+		ne = procEntry{exe: exe, key: key, start: st.startTime, sameRoot: sameRoot(r.opts.ProcRoot, pid)}
+		ne.origin = r.processOrigin(now, pid, exe, key, st, ne.sameRoot)
 	}
-	e.origin, e.checked, e.used = o, now, now
+	ne.checked, ne.used = now, now
+	o := ne.origin.clone()
 	r.mu.Lock()
-	r.procs[pid] = e
+	r.procs[pid] = &ne
 	r.mu.Unlock()
 	r.sweep(now)
-	return o.clone()
+	return o
 }
 
 // mergeFile keeps a bundle's claim over the file's package claim.
