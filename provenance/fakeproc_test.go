@@ -59,7 +59,7 @@ func TestFakeProcProcesses(t *testing.T) {
 		{pid: 400, ppid: 1, comm: "chat", exe: filepath.Join(sandbox, "app/bin/chat"), root: sandbox,
 			cgroup: user + "app-flatpak-org.example.Chat-77.scope"},
 		{pid: 500, ppid: 1, comm: "tool", exe: filepath.Join(mount, "usr/bin/tool"), root: "/",
-			env: []string{"APPIMAGE=/home/user/Tool.AppImage", "APPDIR=/tmp/.mount_Tool1", "LANG=C"},
+			env:    []string{"APPIMAGE=/home/user/Tool.AppImage", "APPDIR=/tmp/.mount_Tool1", "LANG=C"},
 			cgroup: user + "app-gnome-tool-9.scope"},
 		{pid: 600, ppid: 1, comm: "hello", exe: filepath.Join(root, "usr/bin/hello"), root: "/",
 			cgroup: user + `app-hello\x2dtray@autostart.service`},
