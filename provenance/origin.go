@@ -22,7 +22,8 @@ const (
 
 // Container names the container a process runs in.
 type Container struct {
-	// Engine is "docker", "podman", "containerd", "lxc" or "systemd-nspawn".
+	// Engine is "docker", "podman", "containerd", "cri-o", "lxc" or
+	// "systemd-nspawn".
 	Engine string `json:"engine"`
 	ID     string `json:"id,omitempty"`
 	Name   string `json:"name,omitempty"`

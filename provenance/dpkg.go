@@ -1,0 +1,289 @@
+package provenance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// dpkgDB is Debian's package database, read lazily: the path index is built
+// on the first lookup and rebuilt when dpkg changes its info directory,
+// status file or diversions (their modification times are the stamp).
+type dpkgDB struct {
+	root string // the file system root holding var/lib/dpkg
+
+	mu    sync.Mutex
+	stamp [3]int64
+	data  *dpkgData // nil until loaded, or when there is no dpkg
+}
+
+// dpkgData is one immutable load of the database.
+type dpkgData struct {
+	infoDir    string
+	idx        *pathIndex
+	stems      []string          // package number -> info file stem ("libc6:amd64")
+	versions   map[string]string // "name" and "name:arch" -> version
+	divertFrom map[string]diversion
+	divertTo   map[string]diversion
+	mergedUsr  bool // /bin, /sbin and /lib are links into /usr
+	listed     int  // lines read from the .list files
+}
+
+// diversion is one dpkg-divert record: the file a package listed at path
+// lives at other instead; by is the diverting package, or ":" for a local
+// (administrator's) diversion.
+type diversion struct{ other, by string }
+
+// dpkgOwner is what dpkg says of one path.
+type dpkgOwner struct {
+	pkg, version string
+	stem         string // info file stem, for the .md5sums file
+	listed       string // the path as the package lists it
+}
+
+func newDpkgDB(root string) *dpkgDB { return &dpkgDB{root: root} }
+
+func (d *dpkgDB) paths() (info, status, diversions string) {
+	base := filepath.Join(d.root, "var/lib/dpkg")
+	return filepath.Join(base, "info"), filepath.Join(base, "status"), filepath.Join(base, "diversions")
+}
+
+// current returns the loaded database, reloading it first when dpkg has
+// changed it since; nil when the system has no dpkg.
+func (d *dpkgDB) current() (*dpkgData, error) {
+	info, status, div := d.paths()
+	var stamp [3]int64
+	for i, p := range []string{info, status, div} {
+		if st, err := statFile(p); err == nil {
+			stamp[i] = st.mtime
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if stamp[0] == 0 {
+		d.data, d.stamp = nil, stamp
+		return nil, nil
+	}
+	if d.data != nil && stamp == d.stamp {
+		return d.data, nil
+	}
+	data, err := loadDpkg(d.root, info, status, div)
+	if err != nil {
+		return nil, err
+	}
+	d.data, d.stamp = data, stamp
+	return data, nil
+}
+
+// loadDpkg reads every .list file into a path index, and the versions and
+// diversions beside it.
+func loadDpkg(root, info, status, div string) (*dpkgData, error) {
+	ents, err := os.ReadDir(info)
+	if err != nil {
+		return nil, fmt.Errorf("read dpkg info: %w", err)
+	}
+	data := &dpkgData{infoDir: info, idx: newPathIndex(), mergedUsr: isLink(filepath.Join(root, "bin"))}
+	var buf []byte
+	for _, e := range ents {
+		stem, ok := strings.CutSuffix(e.Name(), ".list")
+		if !ok {
+			continue
+		}
+		buf, err = readInto(filepath.Join(info, e.Name()), buf)
+		if err != nil {
+			continue // removed while we read: the next stamp change reloads
+		}
+		data.listed += bytes.Count(buf, []byte{'\n'})
+		data.idx.addList(buf, len(data.stems), nil, nil)
+		data.stems = append(data.stems, stem)
+	}
+	data.idx.finish()
+	if data.versions, err = readDpkgStatus(status); err != nil {
+		return nil, err
+	}
+	data.divertFrom, data.divertTo = readDiversions(div)
+	return data, nil
+}
+
+// readInto reads a whole file into buf's storage, so reading many files
+// reuses one buffer.
+func readInto(path string, buf []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	if fi, err := f.Stat(); err == nil && int(fi.Size()) >= cap(buf) {
+		buf = slices.Grow(buf, int(fi.Size())+1) // +1: EOF is seen without a regrow
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 64<<10)
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+func isLink(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&os.ModeSymlink != 0
+}
+
+// readDpkgStatus maps each package in dpkg's status file to its version.
+func readDpkgStatus(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read dpkg status: %w", err)
+	}
+	out := make(map[string]string)
+	var name, arch, version string
+	commit := func() {
+		if name != "" && version != "" {
+			out[name] = version
+			if arch != "" {
+				out[name+":"+arch] = version
+			}
+		}
+		name, arch, version = "", "", ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case line == "":
+			commit()
+		case strings.HasPrefix(line, "Package: "):
+			name = strings.TrimSpace(line[len("Package: "):])
+		case strings.HasPrefix(line, "Architecture: "):
+			arch = strings.TrimSpace(line[len("Architecture: "):])
+		case strings.HasPrefix(line, "Version: "):
+			version = strings.TrimSpace(line[len("Version: "):])
+		}
+	}
+	commit()
+	return out, nil
+}
+
+// readDiversions reads dpkg-divert's records: three lines each, the
+// diverted path, where it went, and the diverting package.
+func readDiversions(path string) (from, to map[string]diversion) {
+	from, to = map[string]diversion{}, map[string]diversion{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return from, to
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	for i := 0; i+2 < len(lines); i += 3 {
+		f, t, by := lines[i], lines[i+1], lines[i+2]
+		from[f] = diversion{other: t, by: by}
+		to[t] = diversion{other: f, by: by}
+	}
+	return from, to
+}
+
+// usrForms returns path and, on a merged-/usr system, its other spelling:
+// packages may list /bin/ls while the kernel reports /usr/bin/ls.
+func usrForms(path string, merged bool) []string {
+	if !merged {
+		return []string{path}
+	}
+	for _, d := range []string{"/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"} {
+		if strings.HasPrefix(path, "/usr"+d) {
+			return []string{path, path[len("/usr"):]}
+		}
+		if strings.HasPrefix(path, d) {
+			return []string{path, "/usr" + path}
+		}
+	}
+	return []string{path}
+}
+
+// pkgName drops the architecture from an info file stem.
+func pkgName(stem string) string {
+	name, _, _ := strings.Cut(stem, ":")
+	return name
+}
+
+// owner says which package ships the file at path, honouring diversions:
+// the file a diversion moved away belongs to the package that listed the
+// original path, and a diverted path belongs to the diverting package (or
+// to nobody for a local diversion).
+func (d *dpkgData) owner(path string) (dpkgOwner, bool) {
+	for _, f := range usrForms(path, d.mergedUsr) {
+		if dv, ok := d.divertTo[f]; ok {
+			for _, n := range d.idx.owners(dv.other) {
+				if pkgName(d.stems[n]) != dv.by {
+					return d.result(n, dv.other), true
+				}
+			}
+			return dpkgOwner{}, false
+		}
+		if dv, ok := d.divertFrom[f]; ok {
+			if dv.by == ":" {
+				return dpkgOwner{}, false
+			}
+			for _, n := range d.idx.owners(f) {
+				if pkgName(d.stems[n]) == dv.by {
+					return d.result(n, f), true
+				}
+			}
+			continue
+		}
+		if owners := d.idx.owners(f); len(owners) > 0 {
+			return d.result(owners[0], f), true
+		}
+	}
+	return dpkgOwner{}, false
+}
+
+func (d *dpkgData) result(n int, listed string) dpkgOwner {
+	stem := d.stems[n]
+	v, ok := d.versions[stem]
+	if !ok {
+		v = d.versions[pkgName(stem)]
+	}
+	return dpkgOwner{pkg: pkgName(stem), version: v, stem: stem, listed: listed}
+}
+
+// expectedMD5 returns the checksum the package recorded for its file, or
+// "" when it records none (conffiles, or no .md5sums file). It also
+// confirms the path index's answer: a listed file is in the checksums.
+func (d *dpkgData) expectedMD5(o dpkgOwner) string {
+	b, err := os.ReadFile(filepath.Join(d.infoDir, o.stem+".md5sums"))
+	if err != nil {
+		return ""
+	}
+	return findChecksum(b, strings.TrimPrefix(o.listed, "/"))
+}
+
+// findChecksum finds "<hex>  rel" in a checksum list and returns the hex.
+func findChecksum(list []byte, rel string) string {
+	needle := "  " + rel + "\n"
+	if !bytes.HasSuffix(list, []byte{'\n'}) {
+		list = append(list, '\n')
+	}
+	for off := 0; ; {
+		i := bytes.Index(list[off:], []byte(needle))
+		if i < 0 {
+			return ""
+		}
+		i += off
+		start := bytes.LastIndexByte(list[:i], '\n') + 1
+		if sum := string(list[start:i]); len(sum) == 32 || len(sum) == 64 {
+			return sum
+		}
+		off = i + len(needle)
+	}
+}
