@@ -55,8 +55,9 @@ func (n Notice) program() string {
 			name = "A program"
 		}
 		exe, _ := ExePath(a.Listener)
-		if c := a.Name; c != "" && !a.OwnerHidden && (exe == "" || !sameName(c, filepath.Base(exe))) {
-			name += fmt.Sprintf(" (named %q)", safetext.Line(c, 32))
+		c := safetext.Line(a.Name, 32)
+		if c != "" && !a.OwnerHidden && (exe == "" || !sameName(c, safetext.Line(filepath.Base(exe), 64))) {
+			name += fmt.Sprintf(" (named %q)", c)
 		}
 		return name
 	}
