@@ -89,7 +89,7 @@ func newSignal(t Trigger, reason string, weak, allowable bool) Signal {
 }
 
 // shown bounds and escapes a path or name from another program for a reason.
-func shown(s string) string { return safetext.Line(s, 200) }
+func shown(s string) string { return safetext.Line(s, 120) }
 
 // ProgramSignals returns the signals a process raises, and the facts worth
 // saying that raise none (another mount namespace, an update since start).
