@@ -55,13 +55,14 @@ func runAllow(ctx context.Context, env Env) error {
 	fs.Var(&ports, "port", "allow only this port (repeatable, or comma-separated); default: any port")
 	proto := fs.String("proto", "", "allow only this protocol: tcp or udp; default: both")
 	pin := fs.Bool("pin", false, "pin the entry to the file's SHA-256: a replaced binary alerts as changed")
-	args := fs.String("args", "", "allow only command lines matching this glob ('*' matches anything), e.g. '*/srv/app.py*'")
-	anyScript := fs.Bool("any-script", false, "allow an interpreter (python, node, ...) without --args: every script it runs")
+	script := fs.String("script", "", "for an interpreter, allow only this script (made absolute), e.g. /srv/app.py")
+	args := fs.String("args", "", "for an interpreter, allow only scripts whose absolute path matches this glob (not starting with '*'), e.g. '/srv/app/*.py'")
+	anyScript := fs.Bool("any-script", false, "allow an interpreter (python, node, ...) without --script: every script it runs")
 	note := fs.String("note", "", "a note to keep with the entry")
 	list := fs.Bool("list", false, "list the allow-list instead")
 	asJSON := fs.Bool("json", false, "with --list, print JSON")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: portlight allow PATH [--port N]... [--proto tcp|udp] [--pin] [--args PATTERN] [--note TEXT]")
+		fmt.Fprintln(fs.Output(), "Usage: portlight allow PATH [--port N]... [--proto tcp|udp] [--pin] [--script FILE | --args PATTERN] [--note TEXT]")
 		fmt.Fprintln(fs.Output(), "       portlight allow --list [--json]")
 		fs.PrintDefaults()
 	}
@@ -74,7 +75,7 @@ func runAllow(ctx context.Context, env Env) error {
 		return err
 	}
 	if *list {
-		if len(pos) > 0 || len(ports) > 0 || *pin || *args != "" || *note != "" || *proto != "" {
+		if len(pos) > 0 || len(ports) > 0 || *pin || *args != "" || *script != "" || *note != "" || *proto != "" {
 			return fmt.Errorf("allow --list takes no path and no entry flags: %w", ErrUsage)
 		}
 		return writeAllowList(env, store, *asJSON)
@@ -93,12 +94,21 @@ func runAllow(ctx context.Context, env Env) error {
 	if err != nil {
 		return fmt.Errorf("allow: %w", err)
 	}
-	if policy.IsInterpreter(path) && *args == "" && !*anyScript {
+	if policy.IsInterpreter(path) && *args == "" && *script == "" && !*anyScript {
 		return fmt.Errorf("allow: %s is an interpreter, and allowing it allows every script it runs; "+
-			"add --args PATTERN (e.g. --args '*/srv/app.py*') or --any-script: %w", path, ErrUsage)
+			"add --script FILE (e.g. --script /srv/app.py) or --any-script: %w", path, ErrUsage)
 	}
-	e := policy.AllowEntry{Path: path, Ports: ports, Proto: p, Args: *args, Note: *note,
+	scriptPath := ""
+	if *script != "" {
+		if scriptPath, err = filepath.Abs(*script); err != nil {
+			return fmt.Errorf("allow: --script: %w", err)
+		}
+	}
+	e := policy.AllowEntry{Path: path, Ports: ports, Proto: p, Script: scriptPath, Args: *args, Note: *note,
 		Added: time.Now().UTC().Truncate(time.Second)}
+	if err := e.Validate(); err != nil {
+		return fmt.Errorf("allow: %w: %w", err, ErrUsage)
+	}
 	if *pin {
 		if e.SHA256, err = policy.SharedHasher.Sum(path); err != nil {
 			return fmt.Errorf("allow: pin: %w", err)
@@ -227,7 +237,10 @@ func writeAllowTable(w io.Writer, es []policy.AllowEntry) error {
 			added = e.Added.Local().Format("2006-01-02 15:04")
 		}
 		args := "-"
-		if e.Args != "" {
+		switch {
+		case e.Script != "":
+			args = safetext.Line(e.Script, 40)
+		case e.Args != "":
 			args = safetext.Line(e.Args, 40)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safetext.Line(e.Path, 80), e.Scope(), pin, args, added, safetext.Line(e.Note, 60))

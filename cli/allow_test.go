@@ -115,13 +115,16 @@ func TestAllowInterpreterNeedsArgs(t *testing.T) {
 	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "interpreter") {
 		t.Fatalf("allow interpreter without --args: %v", err)
 	}
-	if _, _, err := runAllowCmd("allow", file, "--args", "*/srv/app.py*"); err != nil {
+	if _, _, err := runAllowCmd("allow", file, "--args", "*/srv/app.py*"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "absolute path") {
+		t.Fatalf("allow with a leading '*' glob: %v", err)
+	}
+	if _, _, err := runAllowCmd("allow", file, "--script", "/srv/app.py"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := runAllowCmd("allow", file, "--any-script"); err != nil {
 		t.Fatal(err)
 	}
-	if es := storedAllow(t, home); len(es) != 2 || es[0].Args != "*/srv/app.py*" || es[1].Args != "" {
+	if es := storedAllow(t, home); len(es) != 2 || es[0].Script != "/srv/app.py" || es[1].Script != "" || es[1].Args != "" {
 		t.Fatalf("entries %+v", es)
 	}
 }
@@ -161,7 +164,7 @@ func TestAllowListTextAndJSON(t *testing.T) {
 
 func TestDisallow(t *testing.T) {
 	home, file, link := allowHome(t, "syncd")
-	for _, args := range [][]string{{file}, {file, "--port", "1"}, {link, "--args", "*x*"}} {
+	for _, args := range [][]string{{file}, {file, "--port", "1"}, {link, "--args", "/x/*"}} {
 		if _, _, err := runAllowCmd("allow", args...); err != nil {
 			t.Fatal(err)
 		}

@@ -71,7 +71,7 @@ func verdictLabel(v policy.Verdict) string {
 	if len(v.Reasons) == 0 {
 		return word
 	}
-	return word + ": " + safetext.Line(strings.Join(v.Reasons, "; "), 400)
+	return word + ": " + safetext.Line(strings.Join(v.Reasons, "; "), 280)
 }
 
 // pidLabel shows a pid, or "-" when it is not known.

@@ -106,6 +106,7 @@ func decode(data []byte) decoded {
 	}
 	good := s.Allow[:0:0]
 	for _, e := range s.Allow {
+		e = e.Migrated()
 		if err := e.Validate(); err != nil {
 			notes = append(notes, err.Error()+"; entry ignored")
 			continue

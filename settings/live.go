@@ -10,12 +10,24 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/provenance"
 )
 
 var (
 	ephemeralOnce sync.Once
 	ephemeral     policy.PortRange
 )
+
+var (
+	placesOnce sync.Once
+	places     policy.Places
+)
+
+// systemPlaces reads the user's home folder once per process.
+func systemPlaces() policy.Places {
+	placesOnce.Do(func() { places = policy.SystemPlaces() })
+	return places
+}
 
 // systemEphemeral reads the kernel's ephemeral range once per process.
 func systemEphemeral() policy.PortRange {
@@ -37,6 +49,9 @@ func (s *Store) Policy() *policy.Policy {
 			Lookup:    portinfo.Lookup,
 			Hash:      policy.SharedHasher.Sum,
 			Owners:    s.owners,
+			Places:    systemPlaces(),
+			Origin:    s.origin,
+			Expected:  s.expected,
 		}
 	}
 	return s.pol
@@ -53,6 +68,16 @@ func (s *Store) SetUsualOwners(u policy.UsualOwners) {
 	s.owners, s.pol = u, nil
 }
 
+// SetProvenance gives the policies of this store where programs come from
+// (a provenance resolver) and which ports the knowledge file documents for
+// them; nil takes either away. The process that judges sets it.
+func (s *Store) SetProvenance(origin func(monitor.Process) provenance.Origin,
+	expected func(monitor.Listener, provenance.Origin) (string, bool)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.origin, s.expected, s.pol = origin, expected, nil
+}
+
 // Assess judges a listener under the current settings: what the CLI, the
 // windows and the resident use instead of policy.Assess once a store is open.
 func (s *Store) Assess(l monitor.Listener) policy.Assessment {
@@ -66,7 +91,7 @@ func (s *Store) Assess(l monitor.Listener) policy.Assessment {
 // "changed" program accepts its new file, it does not drop the pin). It
 // returns the entry as stored.
 func (s *Store) AllowListener(l monitor.Listener, ports []uint16, pin bool) (policy.AllowEntry, error) {
-	e, err := policy.EntryFor(l, ports, s.now())
+	e, err := s.Policy().EntryFor(l, ports, s.now())
 	if err != nil {
 		return e, err
 	}
@@ -78,7 +103,7 @@ func (s *Store) AllowListener(l monitor.Listener, ports []uint16, pin bool) (pol
 func (s *Store) mergeAllow(e policy.AllowEntry, pin bool) (policy.AllowEntry, error) {
 	var stored policy.AllowEntry
 	err := s.Update(func(c *Settings) error {
-		if old, ok := c.allowFor(e.Path, e.Args); pin || (ok && old.SHA256 != "") {
+		if old, ok := c.allowFor(e); pin || (ok && old.SHA256 != "") {
 			sum, err := policy.SharedHasher.Sum(e.Path)
 			if err != nil {
 				return fmt.Errorf("allow: pin: %w", err)

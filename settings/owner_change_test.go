@@ -68,7 +68,7 @@ func TestOwnerChangeSetting(t *testing.T) {
 }
 
 // TestStoreAssessOwnerChangeFromRealHistory: a history database on disk in
-// which /usr/bin/a held 5432/tcp for two hours; /tmp/b on that port alerts
+// which /usr/bin/a held 5432/tcp for two hours; /opt/b on that port alerts
 // under the store's policy once the history is attached, naming the usual
 // owner; /usr/bin/a itself does not.
 func TestStoreAssessOwnerChangeFromRealHistory(t *testing.T) {
@@ -101,13 +101,13 @@ func TestStoreAssessOwnerChangeFromRealHistory(t *testing.T) {
 
 	s, _ := openT(t)
 	other := usual
-	other.PID, other.Exe, other.Name = 20, "/tmp/b", "b"
+	other.PID, other.Exe, other.Name = 20, "/opt/b", "b"
 	if v := s.Assess(other).Verdict; v.Alert {
 		t.Fatalf("alert without a history attached: %+v", v)
 	}
 	s.SetUsualOwners(hs)
 	v := s.Assess(other).Verdict
-	const want = "5432/tcp is usually /usr/bin/a, now /tmp/b"
+	const want = "5432/tcp is usually /usr/bin/a, now /opt/b"
 	if !v.Alert || v.Severity != policy.SeverityHigh || v.UsualOwner != "/usr/bin/a" ||
 		!slices.Equal(v.Triggers, []policy.Trigger{policy.TriggerOwnerChange}) || len(v.Reasons) == 0 || v.Reasons[0] != want {
 		t.Fatalf("verdict %+v, want a high alert led by %q", v, want)
@@ -164,7 +164,7 @@ func BenchmarkAssessWithHistory(b *testing.B) {
 	}
 	s.SetUsualOwners(hs)
 	l := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 3100, Exposure: monitor.Network,
-		Process: monitor.Process{PID: 99, Exe: "/tmp/b"}}
+		Process: monitor.Process{PID: 99, Exe: "/opt/b"}}
 	if !s.Assess(l).Verdict.OwnerChange() {
 		b.Fatal("no owner change in the benchmark's history")
 	}

@@ -21,6 +21,15 @@
 //	dynamic_from_network = true
 //	not_on_allow_list = false
 //	owner_change = true
+//	exe_in_writable_place = true
+//	exe_deleted = true
+//	exe_replaced = true
+//	exe_memfd = true
+//	exe_anonymous = true
+//	name_mimics = true
+//	interpreter_untrusted_script = true
+//	package_mismatch = true
+//	self_hidden = true
 //
 //	[pause]
 //	until = 2026-11-25T23:00:00Z
@@ -33,9 +42,18 @@
 //	path = "/usr/bin/syncthing"
 //	ports = [8384, 22000]
 //	proto = "tcp"
+//	package = "syncthing"
 //	sha256 = "…64 hex digits…"
 //	added = 2026-11-25T21:00:00Z
 //	note = "file sync"
+//
+//	[[allow]]
+//	path = "/usr/bin/python3.12"
+//	script = "/home/me/src/app/server.py"
+//
+// An entry written by an older Portlight with args = "python3 /srv/app.py
+// --port 8000" is read as script = "/srv/app.py" (see
+// policy.AllowEntry.Migrated) and written back in that form.
 //
 // TOML rather than JSON because people edit this file by hand: it allows
 // comments, needs no quoting of keys, and an allow-list reads as a list of
@@ -127,6 +145,7 @@ func (s Settings) Clone() Settings {
 	c.Allow = make([]policy.AllowEntry, len(s.Allow))
 	for i, e := range s.Allow {
 		e.Ports = slices.Clone(e.Ports)
+		e.Argv = slices.Clone(e.Argv)
 		c.Allow[i] = e
 	}
 	if s.Allow == nil {
@@ -149,11 +168,11 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
-// AllowEntry adds an allow-list entry, replacing one for the same path and args
-// pattern, and returns whether it replaced one.
+// AllowEntry adds an allow-list entry, replacing one for the same program
+// (see policy.AllowEntry.SameProgram), and returns whether it replaced one.
 func (s *Settings) AllowEntry(e policy.AllowEntry) (replaced bool) {
 	for i, old := range s.Allow {
-		if old.Path == e.Path && old.Args == e.Args {
+		if old.SameProgram(e) {
 			s.Allow[i] = e
 			return true
 		}
@@ -162,15 +181,15 @@ func (s *Settings) AllowEntry(e policy.AllowEntry) (replaced bool) {
 	return false
 }
 
-// MergeAllow adds an allow-list entry or, when one for the same path and
-// args pattern exists, widens that one to cover e too, and returns the
+// MergeAllow adds an allow-list entry or, when one for the same program
+// exists (see policy.AllowEntry.SameProgram), widens that one to cover e too, and returns the
 // entry as stored. What "Allow app" asks must not undo what the user set
 // before: the existing entry keeps its Note and Added; its ports become
 // the union of both (any port when either is), its protocol both when they
 // differ; it takes e's SHA-256 when e has one (a re-pin), else keeps its
 // own. Use AllowEntry to replace an entry as edited.
 func (s *Settings) MergeAllow(e policy.AllowEntry) policy.AllowEntry {
-	i := slices.IndexFunc(s.Allow, func(old policy.AllowEntry) bool { return old.Path == e.Path && old.Args == e.Args })
+	i := slices.IndexFunc(s.Allow, func(old policy.AllowEntry) bool { return old.SameProgram(e) })
 	if i < 0 {
 		s.Allow = append(s.Allow, e)
 		return e
@@ -195,13 +214,19 @@ func (s *Settings) MergeAllow(e policy.AllowEntry) policy.AllowEntry {
 	if m.Note == "" {
 		m.Note = e.Note
 	}
+	if e.Package != "" {
+		m.Package = e.Package
+	}
+	if e.ScriptSHA256 != "" {
+		m.ScriptSHA256 = e.ScriptSHA256
+	}
 	s.Allow[i] = m
 	return m
 }
 
-// allowFor returns the entry for path and args pattern, if any.
-func (s *Settings) allowFor(path, args string) (policy.AllowEntry, bool) {
-	i := slices.IndexFunc(s.Allow, func(old policy.AllowEntry) bool { return old.Path == path && old.Args == args })
+// allowFor returns the entry for the same program as e, if any.
+func (s *Settings) allowFor(e policy.AllowEntry) (policy.AllowEntry, bool) {
+	i := slices.IndexFunc(s.Allow, func(old policy.AllowEntry) bool { return old.SameProgram(e) })
 	if i < 0 {
 		return policy.AllowEntry{}, false
 	}

@@ -13,7 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/provenance"
 )
 
 // Store is the settings file of one folder, shared with other processes.
@@ -37,6 +39,10 @@ type Store struct {
 	subs    map[chan Settings]struct{}
 	// pol is the policy for cur, built on demand (see Policy).
 	pol *policy.Policy
+	// origin and expected are the provenance inputs of pol (see
+	// SetProvenance).
+	origin   func(monitor.Process) provenance.Origin
+	expected func(monitor.Listener, provenance.Origin) (string, bool)
 	// owners is the history the policy asks about usual port owners (see
 	// SetUsualOwners); nil: the owner_change trigger cannot fire.
 	owners policy.UsualOwners

@@ -42,7 +42,7 @@ func files(t *testing.T, dir string) []string {
 
 var sample = policy.AllowEntry{
 	Path: "/usr/bin/syncthing", Ports: []uint16{8384, 22000}, Proto: monitor.TCP,
-	SHA256: strings.Repeat("ab", 32), Args: "*serve*", Note: `file "sync"`,
+	SHA256: strings.Repeat("ab", 32), Package: "syncthing", Script: "/srv/sync/serve.py", Argv: []string{"--gui", "0.0.0.0:8384"}, Note: `file "sync"`,
 	Added: time.Date(2026, 11, 25, 21, 0, 0, 0, time.UTC),
 }
 

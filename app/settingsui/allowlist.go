@@ -3,6 +3,7 @@ package settingsui
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func (v *view) selectedEntry() (policy.AllowEntry, bool) {
 
 // sameEntry reports whether two entries are the same allow-list entry: the
 // store keys entries by path and arguments pattern.
-func sameEntry(a, b policy.AllowEntry) bool { return a.Path == b.Path && a.Args == b.Args }
+func sameEntry(a, b policy.AllowEntry) bool { return a.SameProgram(b) }
 
 func (v *view) confirmRemove() {
 	e, ok := v.selectedEntry()
@@ -122,6 +123,9 @@ type entryForm struct {
 	// the fields show cleaned (they may come from another program): a field
 	// left as shown saves the raw value, so the entry matches the program.
 	rawPath, rawArgs string
+	// rawArgv is the entry's exact argument list, kept while the
+	// Arguments field still shows it.
+	rawArgv []string
 }
 
 // fieldValue is what a field filled with raw (shown cleaned) holds: raw
@@ -141,14 +145,20 @@ func (v *view) showEntryForm(old *policy.AllowEntry, fill policy.AllowEntry) {
 		pin:   widget.NewCheck("Pin to the file's SHA-256", nil),
 	}
 	f.rawPath, f.rawArgs = fill.Path, fill.Args
+	switch {
+	case fill.Script != "":
+		f.rawArgs = fill.Script
+	case fill.Argv != nil:
+		f.rawArgs, f.rawArgv = strings.Join(fill.Argv, " "), fill.Argv
+	}
 	f.path.SetText(safetext.Line(fill.Path, 0))
 	f.path.SetPlaceHolder("/usr/bin/program")
 	f.ports.SetText(formatPorts(fill.Ports))
 	f.ports.SetPlaceHolder("any port, or e.g. 8384, 22000")
 	f.ports.Validator = func(s string) error { _, err := parsePorts(s); return err }
 	f.proto.SetSelected(protoChoice(fill.Proto))
-	f.args.SetText(safetext.Line(fill.Args, 0))
-	f.args.SetPlaceHolder("e.g. */srv/app/server.py*  ('*' matches anything)")
+	f.args.SetText(safetext.Line(f.rawArgs, 0))
+	f.args.SetPlaceHolder("the script's absolute path, e.g. /srv/app/server.py  ('*': every script)")
 	f.note.SetText(fill.Note)
 	f.note.SetPlaceHolder("why it may listen (optional)")
 	f.pin.SetChecked(fill.SHA256 != "")
@@ -223,13 +233,26 @@ func buildEntry(f *entryForm, old *policy.AllowEntry, now time.Time,
 		return policy.AllowEntry{}, err
 	}
 	e := policy.AllowEntry{Path: path, Ports: ports, Proto: protoOf(f.proto.Selected),
-		Args: fieldValue(f.args, f.rawArgs), Note: strings.TrimSpace(f.note.Text), Added: now.UTC().Truncate(time.Second)}
+		Note: strings.TrimSpace(f.note.Text), Added: now.UTC().Truncate(time.Second)}
+	// The Arguments field takes the script: an absolute path is the one
+	// script, '*' every script on purpose, anything else a glob over the
+	// script's absolute path.
+	args := fieldValue(f.args, f.rawArgs)
+	switch {
+	case args == "*":
+	case f.rawArgv != nil && args == strings.Join(f.rawArgv, " "):
+		e.Argv = slices.Clone(f.rawArgv)
+	case filepath.IsAbs(args) && !strings.ContainsAny(args, "*?"):
+		e.Script = filepath.Clean(args)
+	default:
+		e.Args = args
+	}
 	if old != nil && !old.Added.IsZero() {
 		e.Added = old.Added
 	}
-	if policy.IsInterpreter(path) && e.Args == "" {
+	if policy.IsInterpreter(path) && args == "" {
 		return policy.AllowEntry{}, errors.New(path + " runs scripts: allowing it alone would allow every script. " +
-			"Give an arguments pattern, such as */srv/app/server.py* (or * to allow every script on purpose)")
+			"Give the script's absolute path, such as /srv/app/server.py (or * to allow every script on purpose)")
 	}
 	if f.pin.Checked {
 		if old != nil && old.SHA256 != "" && old.Path == path {

@@ -28,6 +28,9 @@ const (
 // rowCells is one allow-list entry as the table shows it.
 func rowCells(e policy.AllowEntry) []string {
 	scope := e.Scope()
+	if e.Script != "" {
+		scope += fmt.Sprintf(", script %q", safetext.Line(e.Script, maxPath))
+	}
 	if e.Args != "" {
 		scope += fmt.Sprintf(", args %q", safetext.Line(e.Args, maxPath))
 	}

@@ -214,7 +214,7 @@ func seed(dir string) {
 		c.PollInterval = 2 * time.Second
 		c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/syncthing", Ports: []uint16{8384, 22000}, Proto: monitor.TCP,
 			SHA256: strings.Repeat("ab", 32), Added: t0, Note: "file sync"})
-		c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/python3", Args: "*/srv/app.py*", Added: t0})
+		c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/python3", Script: "/srv/app.py", Added: t0})
 		return nil
 	})
 	if err != nil {
@@ -229,7 +229,7 @@ func TestWindowShowsTheSettings(t *testing.T) {
 	}
 	for _, want := range []string{"App", "Path", "Scope", "Pin", "Added", "Note",
 		"syncthing", "/usr/bin/syncthing", "ports 8384, 22000/tcp", "SHA-256 abababababab…", "file sync",
-		"python3", `any port, args "*/srv/app.py*"`, "Add…", "Add from a listener…", "Edit…", "Remove", "Close"} {
+		"python3", `any port, script "/srv/app.py"`, "Add…", "Add from a listener…", "Edit…", "Remove", "Close"} {
 		if !r.hasText(want) {
 			t.Errorf("window lacks %q; has %q", want, r.texts())
 		}
@@ -334,7 +334,7 @@ func TestAddEditRemoveThroughTheDialogs(t *testing.T) {
 	test.Tap(r.button("Add…"))
 	test.Type(r.entry("/usr/bin/program"), exe)
 	test.Type(r.entry("any port"), "2476, 2477")
-	test.Type(r.entry("e.g. */srv"), "")
+	test.Type(r.entry("the script's absolute path"), "")
 	for _, o := range r.objects() {
 		if c, ok := o.(*widget.Check); ok && c.Text == "Pin to the file's SHA-256" {
 			test.Tap(c)
@@ -387,8 +387,8 @@ func TestAddFromAListenerPrefillsTheForm(t *testing.T) {
 	if p := r.entry("/usr/bin/program"); p.Text != "/bin/sh" {
 		t.Fatalf("path prefilled %q", p.Text)
 	}
-	if a := r.entry("e.g. */srv"); a.Text != "sh /srv/run.sh" {
-		t.Fatalf("args prefilled %q (an interpreter gets its command line)", a.Text)
+	if a := r.entry("the script's absolute path"); a.Text != "/srv/run.sh" {
+		t.Fatalf("args prefilled %q (an interpreter gets its arguments)", a.Text)
 	}
 }
 

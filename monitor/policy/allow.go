@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"portlight/monitor"
+	"portlight/provenance"
 )
 
 // AllowEntry is one allow-list entry: a program, identified by its resolved
@@ -24,9 +25,26 @@ type AllowEntry struct {
 	// SHA256 pins the entry to the file's hash (lower-case hex); a program at
 	// Path whose file hashes differently is "changed", not allowed.
 	SHA256 string `toml:"sha256,omitempty" json:"sha256,omitempty"`
-	// Args, when set, must match the process's command line (see MatchArgs).
-	// It is what makes allowing an interpreter safe: allowing
-	// /usr/bin/python3 alone allows every script.
+	// Package, when set, is the package that shipped the file at Path (as
+	// provenance names it). The entry then matches the package's file
+	// across its updates (while the running image is an older version, or
+	// in the package's sandbox), and nothing else at Path.
+	Package string `toml:"package,omitempty" json:"package,omitempty"`
+	// Script is, for an interpreter, the absolute path of the one script
+	// the entry allows (the monitor resolves the script a process runs
+	// against its working folder). It is what makes allowing an
+	// interpreter safe: allowing /usr/bin/python3 alone allows every script.
+	Script string `toml:"script,omitempty" json:"script,omitempty"`
+	// ScriptSHA256 pins the script's content like SHA256 pins the program.
+	ScriptSHA256 string `toml:"script_sha256,omitempty" json:"script_sha256,omitempty"`
+	// Argv, when set, is the exact list of arguments after argv[0]; for an
+	// interpreter given code on its command line, the code is its identity.
+	Argv []string `toml:"argv,omitempty" json:"argv,omitempty"`
+	// Args is the older form of Script: a glob (see MatchArgs). An entry
+	// whose glob names an absolute script without wildcards is read as
+	// that Script (see Migrated); any other glob is matched against the
+	// absolute path of the script the process runs, never against its flat
+	// command line, and must not start with '*'.
 	Args string `toml:"args,omitempty" json:"args,omitempty"`
 	// Added is when the entry was made.
 	Added time.Time `toml:"added,omitempty" json:"added,omitzero"`
@@ -61,10 +79,19 @@ func (e AllowEntry) Scope() string {
 // it: "/usr/bin/syncthing on any port".
 func (e AllowEntry) Describe() string {
 	s := e.Path + " on " + e.Scope()
+	if e.Package != "" {
+		s += " (package " + e.Package + ")"
+	}
+	if e.Script != "" {
+		s += " running " + e.Script
+	}
+	if e.Argv != nil {
+		s += fmt.Sprintf(" with arguments %q", e.Argv)
+	}
 	if e.Args != "" {
 		s += fmt.Sprintf(" with arguments matching %q", e.Args)
 	}
-	if e.SHA256 != "" {
+	if e.SHA256 != "" || e.ScriptSHA256 != "" {
 		s += " (pinned)"
 	}
 	return s
@@ -89,56 +116,24 @@ func (e AllowEntry) Validate() error {
 		return fmt.Errorf("allow entry %s: sha256 %q is not 64 hex digits", e.Path, e.SHA256)
 	case slices.Contains(e.Ports, 0):
 		return fmt.Errorf("allow entry %s: port 0 is not a port", e.Path)
+	case e.Script != "" && !filepath.IsAbs(e.Script):
+		return fmt.Errorf("allow entry %s: the script %q must be an absolute path", e.Path, e.Script)
+	case e.ScriptSHA256 != "" && !sha256Hex.MatchString(e.ScriptSHA256):
+		return fmt.Errorf("allow entry %s: script_sha256 %q is not 64 hex digits", e.Path, e.ScriptSHA256)
+	case strings.HasPrefix(e.Args, "*"):
+		return fmt.Errorf("allow entry %s: args %q starts with '*', which matches a script of that name in any folder, "+
+			"one anybody can write to included; name the script by its absolute path instead (script = \"/path/to/script\")", e.Path, e.Args)
 	}
 	return nil
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// MatchArgs reports whether a command line matches an args pattern. The
-// pattern is a glob over the whole command line as the monitor reports it
-// (arguments joined by spaces): '*' matches any run of characters, spaces and
-// slashes included, '?' any one character; everything else is literal. So
-// "*/srv/app/server.py*" allows "python3 /srv/app/server.py --port 8000" and
-// not "python3 /tmp/server.py". A glob rather than a regular expression,
-// because an unanchored regular expression is the classic way to allow too much.
-func MatchArgs(pattern, cmdline string) bool {
-	p, s := []rune(pattern), []rune(cmdline)
-	// Iterative glob match with one backtrack point, linear in practice.
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
-}
-
-// interpreterBase matches the file names of programs that run whatever
-// script they are given, with version suffixes: python3.12, node22, ruby3.2.
-var interpreterBase = regexp.MustCompile(`^(python|pypy|node|nodejs|deno|bun|java|javaw|ruby|perl|php|php-cgi|lua|luajit|tclsh|wish|r|rscript|sh|bash|dash|zsh|ksh|mksh|fish|csh|tcsh|busybox|pwsh|powershell|osascript|dotnet|mono|erl|beam\.smp|julia|gjs|electron)[0-9.]*(\.exe)?$`)
-
-// IsInterpreter reports whether an executable path names a script
-// interpreter, whose allow-list entries should carry an Args pattern.
-func IsInterpreter(path string) bool {
-	// Split on both separators: Windows paths reach us on every OS through
-	// the settings file.
-	base := path[strings.LastIndexAny(path, `/\`)+1:]
-	return interpreterBase.MatchString(strings.ToLower(base))
+// SameProgram reports whether two entries name the same program (path and
+// script or arguments), whatever their ports, pins and notes: the entries
+// the settings merge or replace.
+func (e AllowEntry) SameProgram(o AllowEntry) bool {
+	return e.Path == o.Path && e.Args == o.Args && e.Script == o.Script && slices.Equal(e.Argv, o.Argv)
 }
 
 // deletedSuffix is what Linux appends to /proc/PID/exe when the running
@@ -168,14 +163,22 @@ func Identity(l monitor.Listener) string {
 // allowMatch is the outcome of checking a listener against the allow-list.
 type allowMatch struct {
 	allowed *AllowEntry // the entry that allows it
-	changed *AllowEntry // a pinned entry that would allow it but the hash differs
+	changed *AllowEntry // a pinned entry that would allow it but the file differs
+	// changedWhy says what changed.
+	changedWhy string
 	// notes explain entries for the same path that did not apply.
 	notes []string
 }
 
-// matchAllow checks l against entries. hash computes a file's SHA-256 and
-// may be nil (then pinned entries cannot be verified and do not allow).
-func matchAllow(l monitor.Listener, entries []AllowEntry, hash func(string) (string, error)) allowMatch {
+// matchAllow checks l, whose program came from o, against entries. The
+// executable is matched as a file, not a path string: a process whose
+// running image was deleted or replaced, or that lives in another mount
+// namespace (where its path names another file), matches only an entry
+// that records its package (when the origin is known: originKnown) and
+// that package still claims it intact; a memfd or anonymous image matches
+// nothing. hash computes a file's SHA-256 and may be nil (then pinned
+// entries cannot be verified and do not allow).
+func matchAllow(l monitor.Listener, o provenance.Origin, originKnown bool, entries []AllowEntry, hash func(string) (string, error)) allowMatch {
 	var m allowMatch
 	path, deleted := ExePath(l)
 	if path == "" {
@@ -184,68 +187,150 @@ func matchAllow(l monitor.Listener, entries []AllowEntry, hash func(string) (str
 		}
 		return m
 	}
+	state := l.Identity.State
+	if deleted && state == monitor.ExeUnknown {
+		state = monitor.ExeDeleted
+	}
 	for i := range entries {
-		e := &entries[i]
+		e := entries[i].Migrated()
 		if e.Path != path {
 			continue
 		}
+		name := shown(e.Path)
 		if !e.Covers(l.Port, l.Proto) {
-			m.notes = append(m.notes, fmt.Sprintf("allow-list entry for %s covers %s only", e.Path, e.Scope()))
+			m.notes = append(m.notes, fmt.Sprintf("allow-list entry for %s covers %s only", name, e.Scope()))
 			continue
 		}
-		if e.Args != "" && !MatchArgs(e.Args, l.Cmdline) {
-			m.notes = append(m.notes, fmt.Sprintf("allow-list entry for %s needs arguments matching %q", e.Path, e.Args))
+		if why, ok := scriptMatches(&e, l.Process); !ok {
+			m.notes = append(m.notes, fmt.Sprintf("allow-list entry for %s %s", name, why))
 			continue
 		}
-		if e.SHA256 != "" {
-			if deleted {
-				// The running image is no longer the file at Path: what runs
-				// cannot be checked against the pin.
-				if m.changed == nil {
-					m.changed = e
-				}
+		samePackage := e.Package != "" && (!originKnown || (o.Package == e.Package && o.Integrity != provenance.IntegrityMismatch))
+		if e.Package != "" && originKnown && !samePackage {
+			m.notes = append(m.notes, fmt.Sprintf("allow-list entry for %s is for the file of package %s, and this one is not (or no longer matches it)",
+				name, shown(e.Package)))
+			continue
+		}
+		switch state {
+		case monitor.ExeMemfd, monitor.ExeAnonymous:
+			m.notes = append(m.notes, "the program runs from no file on disk: no allow-list entry can apply")
+			continue
+		case monitor.ExeDeleted, monitor.ExeReplaced:
+			if e.SHA256 != "" {
+				// The running image is no longer the file at Path: what
+				// runs cannot be checked against the pin.
+				m.setChanged(&entries[i], fmt.Sprintf("changed: the running %s was replaced or deleted on disk since it started; it was pinned by SHA-256", name))
 				continue
 			}
+			if !samePackage || !originKnown {
+				m.notes = append(m.notes, fmt.Sprintf("the running file of %s was replaced or deleted since it started: an entry by path does not apply "+
+					"(an entry that records the package does)", name))
+				continue
+			}
+		case monitor.ExeForeignMount:
+			if !samePackage || !originKnown {
+				m.notes = append(m.notes, fmt.Sprintf("%s runs in another mount namespace, where its path names another file: an entry by path does not apply", name))
+				continue
+			}
+		}
+		if e.SHA256 != "" || e.ScriptSHA256 != "" {
 			if hash == nil {
-				m.notes = append(m.notes, fmt.Sprintf("cannot verify the pinned SHA-256 of %s", e.Path))
+				m.notes = append(m.notes, fmt.Sprintf("cannot verify the pinned SHA-256 of %s", name))
 				continue
 			}
-			sum, err := hash(path)
+			why, ok, err := pinsHold(e, path, l.Script, hash)
 			if err != nil {
-				m.notes = append(m.notes, fmt.Sprintf("cannot verify the pinned SHA-256 of %s: %v", e.Path, err))
+				m.notes = append(m.notes, fmt.Sprintf("cannot verify the pinned SHA-256 of %s: %v", name, err))
 				continue
 			}
-			if !strings.EqualFold(sum, e.SHA256) {
-				if m.changed == nil {
-					m.changed = e
-				}
+			if !ok {
+				m.setChanged(&entries[i], why)
 				continue
 			}
 		}
-		m.allowed = e
+		m.allowed = &entries[i]
 		return m
 	}
 	return m
 }
 
+// setChanged records the first pinned entry whose file changed.
+func (m *allowMatch) setChanged(e *AllowEntry, why string) {
+	if m.changed == nil {
+		m.changed, m.changedWhy = e, why
+	}
+}
+
+// pinsHold checks an entry's pins: the program's file and the script's.
+func pinsHold(e AllowEntry, path, script string, hash func(string) (string, error)) (why string, ok bool, err error) {
+	if e.SHA256 != "" {
+		sum, err := hash(path)
+		if err != nil {
+			return "", false, err
+		}
+		if !strings.EqualFold(sum, e.SHA256) {
+			return changedReason(e, e.Path), false, nil
+		}
+	}
+	if e.ScriptSHA256 != "" {
+		sum, err := hash(script)
+		if err != nil {
+			return "", false, err
+		}
+		if !strings.EqualFold(sum, e.ScriptSHA256) {
+			return changedReason(e, script), false, nil
+		}
+	}
+	return "", true, nil
+}
+
+// changedReason explains a pinned entry whose file no longer matches.
+func changedReason(e AllowEntry, file string) string {
+	when := ""
+	if !e.Added.IsZero() {
+		when = " on " + e.Added.Format("2006-01-02")
+	}
+	return fmt.Sprintf("changed: %s no longer matches the SHA-256 pinned%s", shown(file), when)
+}
+
 // EntryFor builds the allow-list entry that allows a listener's program, on
-// any port (ports empty) or on the given ports, added at now. For an
-// interpreter the entry also requires the listener's exact command line,
-// since the program alone would allow every script; edit Args to widen it.
-// It fails when the listener's executable is not known.
+// any port (ports empty) or on the given ports, added at now, without
+// knowing its origin; see Policy.EntryFor.
 func EntryFor(l monitor.Listener, ports []uint16, now time.Time) (AllowEntry, error) {
+	return entryFor(l, provenance.Origin{}, ports, now)
+}
+
+// EntryFor builds the allow-list entry that allows a listener's program, on
+// any port (ports empty) or on the given ports, added at now. A file a
+// package shipped intact is recorded with its package, so that the entry
+// survives the package's updates. For an interpreter the entry also names
+// the script (its absolute path), or, for code given on the command line,
+// the exact arguments, since the program alone would allow every script.
+// It fails when the listener's executable, or an interpreter's script and
+// arguments, are not known.
+func (p *Policy) EntryFor(l monitor.Listener, ports []uint16, now time.Time) (AllowEntry, error) {
+	return entryFor(l, p.originOf(l), ports, now)
+}
+
+// entryFor is EntryFor with the origin.
+func entryFor(l monitor.Listener, o provenance.Origin, ports []uint16, now time.Time) (AllowEntry, error) {
 	path, _ := ExePath(l)
 	if path == "" {
-		return AllowEntry{}, fmt.Errorf("allow: the executable of %s (pid %d) is not visible", l.Name, l.PID)
+		return AllowEntry{}, fmt.Errorf("allow: the executable of %s (pid %d) is not visible", shown(l.Name), l.PID)
 	}
 	e := AllowEntry{Path: path, Ports: slices.Clone(ports), Added: now.UTC().Truncate(time.Second)}
-	if IsInterpreter(path) {
-		if l.Cmdline == "" {
-			return AllowEntry{}, fmt.Errorf("allow: %s is an interpreter and its command line is not visible", path)
+	if o.Packaged() && o.Package != "" && o.Integrity != provenance.IntegrityMismatch {
+		e.Package = o.Package
+	}
+	if IsInterpreter(path) || l.Script != "" {
+		switch argv := argvOf(l.Process); {
+		case l.Script != "":
+			e.Script = l.Script
+		case len(argv) > 1:
+			e.Argv = slices.Clone(argv[1:])
+		default:
+			return AllowEntry{}, fmt.Errorf("allow: %s is an interpreter and the script it runs is not visible", path)
 		}
-		// MatchArgs has no escapes: a '*' or '?' in the command line stays
-		// a wildcard, which widens the match only by what it stands for.
-		e.Args = l.Cmdline
 	}
 	return e, nil
 }

@@ -116,6 +116,7 @@ func (g *Gate) State() GateState {
 	g.dirty = false
 	st := g.state
 	st.Known = maps.Clone(g.state.Known)
+	st.Programs = maps.Clone(g.state.Programs)
 	return st
 }
 
@@ -204,8 +205,10 @@ func (g *Gate) diff(as []Assessment) []Assessment {
 // remember records a fresh alerting listener's program and port, and
 // reports whether it deserves a notification: the program has not listened
 // on this port before (or, for a changed program, this change was not
-// notified yet). Quiet listeners are not recorded: a program allowed today
-// and removed from the allow-list tomorrow must alert when it next binds.
+// notified yet), unless the port is one it was handed at random and the
+// user was already told about the program as it is now (see KnownProgram).
+// Quiet listeners are not recorded: a program allowed today and removed
+// from the allow-list tomorrow must alert when it next binds.
 func (g *Gate) remember(now time.Time, k string, a Assessment) bool {
 	kp, known := g.state.Known[k]
 	if !a.Verdict.Alert {
@@ -227,6 +230,14 @@ func (g *Gate) remember(now time.Time, k string, a Assessment) bool {
 		kp.ChangeNotified = true
 	} else {
 		kp.ChangeNotified = false
+		if notify && randomPortOnly(a) && g.toldBefore(a) {
+			notify = false
+		}
+	}
+	if notify {
+		g.told(now, a)
+	} else {
+		g.seen(now, a)
 	}
 	g.state.Known[k] = kp
 	g.dirty = true
@@ -332,6 +343,7 @@ func (g *Gate) takeBaseline(now time.Time, as []Assessment) []Notice {
 			g.state.Known[k] = KnownPort{Identity: Identity(a.Listener), Port: a.Port, Proto: a.Proto,
 				FirstSeen: now, LastSeen: now, ChangeNotified: a.Verdict.Changed()}
 		}
+		g.told(now, a) // the baseline lists it: the user was told
 	}
 	g.state.BaselineTaken, g.state.BaselineTime = true, now
 	g.state.prune()

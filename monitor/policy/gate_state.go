@@ -23,6 +23,9 @@ type GateState struct {
 	BaselineTime  time.Time `json:"baseline_time,omitzero"`
 	// Known is keyed by "identity|port/proto".
 	Known map[string]KnownPort `json:"known"`
+	// Programs is keyed by identity: the programs the user was told about
+	// (absent from files written before it existed: an empty memory).
+	Programs map[string]KnownProgram `json:"programs,omitempty"`
 }
 
 // KnownPort is one program seen listening on one port.
@@ -40,6 +43,7 @@ type KnownPort struct {
 // prune drops the least recently seen entries past MaxKnownPorts.
 func (st *GateState) prune() {
 	st.Version = GateStateVersion
+	st.prunePrograms()
 	if len(st.Known) <= MaxKnownPorts {
 		return
 	}

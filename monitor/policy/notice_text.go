@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"portlight/safetext"
 )
 
-// Title is a plain one-line title for the notice, e.g. "python3 is listening
-// on unassigned port 2476/tcp" or "python3 is listening on 200 new ports".
-// Program names come from untrusted programs: escape and bound the result
-// for the display it goes to.
+// Title is a plain one-line title for the notice, e.g. "python3.12 is
+// listening on unassigned port 2476/tcp" or "Spotify is listening on 200
+// new ports". It leads with the program's file (or application) name, never
+// the process name (see program). Names are escaped and bounded here; bound
+// the whole for the display it goes to.
 func (n Notice) Title() string {
 	name := n.program()
 	switch n.Kind {
@@ -37,22 +40,45 @@ func (n Notice) Title() string {
 	return fmt.Sprintf("%s is listening on %d new ports", name, n.Count)
 }
 
-// program names the notice's program: the executable's file name, or the
-// process name when the path is unknown.
+// program names the notice's program (see ProgramName), with its process
+// name as a fact when that differs from its file's name: 'x (named
+// "sshd")'. A program whose file is unknown is "A program", never its
+// process name alone, which any program can choose.
 func (n Notice) program() string {
 	if len(n.Assessments) > 0 {
 		a := n.Assessments[0]
-		if p, _ := ExePath(a.Listener); p != "" {
-			return filepath.Base(p)
+		name := ProgramName(a)
+		switch {
+		case name == "" && a.OwnerHidden:
+			return fmt.Sprintf("A hidden program of user %d", a.UID)
+		case name == "":
+			name = "A program"
 		}
-		if a.Name != "" {
-			return a.Name
+		exe, _ := ExePath(a.Listener)
+		c := safetext.Line(a.Name, 32)
+		if c != "" && !a.OwnerHidden && (exe == "" || !sameName(c, safetext.Line(filepath.Base(exe), 64))) {
+			name += fmt.Sprintf(" (named %q)", c)
 		}
+		return name
 	}
 	if n.Identity != "" && !strings.HasPrefix(n.Identity, "uid ") {
-		return filepath.Base(n.Identity)
+		return safetext.Line(filepath.Base(n.Identity), 64)
 	}
 	return "A program"
+}
+
+// ProgramName names an assessment's program for people: the application
+// name of its desktop entry when known, else its executable's file name;
+// "" when neither is known. Never the process name, which the program
+// chose itself. Escaped and bounded.
+func ProgramName(a Assessment) string {
+	if a.Origin.AppName != "" {
+		return safetext.Line(a.Origin.AppName, 64)
+	}
+	if p, _ := ExePath(a.Listener); p != "" {
+		return safetext.Line(filepath.Base(p), 64)
+	}
+	return ""
 }
 
 // plural is "1 port" or "3 ports".

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"portlight/monitor"
+	"portlight/provenance"
 )
 
 const (
 	postgres = "/usr/lib/postgresql/15/bin/postgres"
-	intruder = "/tmp/x"
+	intruder = "/opt/x"
 )
 
 // fakeOwners is an in-memory UsualOwners: port/proto -> usual executables,
@@ -69,7 +70,7 @@ func TestJudgeOwnerChange(t *testing.T) {
 		{"loopback ignored by setting", quietLoop, true, lis(intruder, 1521, monitor.TCP, monitor.Loopback),
 			false, "", []Trigger{TriggerOwnerChange}, false, true, why, []string{"loopback only: ignored by settings"}},
 		{"the usual owner itself", on, true, lis(postgres, 1521, monitor.TCP, monitor.Network),
-			false, "", nil, false, false, "assigned port", nil},
+			false, "", nil, false, false, "shipped by package postgresql-15 (dpkg)", []string{"assigned port"}},
 		{"the usual owner, upgraded on disk", on, true, lis(postgres+" (deleted)", 1521, monitor.TCP, monitor.Network),
 			false, "", nil, false, false, "", nil},
 		{"trigger off", off, true, lis(intruder, 1521, monitor.TCP, monitor.Network),
@@ -84,22 +85,29 @@ func TestJudgeOwnerChange(t *testing.T) {
 			false, "", nil, false, false, "", nil},
 		{"adds to another trigger", on, true, lis(intruder, 2476, monitor.TCP, monitor.Network),
 			true, SeverityHigh, []Trigger{TriggerOwnerChange, TriggerUnassigned}, false, false,
-			"2476/tcp is usually /usr/bin/syncthing, now /tmp/x", []string{"unassigned port"}},
+			"2476/tcp is usually /usr/bin/syncthing, now /opt/x", []string{"unassigned port"}},
 		{"allowed on any port still alerts", allow(AllowEntry{Path: intruder}), true, lis(intruder, 1521, monitor.TCP, monitor.Network),
 			true, SeverityHigh, []Trigger{TriggerOwnerChange}, true, false, why,
-			[]string{"allowed: /tmp/x on any port; an entry for any port does not cover taking over another program's usual port"}},
+			[]string{"allowed: /opt/x on any port; an entry for any port does not cover taking over another program's usual port"}},
 		{"allowed on any tcp port still alerts", allow(AllowEntry{Path: intruder, Proto: monitor.TCP}), true, lis(intruder, 1521, monitor.TCP, monitor.Network),
 			true, SeverityHigh, []Trigger{TriggerOwnerChange}, true, false, why, nil},
 		{"allowed on this port wins", allow(AllowEntry{Path: intruder, Ports: []uint16{1521}}), true, lis(intruder, 1521, monitor.TCP, monitor.Network),
-			false, "", nil, true, false, "assigned port", []string{"allowed: /tmp/x on port 1521"}},
+			false, "", nil, true, false, "assigned port", []string{"allowed: /opt/x on port 1521"}},
 		{"allowed on any port, no owner change", allow(AllowEntry{Path: intruder}), true, lis(intruder, 1522, monitor.TCP, monitor.Network),
-			false, "", nil, true, false, "", []string{"allowed: /tmp/x on any port"}},
+			false, "", nil, true, false, "", []string{"allowed: /opt/x on any port"}},
 		{"pinned and changed, and a new owner", allow(AllowEntry{Path: intruder, SHA256: goodSum}), true, lis(intruder, 1521, monitor.TCP, monitor.Network),
 			true, SeverityHigh, []Trigger{TriggerChanged, TriggerOwnerChange}, false, false, "", []string{why}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &Policy{Rules: tt.rules, Ephemeral: PortRange{32768, 60999}, Lookup: fakeInfo, Hash: fakeHash}
+			if strings.HasPrefix(tt.l.Exe, postgres) {
+				// The provenance resolver knows the usual owner's package:
+				// its file deleted on disk is that package's update.
+				p.Origin = func(monitor.Process) provenance.Origin {
+					return provenance.Origin{Manager: "dpkg", Package: "postgresql-15", Integrity: provenance.IntegrityMatch}
+				}
+			}
 			f := pgOwners()
 			if tt.owners {
 				p.Owners = f

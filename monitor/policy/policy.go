@@ -5,6 +5,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
+	"portlight/provenance"
 )
 
 // Policy judges listeners under the user's rules. Its fields are its inputs
@@ -22,6 +23,14 @@ type Policy struct {
 	// Owners says who usually holds a port (the history); nil means the
 	// owner_change trigger cannot fire.
 	Owners UsualOwners
+	// Origin returns where a process's program came from; nil = unknown.
+	Origin func(p monitor.Process) provenance.Origin
+	// Expected reports that the knowledge file documents this program on
+	// this port (purpose, source); nil = none.
+	Expected func(l monitor.Listener, o provenance.Origin) (purpose string, ok bool)
+	// Places says where programs live, for the writable-place signals; the
+	// zero value judges by path alone.
+	Places Places
 }
 
 // Assess looks the listener's port up and judges it.
@@ -31,15 +40,177 @@ func (p *Policy) Assess(l monitor.Listener) Assessment {
 		lookup = portinfo.Lookup
 	}
 	info := lookup(l.Port, string(l.Proto))
-	return Assessment{Listener: l, PortInfo: info, Verdict: p.Judge(l, info)}
+	v, o := p.judge(l, info)
+	a := Assessment{Listener: l, PortInfo: info, Verdict: v, Origin: o}
+	if v.Alert {
+		a.Fingerprint = p.Fingerprint(l.Process, o)
+	}
+	return a
 }
 
-// Judge decides on a listener whose port facts are known.
+// Judge decides on a listener whose port facts are known: the worst verdict
+// over every process that holds the socket (Holders; the owner alone when
+// there is no list), each judged by judgeHolder.
+func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
+	v, _ := p.judge(l, info)
+	return v
+}
+
+// judge is Judge, also returning the owner's origin.
+func (p *Policy) judge(l monitor.Listener, info portinfo.Info) (Verdict, provenance.Origin) {
+	o := p.originOf(l)
+	best := p.judgeHolder(l, info, o)
+	for _, h := range l.Holders {
+		if h.PID == l.PID {
+			continue
+		}
+		hl := l
+		hl.Process = h
+		hv := p.judgeHolder(hl, info, p.originOf(hl))
+		if rank(hv) > rank(best) {
+			who := h.Exe
+			if who == "" {
+				who = "a program whose file is not visible"
+			}
+			hv.Reasons = append([]string{fmt.Sprintf("also held by pid %d, %s", h.PID, shown(who))}, hv.Reasons...)
+			best = hv
+		}
+	}
+	return best, o
+}
+
+// rank orders verdicts for "worst": high alert, low alert, anything quiet.
+func rank(v Verdict) int {
+	switch {
+	case !v.Alert:
+		return 0
+	case v.Severity == SeverityHigh:
+		return 2
+	}
+	return 1
+}
+
+// originOf asks p.Origin about a visible owner.
+func (p *Policy) originOf(l monitor.Listener) provenance.Origin {
+	if p.Origin == nil || l.OwnerHidden || (l.Exe == "" && l.PID == 0) {
+		return provenance.Origin{}
+	}
+	return p.Origin(l.Process)
+}
+
+// judgeHolder judges the listener as held by l.Process.
 //
-// The order of the rules: an ephemeral UDP client socket is dropped first
-// (when the setting says so); then the allow-list, where a pinned program
-// whose file changed alerts at high severity whatever its port; then the
-// triggers; last, loopback-only listeners are lowered or dropped.
+// The program comes first: its signals (see ProgramSignals) alert whatever
+// the port; strong ones at high severity even on loopback and even with
+// loopback alerts off, weak ones like a port trigger. Then where it came
+// from, in words. Then the port, by judgePort: the allow-list, the owner
+// change and the port triggers. A program the knowledge file documents on
+// this port (Expected), with no signal and an intact file, has its port
+// triggers lowered to information: the triggers stay, the alert goes, and
+// a reason says what the port is for. The process name decides nothing.
+//
+// An ephemeral UDP client socket is dropped (by setting) unless a strong
+// signal fired: then the program alerts, its socket a client or not.
+func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenance.Origin) Verdict {
+	r := p.Rules
+	var sig []Signal
+	var facts []string
+	if l.SelfHidden && r.Triggers.SelfHidden {
+		sig = append(sig, selfHiddenSignal())
+	}
+	if !l.OwnerHidden {
+		s, f := ProgramSignals(l.Process, o, p.Places, r.Triggers)
+		sig, facts = append(sig, s...), f
+	}
+	var lead []string
+	for _, s := range sig {
+		lead = append(lead, s.Reason)
+	}
+	lead = append(lead, facts...)
+	if p.Origin != nil && !l.OwnerHidden && l.Exe != "" {
+		lead = append(lead, provenanceReasons(o)...)
+	}
+
+	if l.Proto == monitor.UDP && r.IgnoreEphemeralUDP && p.Ephemeral.Contains(l.Port) {
+		ephemeral := fmt.Sprintf("UDP port in the ephemeral range %s: a client waiting for replies, not a service", p.Ephemeral)
+		if !hasStrong(sig, false) {
+			return Verdict{Ignored: true, Reasons: []string{ephemeral}}
+		}
+		return Verdict{Alert: true, Severity: SeverityHigh, Triggers: triggersOf(sig), Signals: sig,
+			Reasons: append(lead, ephemeral, exposureReason(l.Exposure))}
+	}
+
+	pv := p.judgePort(l, info, o)
+	v := pv.v
+	if len(sig) == 0 && pv.want && !pv.strict && p.Expected != nil && !l.OwnerHidden &&
+		o.Integrity != provenance.IntegrityMismatch {
+		if purpose, ok := p.Expected(l, o); ok {
+			pv.want = false
+			v.Reasons = append(v.Reasons, shown(purpose)+" (documented)")
+		}
+	}
+	v.Signals = sig
+	v.Triggers = append(triggersOf(sig), v.Triggers...)
+	v.Reasons = append(lead, v.Reasons...)
+	switch {
+	case pv.changed || hasStrong(sig, v.Allowed):
+		v.Alert, v.Severity = true, SeverityHigh
+		v.Reasons = append(v.Reasons, exposureReason(l.Exposure))
+	case pv.want || hasWeak(sig, v.Allowed):
+		v = grade(v, l, r)
+	}
+	return v
+}
+
+// hasStrong reports whether a strong signal fired that an allow-list match
+// (allowed) does not silence.
+func hasStrong(sig []Signal, allowed bool) bool {
+	for _, s := range sig {
+		if !s.Weak && !(allowed && s.Allowable) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWeak reports whether a weak signal fired that allowed does not silence.
+func hasWeak(sig []Signal, allowed bool) bool {
+	for _, s := range sig {
+		if s.Weak && !(allowed && s.Allowable) {
+			return true
+		}
+	}
+	return false
+}
+
+// triggersOf lists the signals' triggers.
+func triggersOf(sig []Signal) []Trigger {
+	var ts []Trigger
+	for _, s := range sig {
+		ts = append(ts, s.Trigger)
+	}
+	return ts
+}
+
+// portVerdict is the port's part of a verdict: Triggers, Reasons, Allowed
+// and UsualOwner filled, the alert left to judgeHolder.
+type portVerdict struct {
+	v Verdict
+	// want: port triggers fired that alert as exposure grades them.
+	want bool
+	// changed: a pinned program changed (alerts at high severity).
+	changed bool
+	// strict: the not-on-allow-list trigger fired, which documentation
+	// does not lower.
+	strict bool
+}
+
+// judgePort applies the allow-list, the owner change and the port
+// triggers.
+//
+// The order: the allow-list, where a pinned program whose file changed
+// alerts at high severity whatever its port; then the triggers; last (in
+// grade), loopback-only listeners are lowered or dropped.
 //
 // An owner change (another program usually holds the port) is a trigger
 // that the allow-list does not silence unless the entry names the port:
@@ -48,19 +219,15 @@ func (p *Policy) Assess(l monitor.Listener) Assessment {
 // signal. Such a verdict is both Allowed and Alert, and its reasons say so.
 // An entry that lists the port is the user saying the program belongs
 // there, and wins.
-func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
+func (p *Policy) judgePort(l monitor.Listener, info portinfo.Info, o provenance.Origin) portVerdict {
 	r := p.Rules
-	if l.Proto == monitor.UDP && p.Rules.IgnoreEphemeralUDP && p.Ephemeral.Contains(l.Port) {
-		return Verdict{Ignored: true, Reasons: []string{fmt.Sprintf(
-			"UDP port in the ephemeral range %s: a client waiting for replies, not a service", p.Ephemeral)}}
-	}
 	var v Verdict
 	portReason := statusReason(info)
-	m := matchAllow(l, r.Allow, p.Hash)
+	m := matchAllow(l, o, p.Origin != nil, r.Allow, p.Hash)
 	if m.allowed != nil && namesPort(m.allowed, l) {
 		v.Allowed = true
 		v.Reasons = []string{portReason, "allowed: " + m.allowed.Describe()}
-		return v
+		return portVerdict{v: v}
 	}
 	usual, moved := p.ownerChange(l)
 	if moved {
@@ -70,21 +237,20 @@ func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
 		v.Allowed = true
 		if !moved {
 			v.Reasons = []string{portReason, "allowed: " + m.allowed.Describe()}
-			return v
+			return portVerdict{v: v}
 		}
 		v.Triggers = []Trigger{TriggerOwnerChange}
 		v.Reasons = []string{OwnerChangeReason(l, usual), portReason, allowedDespite(m.allowed)}
-		return grade(v, l, r)
+		return portVerdict{v: v, want: true}
 	}
 	if m.changed != nil {
-		v.Alert, v.Severity = true, SeverityHigh
 		v.Triggers = []Trigger{TriggerChanged}
-		v.Reasons = []string{changedReason(l, m.changed), portReason, exposureReason(l.Exposure)}
+		v.Reasons = []string{m.changedWhy, portReason}
 		if moved {
 			v.Triggers = append(v.Triggers, TriggerOwnerChange)
 			v.Reasons = append(v.Reasons, OwnerChangeReason(l, usual))
 		}
-		return v
+		return portVerdict{v: v, changed: true}
 	}
 
 	if moved {
@@ -112,15 +278,15 @@ func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
 	if t.DynamicFromNetwork && dynamic && l.Exposure == monitor.Network {
 		v.Triggers = append(v.Triggers, TriggerDynamic)
 	}
+	pv := portVerdict{}
 	if t.NotOnAllowList {
 		v.Triggers = append(v.Triggers, TriggerNotAllowed)
 		v.Reasons = append(v.Reasons, "not on the allow-list")
+		pv.strict = true
 	}
 	v.Reasons = append(v.Reasons, m.notes...)
-	if len(v.Triggers) == 0 {
-		return v
-	}
-	return grade(v, l, r)
+	pv.v, pv.want = v, len(v.Triggers) > 0
+	return pv
 }
 
 // grade finishes a verdict whose triggers fired: it says who can reach the
@@ -163,18 +329,6 @@ func exposureReason(e monitor.Exposure) string {
 		return "this computer only"
 	}
 	return "reachable from the network"
-}
-
-// changedReason explains a pinned entry whose program no longer matches.
-func changedReason(l monitor.Listener, e *AllowEntry) string {
-	if _, deleted := ExePath(l); deleted {
-		return fmt.Sprintf("changed: the running %s was replaced or deleted on disk since it started; it was pinned by SHA-256", e.Path)
-	}
-	when := ""
-	if !e.Added.IsZero() {
-		when = " on " + e.Added.Format("2006-01-02")
-	}
-	return fmt.Sprintf("changed: %s no longer matches the SHA-256 pinned%s", e.Path, when)
 }
 
 // reports counts ATT&CK reports in words.

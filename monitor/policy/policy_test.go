@@ -54,7 +54,17 @@ func lis(exe string, port uint16, proto monitor.Proto, exp monitor.Exposure) mon
 		addr = "127.0.0.1"
 	}
 	return monitor.Listener{Proto: proto, Family: monitor.IPv4, Address: addr, Port: port, Exposure: exp,
-		UID: 1000, Process: monitor.Process{PID: 4242, Exe: exe, Name: "x", Cmdline: exe}}
+		UID: 1000, Process: monitor.Process{PID: 4242, Exe: exe, Name: commOf(exe), Cmdline: exe}}
+}
+
+// commOf is the process name the kernel gives a program run by its path:
+// its file name, cut to 15 bytes.
+func commOf(exe string) string {
+	if exe == "" {
+		return ""
+	}
+	base, _ := strings.CutSuffix(exe[strings.LastIndex(exe, "/")+1:], " (deleted)")
+	return base[:min(len(base), 15)]
 }
 
 // fakeHash hashes by path: the syncthing file hashes to goodSum, anything
@@ -79,7 +89,10 @@ func TestJudge(t *testing.T) {
 	keepUDP := DefaultRules()
 	keepUDP.IgnoreEphemeralUDP = false
 	allow := func(es ...AllowEntry) Rules { r := DefaultRules(); r.Allow = es; return r }
-	withCmd := func(l monitor.Listener, cmd string) monitor.Listener { l.Cmdline = cmd; return l }
+	withScript := func(l monitor.Listener, script string, argv ...string) monitor.Listener {
+		l.Script, l.Argv, l.Cmdline = script, argv, strings.Join(argv, " ")
+		return l
+	}
 	hidden := lis("", 2476, monitor.TCP, monitor.Network)
 	hidden.OwnerHidden = true
 	deleted := lis(syncthing+" (deleted)", 2476, monitor.TCP, monitor.Network)
@@ -144,7 +157,7 @@ func TestJudge(t *testing.T) {
 		// Allow-list: identity, scope, pins, arguments.
 		{"allowed any port", allow(AllowEntry{Path: syncthing}), lis(syncthing, 2476, monitor.TCP, monitor.Network),
 			false, "", nil, true, false, []string{"unassigned port", "allowed: /usr/bin/syncthing on any port"}},
-		{"copy at another path alerts", allow(AllowEntry{Path: syncthing}), lis("/tmp/syncthing", 2476, monitor.TCP, monitor.Network),
+		{"copy at another path alerts", allow(AllowEntry{Path: syncthing}), lis("/opt/syncthing", 2476, monitor.TCP, monitor.Network),
 			true, SeverityHigh, []Trigger{TriggerUnassigned}, false, false, nil},
 		{"same process name, other path alerts", allow(AllowEntry{Path: syncthing}),
 			func() monitor.Listener {
@@ -170,20 +183,40 @@ func TestJudge(t *testing.T) {
 			lis(syncthing, 22, monitor.TCP, monitor.Loopback), true, SeverityHigh, []Trigger{TriggerChanged}, false, false,
 			[]string{"changed: /usr/bin/syncthing no longer matches the SHA-256 pinned on 2026-11-01"}},
 		{"pinned, running image deleted", allow(AllowEntry{Path: syncthing, SHA256: goodSum}), deleted,
-			true, SeverityHigh, []Trigger{TriggerChanged}, false, false, nil},
-		{"unpinned, running image deleted (an upgrade)", allow(AllowEntry{Path: syncthing}), deleted,
-			false, "", nil, true, false, nil},
+			true, SeverityHigh, []Trigger{TriggerExeDeleted, TriggerChanged}, false, false, nil},
+		{"unpinned, running image deleted: a path entry does not apply", allow(AllowEntry{Path: syncthing}), deleted,
+			true, SeverityHigh, []Trigger{TriggerExeDeleted, TriggerUnassigned}, false, false,
+			[]string{"its file /usr/bin/syncthing was deleted on disk after it started"}},
 		{"pin cannot be verified", allow(AllowEntry{Path: "/unreadable", SHA256: goodSum}), lis("/unreadable", 2476, monitor.TCP, monitor.Network),
 			true, SeverityHigh, []Trigger{TriggerUnassigned}, false, false,
 			[]string{"cannot verify the pinned SHA-256 of /unreadable: permission denied"}},
 		{"owner hidden", allow(AllowEntry{Path: syncthing}), hidden, true, SeverityHigh, []Trigger{TriggerUnassigned}, false, false,
 			[]string{"owner's executable not visible: the allow-list cannot apply"}},
-		{"interpreter script matches", allow(AllowEntry{Path: python, Args: "*/srv/app/server.py*"}),
-			withCmd(lis(python, 2476, monitor.TCP, monitor.Network), "python3 /srv/app/server.py --port 2476"),
+		{"interpreter script matches", allow(AllowEntry{Path: python, Script: "/srv/app/server.py"}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "/srv/app/server.py", "python3", "server.py", "--port", "2476"),
+			false, "", nil, true, false, []string{"allowed: /usr/bin/python3.12 on any port running /srv/app/server.py"}},
+		{"interpreter other script alerts", allow(AllowEntry{Path: python, Script: "/srv/app/server.py"}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "/srv/other/server.py", "python3", "/srv/other/server.py"),
+			true, SeverityHigh, []Trigger{TriggerUnassigned}, false, false,
+			[]string{"allow-list entry for /usr/bin/python3.12 allows the script /srv/app/server.py only"}},
+		{"old args glob matches the resolved script", allow(AllowEntry{Path: python, Args: "/srv/app/*.py"}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "/srv/app/server.py", "python3", "server.py"),
 			false, "", nil, true, false, nil},
-		{"interpreter other script alerts", allow(AllowEntry{Path: python, Args: "*/srv/app/server.py*"}),
-			withCmd(lis(python, 2476, monitor.TCP, monitor.Network), "python3 /tmp/server.py"),
-			true, SeverityHigh, nil, false, false, []string{`allow-list entry for /usr/bin/python3.12 needs arguments matching "*/srv/app/server.py*"`}},
+		{"old args glob is not matched against the flat command line", allow(AllowEntry{Path: python, Args: "/srv/app/*.py"}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "/home/u/evil.py", "python3", "/home/u/evil.py", "/srv/app/x.py"),
+			true, SeverityHigh, nil, false, false, []string{`allow-list entry for /usr/bin/python3.12 needs a script matching "/srv/app/*.py"`}},
+		{"old exact command line migrates to its script", allow(AllowEntry{Path: python, Args: "python3 /srv/app/server.py --port 8000"}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "/srv/app/server.py", "python3", "/srv/app/server.py", "--port", "9000"),
+			false, "", nil, true, false, nil},
+		{"a leading * glob allows nothing", allow(AllowEntry{Path: python, Args: "*/srv/app/server.py*"}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "/srv/app/server.py", "python3", "/srv/app/server.py"),
+			true, SeverityHigh, nil, false, false, nil},
+		{"interpreter code on the command line matches by argv", allow(AllowEntry{Path: python, Argv: []string{"-m", "http.server", "2476"}}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "", "python3", "-m", "http.server", "2476"),
+			false, "", nil, true, false, nil},
+		{"interpreter argv differs", allow(AllowEntry{Path: python, Argv: []string{"-m", "http.server", "2476"}}),
+			withScript(lis(python, 2476, monitor.TCP, monitor.Network), "", "python3", "-m", "http.server", "2476", "--bind", "0.0.0.0"),
+			true, SeverityHigh, nil, false, false, nil},
 		{"changed wins over loopback ignore", func() Rules { r := quietLoop; r.Allow = []AllowEntry{{Path: "/opt/a", SHA256: goodSum}}; return r }(),
 			lis("/opt/a", 2476, monitor.TCP, monitor.Loopback), true, SeverityHigh, []Trigger{TriggerChanged}, false, false, nil},
 	}
@@ -313,8 +346,13 @@ func TestEntryFor(t *testing.T) {
 	py := lis(python, 8000, monitor.TCP, monitor.Network)
 	py.Cmdline = "python3 /srv/app.py --port 8000"
 	e, err = EntryFor(py, nil, now)
-	if err != nil || e.Args != py.Cmdline {
-		t.Fatalf("EntryFor interpreter: %+v, %v", e, err)
+	if err != nil || !slices.Equal(e.Argv, []string{"/srv/app.py", "--port", "8000"}) || e.Script != "" {
+		t.Fatalf("EntryFor interpreter, script unresolved: %+v, %v", e, err)
+	}
+	withScript := py
+	withScript.Script, withScript.Argv = "/srv/app.py", []string{"python3", "app.py", "--port", "8000"}
+	if e, err := EntryFor(withScript, nil, now); err != nil || e.Script != "/srv/app.py" || e.Argv != nil {
+		t.Fatalf("EntryFor interpreter with its script: %+v, %v", e, err)
 	}
 	// The entry it builds allows the listener it was built from, and only it.
 	p := &Policy{Rules: DefaultRules(), Lookup: fakeInfo}

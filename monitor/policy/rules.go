@@ -24,6 +24,65 @@ type Triggers struct {
 	// history: see Policy.Owners) is held by another, on by default. Only
 	// an allow-list entry that names the port silences it.
 	OwnerChange bool `toml:"owner_change" json:"owner_change"`
+
+	// The program signals (see signals.go and docs/judgement.md): facts
+	// about the program behind a listener, whatever its port. All on by
+	// default.
+
+	// ExeInWritablePlace: the executable lives where any program could
+	// have written it (/tmp, a world-writable folder, a hidden folder of a
+	// home).
+	ExeInWritablePlace bool `toml:"exe_in_writable_place" json:"exe_in_writable_place"`
+	// ExeDeleted, ExeReplaced, ExeMemfd, ExeAnonymous: the running image is
+	// not the file its path names.
+	ExeDeleted   bool `toml:"exe_deleted" json:"exe_deleted"`
+	ExeReplaced  bool `toml:"exe_replaced" json:"exe_replaced"`
+	ExeMemfd     bool `toml:"exe_memfd" json:"exe_memfd"`
+	ExeAnonymous bool `toml:"exe_anonymous" json:"exe_anonymous"`
+	// NameMimics: the process calls itself like a kernel thread or a system
+	// service it is not, or unlike its executable.
+	NameMimics bool `toml:"name_mimics" json:"name_mimics"`
+	// InterpreterUntrustedScript: an interpreter runs a script from a
+	// writable place, or code given on its command line.
+	InterpreterUntrustedScript bool `toml:"interpreter_untrusted_script" json:"interpreter_untrusted_script"`
+	// PackageMismatch: the executable differs from what its package shipped.
+	PackageMismatch bool `toml:"package_mismatch" json:"package_mismatch"`
+	// SelfHidden: one of the user's own programs hides itself from
+	// Portlight.
+	SelfHidden bool `toml:"self_hidden" json:"self_hidden"`
+}
+
+// Enabled reports whether the setting for a program signal's trigger is on;
+// triggers that are not program signals report false.
+func (t Triggers) Enabled(tr Trigger) bool {
+	switch tr {
+	case TriggerExeWritable:
+		return t.ExeInWritablePlace
+	case TriggerExeDeleted:
+		return t.ExeDeleted
+	case TriggerExeReplaced:
+		return t.ExeReplaced
+	case TriggerExeMemfd:
+		return t.ExeMemfd
+	case TriggerExeAnonymous:
+		return t.ExeAnonymous
+	case TriggerNameMimics:
+		return t.NameMimics
+	case TriggerInterpreterScript:
+		return t.InterpreterUntrustedScript
+	case TriggerPackageMismatch:
+		return t.PackageMismatch
+	case TriggerSelfHidden:
+		return t.SelfHidden
+	}
+	return false
+}
+
+// AllSignals returns t with every program signal switched on.
+func (t Triggers) AllSignals() Triggers {
+	t.ExeInWritablePlace, t.ExeDeleted, t.ExeReplaced, t.ExeMemfd, t.ExeAnonymous = true, true, true, true, true
+	t.NameMimics, t.InterpreterUntrustedScript, t.PackageMismatch, t.SelfHidden = true, true, true, true
+	return t
 }
 
 // Rules is everything the policy needs from the user's settings.
@@ -47,7 +106,7 @@ func DefaultRules() Rules {
 			MalwarePort:          true,
 			DynamicFromNetwork:   true,
 			OwnerChange:          true,
-		},
+		}.AllSignals(),
 		IgnoreEphemeralUDP: true,
 	}
 }

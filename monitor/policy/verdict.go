@@ -13,6 +13,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
+	"portlight/provenance"
 )
 
 // Severity grades an alert.
@@ -60,8 +61,13 @@ type Verdict struct {
 	Ignored bool `json:"ignored,omitempty"`
 	// UsualOwner is, when TriggerOwnerChange fired, the executable that
 	// usually holds the port.
-	UsualOwner string   `json:"usual_owner,omitempty"`
-	Reasons    []string `json:"reasons"`
+	UsualOwner string `json:"usual_owner,omitempty"`
+	// Signals are the program signals that fired, with their advice (their
+	// triggers are in Triggers too, first).
+	Signals []Signal `json:"signals,omitempty"`
+	// Reasons say why, in order: program signals, then where the program
+	// came from, then the port's facts.
+	Reasons []string `json:"reasons"`
 }
 
 // Changed reports whether the verdict is a pinned program that changed.
@@ -85,6 +91,13 @@ type Assessment struct {
 	monitor.Listener
 	PortInfo portinfo.Info `json:"port_info"`
 	Verdict  Verdict       `json:"verdict"`
+	// Origin is where the owner's program came from (zero when unknown).
+	Origin provenance.Origin `json:"origin"`
+	// Fingerprint identifies the owner's program file beyond its path, for
+	// an alerting listener: its package and version, else its SHA-256 (see
+	// Policy.Fingerprint). The noise gate compares it to tell a program it
+	// already told about from a changed one.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 var (
@@ -101,6 +114,7 @@ func Default() *Policy {
 			Ephemeral: SystemEphemeralRange(),
 			Lookup:    portinfo.Lookup,
 			Hash:      SharedHasher.Sum,
+			Places:    SystemPlaces(),
 		}
 	})
 	return defaultPolicy
