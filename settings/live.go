@@ -43,6 +43,10 @@ func (s *Store) Policy() *policy.Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pol == nil {
+		origin, expected := s.origin, s.expected
+		if !s.provenanceSet {
+			origin, expected = policy.SystemOrigin, policy.KnownExpected
+		}
 		s.pol = &policy.Policy{
 			Rules:     s.cur.Rules(),
 			Ephemeral: systemEphemeral(),
@@ -50,8 +54,8 @@ func (s *Store) Policy() *policy.Policy {
 			Hash:      policy.SharedHasher.Sum,
 			Owners:    s.owners,
 			Places:    systemPlaces(),
-			Origin:    s.origin,
-			Expected:  s.expected,
+			Origin:    origin,
+			Expected:  expected,
 		}
 	}
 	return s.pol
@@ -68,14 +72,15 @@ func (s *Store) SetUsualOwners(u policy.UsualOwners) {
 	s.owners, s.pol = u, nil
 }
 
-// SetProvenance gives the policies of this store where programs come from
-// (a provenance resolver) and which ports the knowledge file documents for
-// them; nil takes either away. The process that judges sets it.
+// SetProvenance replaces where the policies of this store learn where
+// programs come from (by default the system's package databases, through
+// policy.SystemOrigin) and which ports the knowledge file documents for
+// them (policy.KnownExpected); nil takes either away. Tests set it.
 func (s *Store) SetProvenance(origin func(monitor.Process) provenance.Origin,
 	expected func(monitor.Listener, provenance.Origin) (string, bool)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.origin, s.expected, s.pol = origin, expected, nil
+	s.origin, s.expected, s.provenanceSet, s.pol = origin, expected, true, nil
 }
 
 // Assess judges a listener under the current settings: what the CLI, the

@@ -43,6 +43,9 @@ type Store struct {
 	// SetProvenance).
 	origin   func(monitor.Process) provenance.Origin
 	expected func(monitor.Listener, provenance.Origin) (string, bool)
+	// provenanceSet: SetProvenance chose origin and expected (else the
+	// system's are used).
+	provenanceSet bool
 	// owners is the history the policy asks about usual port owners (see
 	// SetUsualOwners); nil: the owner_change trigger cannot fire.
 	owners policy.UsualOwners

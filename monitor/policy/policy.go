@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
@@ -152,6 +153,15 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 	v.Signals = sig
 	v.Triggers = append(triggersOf(sig), v.Triggers...)
 	v.Reasons = append(lead, v.Reasons...)
+	if len(sig) == 0 && v.UsualOwner != "" {
+		// No program signal: the takeover of another program's port is
+		// what decided, and a notification shows its first reasons.
+		moved := OwnerChangeReason(l, v.UsualOwner)
+		if i := slices.Index(v.Reasons, moved); i > 0 {
+			copy(v.Reasons[1:i+1], v.Reasons[:i])
+			v.Reasons[0] = moved
+		}
+	}
 	switch {
 	case pv.changed || hasStrong(sig, v.Allowed):
 		v.Alert, v.Severity = true, SeverityHigh

@@ -115,6 +115,8 @@ func Default() *Policy {
 			Lookup:    portinfo.Lookup,
 			Hash:      SharedHasher.Sum,
 			Places:    SystemPlaces(),
+			Origin:    SystemOrigin,
+			Expected:  KnownExpected,
 		}
 	})
 	return defaultPolicy
