@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestExplainerActsOnRawProcess(t *testing.T) {
 	}
 	test.Tap(button(t, w, "End process…", 0))
 	test.Tap(button(t, w, "End process", 0))
-	if len(r.ended) != 1 || r.ended[0] != l.Process {
+	if len(r.ended) != 1 || !reflect.DeepEqual(r.ended[0], l.Process) {
 		t.Errorf("ended %+v, want the monitor's process %+v", r.ended, l.Process)
 	}
 }
