@@ -275,8 +275,11 @@ func (r *resident) post(ctx context.Context, a action) {
 func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 	return func(c notify.Click) {
 		kind := actOpenAlert
-		if c.Action == notify.ActionAllow {
+		switch c.Action {
+		case notify.ActionAllow:
 			kind = actAllow
+		case notify.ActionDismissed:
+			kind = actDismissed
 		}
 		a := action{kind: kind, id: c.Message.Key, port: c.Message.Port, proto: c.Message.Proto}
 		select {

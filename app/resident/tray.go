@@ -16,6 +16,7 @@ const (
 	actExplain     actionKind = iota // open the explainer of port/proto
 	actOpenAlert                     // mark alert id read, open its explainer
 	actAllow                         // allow alert id's program, mark it read
+	actDismissed                     // the user closed alert id's notification
 	actMarkAllRead                   // mark every alert read
 	actPauseHour                     // pause alerts for an hour
 	actPauseAll                      // pause alerts until resumed
