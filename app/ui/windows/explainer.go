@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
 	"portlight/safetext"

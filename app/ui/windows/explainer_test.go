@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/monitor"
 )
 

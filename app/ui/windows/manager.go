@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
 	"portlight/app/ui/osact"
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"

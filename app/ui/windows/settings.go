@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/safetext"
 )
 
