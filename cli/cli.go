@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"portlight/cmdline"
 )
 
 // Env is what a sub-command gets from its caller: its arguments (after the
@@ -31,8 +33,9 @@ func register(name, summary string, run func(ctx context.Context, env Env) error
 	commands[name] = command{name: name, summary: summary, run: run}
 }
 
-// ErrUsage marks an error caused by bad arguments (exit status 2).
-var ErrUsage = fmt.Errorf("usage")
+// ErrUsage marks an error caused by bad arguments (exit status 2). It is
+// cmdline.ErrUsage, which the window process's parser wraps too.
+var ErrUsage = cmdline.ErrUsage
 
 // Has reports whether name is a headless sub-command.
 func Has(name string) bool {

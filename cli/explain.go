@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,12 +14,27 @@ import (
 // Action is what the user did with an alert.
 type Action string
 
-// Actions on an alert.
+// Actions on an alert, weakest first: a stronger action replaces a weaker
+// one, never the reverse (a notification closed after its explainer was
+// opened stays "opened").
 const (
-	ActionOpened    Action = "opened"    // opened the explainer from the notification
+	ActionDismissed Action = "dismissed" // closed the notification without acting on it
+	ActionOpened    Action = "opened"    // opened the explainer (from the notification or the tray)
 	ActionAllowed   Action = "allowed"   // added the listener to the allow-list
-	ActionDismissed Action = "dismissed" // closed the notification
 )
+
+// strength orders actions (see the constants); 0 for an unknown one.
+func (a Action) strength() int {
+	switch a {
+	case ActionDismissed:
+		return 1
+	case ActionOpened:
+		return 2
+	case ActionAllowed:
+		return 3
+	}
+	return 0
+}
 
 // RecordAlert stores an alert raised at t for l with the policy's reasons and
 // returns its id, for MarkAlertAction. It writes synchronously and may wait
@@ -42,6 +58,7 @@ func (s *Store) RecordAlert(ctx context.Context, t time.Time, l monitor.Listener
 
 // alertRow is an alert waiting to be written.
 type alertRow struct {
+	key     string // the recorder's caller's name for it, "" for none
 	t       time.Time
 	l       monitor.Listener
 	reasons []string
@@ -71,20 +88,44 @@ func insertAlert(ctx context.Context, tx *sql.Tx, a alertRow) (int64, error) {
 	return res.LastInsertId()
 }
 
-// MarkAlertAction records what the user did with alert id (the last action wins).
+// MarkAlertAction records what the user did with alert id; an action
+// weaker than the one already recorded is ignored (see Action).
 func (s *Store) MarkAlertAction(ctx context.Context, id int64, a Action) error {
-	switch a {
-	case ActionOpened, ActionAllowed, ActionDismissed:
-	default:
+	if a.strength() == 0 {
 		return fmt.Errorf("history: unknown alert action %q", a)
 	}
-	res, err := s.db.ExecContext(ctx, "UPDATE alerts SET action = ?, action_time = ? WHERE id = ?",
-		string(a), ms(s.opts.Now()), id)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("history: mark alert %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("history: mark alert %d: no such alert (purged?)", id)
+	defer tx.Rollback()
+	if err := markAlert(ctx, tx, id, a, s.opts.Now()); err != nil {
+		return fmt.Errorf("history: mark alert %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: mark alert %d: %w", id, err)
 	}
 	return nil
+}
+
+// errNoAlert means the alert to mark is not in the store (never written,
+// or purged).
+var errNoAlert = errors.New("no such alert (purged?)")
+
+// markAlert records action a, taken at t, on alert id inside tx, unless a
+// stronger one is recorded already.
+func markAlert(ctx context.Context, tx *sql.Tx, id int64, a Action, t time.Time) error {
+	var prev sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT action FROM alerts WHERE id = ?", id).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNoAlert
+	}
+	if err != nil {
+		return err
+	}
+	if prev.Valid && Action(prev.String).strength() >= a.strength() {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE alerts SET action = ?, action_time = ? WHERE id = ?", string(a), ms(t), id)
+	return err
 }

@@ -25,6 +25,11 @@ func TestAlertsAndActions(t *testing.T) {
 	if err := s.MarkAlertAction(ctx, id, ActionAllowed); err != nil {
 		t.Fatal(err)
 	}
+	// A weaker action later (the notification closed after the allow)
+	// does not replace it.
+	if err := s.MarkAlertAction(ctx, id, ActionDismissed); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.MarkAlertAction(ctx, id2, "ignored"); err == nil {
 		t.Error("unknown action accepted")
 	}

@@ -36,9 +36,9 @@ type RecorderOptions struct {
 
 // RecorderStats count what a Recorder did.
 type RecorderStats struct {
-	Recorded uint64 // events and alerts committed
-	Dropped  uint64 // events and alerts dropped because the queue was full
-	Failed   uint64 // events and alerts lost to a failed transaction
+	Recorded uint64 // events, alerts and actions committed
+	Dropped  uint64 // events, alerts and actions dropped because the queue was full
+	Failed   uint64 // events, alerts and actions lost to a failed transaction
 	LastErr  error  // the last write or purge error, nil when none
 }
 
@@ -49,6 +49,9 @@ type Recorder struct {
 	opts RecorderOptions
 	ch   chan batch
 	w    *writer
+	// keyed maps the caller's alert keys to the rows of their latest
+	// alerts, for MarkAlert; only the writer goroutine touches it.
+	keyed *alertKeys
 
 	heartbeat atomic.Int64 // Unix ms of the caller's last scan, 0 when never told
 	recorded  atomic.Uint64
@@ -63,12 +66,20 @@ type Recorder struct {
 	closeMu sync.Once
 }
 
-// batch is one call's events or alert, or a flush request when flushed is
-// set.
+// batch is one call's events, alert or action on an alert, or a flush
+// request when flushed is set.
 type batch struct {
 	events  []monitor.Event
 	alert   *alertRow
+	mark    *markRow
 	flushed chan struct{}
+}
+
+// markRow is an action on an alert waiting to be written.
+type markRow struct {
+	key    string
+	action Action
+	t      time.Time
 }
 
 // StartRecorder takes the store's recorder lock (ErrRecorderBusy when another
@@ -100,7 +111,7 @@ func StartRecorder(ctx context.Context, s *Store, opts RecorderOptions) (*Record
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Recorder{
-		s: s, opts: opts, ch: make(chan batch, opts.Queue), w: newWriter(),
+		s: s, opts: opts, ch: make(chan batch, opts.Queue), w: newWriter(), keyed: newAlertKeys(maxAlertKeys),
 		cancel: cancel, done: make(chan struct{}), unlock: unlock,
 	}
 	var wg sync.WaitGroup
@@ -134,10 +145,28 @@ func (r *Recorder) Record(events []monitor.Event) bool {
 // and returns at once, like Record: it is written by the recorder's
 // goroutine in its next transaction, so a burst of alerts takes one
 // connection, not one each (which would starve the owner-change reads the
-// policy makes on the monitor's goroutine). When the queue is full the
-// alert is dropped and counted; it returns whether it was queued.
-func (r *Recorder) RecordAlert(t time.Time, l monitor.Listener, reasons []string) bool {
-	b := batch{alert: &alertRow{t: t, l: l, reasons: slices.Clone(reasons)}}
+// policy makes on the monitor's goroutine). key is the caller's name for
+// the alert, for MarkAlert ("" when it will not be marked; a later alert
+// with the same key takes it over). When the queue is full the alert is
+// dropped and counted; it returns whether it was queued.
+func (r *Recorder) RecordAlert(key string, t time.Time, l monitor.Listener, reasons []string) bool {
+	return r.queue(batch{alert: &alertRow{key: key, t: t, l: l, reasons: slices.Clone(reasons)}})
+}
+
+// MarkAlert queues what the user did, at t, with the latest alert recorded
+// under key, and returns at once like RecordAlert; an action weaker than
+// the one already recorded is ignored (see Action). An action on a key this
+// recorder has not written (the alert was dropped, or raised before a
+// restart) is counted as failed.
+func (r *Recorder) MarkAlert(key string, a Action, t time.Time) bool {
+	if key == "" || a.strength() == 0 {
+		return false
+	}
+	return r.queue(batch{mark: &markRow{key: key, action: a, t: t}})
+}
+
+// queue hands one alert or action to the writer without waiting.
+func (r *Recorder) queue(b batch) bool {
 	select {
 	case r.ch <- b:
 		return true
@@ -250,11 +279,15 @@ func (r *Recorder) drain(ctx context.Context, first batch) {
 	ctx = context.WithoutCancel(ctx)
 	var events []monitor.Event
 	var alerts []alertRow
+	var marks []markRow
 	var flushes []chan struct{}
 	add := func(b batch) {
 		events = append(events, b.events...)
 		if b.alert != nil {
 			alerts = append(alerts, *b.alert)
+		}
+		if b.mark != nil {
+			marks = append(marks, *b.mark)
 		}
 		if b.flushed != nil {
 			flushes = append(flushes, b.flushed)
@@ -262,7 +295,7 @@ func (r *Recorder) drain(ctx context.Context, first batch) {
 	}
 	add(first)
 more:
-	for len(events)+len(alerts) < r.opts.MaxBatch {
+	for len(events)+len(alerts)+len(marks) < r.opts.MaxBatch {
 		select {
 		case b := <-r.ch:
 			add(b)
@@ -270,15 +303,17 @@ more:
 			break more
 		}
 	}
-	if n := len(events) + len(alerts); n > 0 {
-		if err := r.write(ctx, events, alerts); err != nil {
+	if n := len(events) + len(alerts) + len(marks); n > 0 {
+		lost, err := r.write(ctx, events, alerts, marks)
+		if err != nil {
 			r.failed.Add(uint64(n))
 			r.setErr(err)
 			if err := r.w.reload(context.Background(), r.s.db); err != nil {
 				r.setErr(fmt.Errorf("history: reload open sessions: %w", err))
 			}
 		} else {
-			r.recorded.Add(uint64(n))
+			r.recorded.Add(uint64(n - lost))
+			r.failed.Add(uint64(lost))
 		}
 	}
 	for _, f := range flushes {
@@ -286,25 +321,60 @@ more:
 	}
 }
 
-// write applies events and stores alerts in one transaction.
-func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []alertRow) error {
+// write applies events, stores alerts and then the actions on them (which
+// were queued after their alerts) in one transaction.
+// It returns how many actions found no alert to mark.
+func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []alertRow, marks []markRow) (lost int, err error) {
 	tx, err := r.s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("history: begin: %w", err)
+		return 0, fmt.Errorf("history: begin: %w", err)
 	}
 	defer tx.Rollback()
 	for _, e := range events {
 		if err := r.w.apply(ctx, tx, e); err != nil {
-			return fmt.Errorf("history: record %s %s: %w", e.Kind, e.Listener.Key(), err)
+			return 0, fmt.Errorf("history: record %s %s: %w", e.Kind, e.Listener.Key(), err)
 		}
 	}
+	// The rows of this transaction's keyed alerts count only once it commits.
+	var added map[string]int64
 	for _, a := range alerts {
-		if _, err := insertAlert(ctx, tx, a); err != nil {
-			return fmt.Errorf("history: record alert on %s: %w", a.l.Key(), err)
+		id, err := insertAlert(ctx, tx, a)
+		if err != nil {
+			return 0, fmt.Errorf("history: record alert on %s: %w", a.l.Key(), err)
+		}
+		if a.key != "" {
+			if added == nil {
+				added = map[string]int64{}
+			}
+			added[a.key] = id
+		}
+	}
+	for _, m := range marks {
+		id, ok := added[m.key]
+		if !ok {
+			id, ok = r.keyed.get(m.key)
+		}
+		err := errNoAlert
+		if ok {
+			err = markAlert(ctx, tx, id, m.action, m.t)
+		}
+		if errors.Is(err, errNoAlert) {
+			// Its alert was dropped, purged or raised before a restart:
+			// nothing to mark, and no reason to lose the rest.
+			lost++
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("history: mark alert %s: %w", m.action, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: commit: %w", err)
+		return 0, fmt.Errorf("history: commit: %w", err)
+	}
+	for _, a := range alerts { // in order: a later alert takes its key over
+		if a.key != "" {
+			r.keyed.put(a.key, added[a.key])
+		}
 	}
 	// The owners of these ports may have changed: forget cached answers.
 	if len(events) > 0 {
@@ -314,7 +384,7 @@ func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []a
 		}
 		r.s.owners.forget(ports)
 	}
-	return nil
+	return lost, nil
 }
 
 // purgeLoop applies retention FirstPurge after start and every PurgeEvery.

@@ -26,8 +26,9 @@ import (
 // FileName is the database's file name inside the state folder.
 const FileName = "history.db"
 
-// Retention defaults (issue 5): history older than this, or beyond this size,
-// is purged in the background.
+// Retention defaults: history older than this, or beyond this size, is
+// purged in the background, so that a laptop's history stays useful for a
+// season without the file growing without bound.
 const (
 	DefaultMaxAge   = 90 * 24 * time.Hour
 	DefaultMaxBytes = 50 << 20

@@ -1,4 +1,4 @@
-# Packaging and other platforms (issue 7). Included by the Makefile.
+# Packaging and other platforms. Included by the Makefile.
 #
 #   make install      install for this user: binary, menu entry, icon, man page
 #                     (PREFIX=~/.local by default; DESTDIR for staging)

@@ -1,6 +1,7 @@
-# Reliability (issue 6). `make test` already runs the churn soak at its CI
-# size (TestSoakChurn in ./monitor: 20,000 listener opens at a 100 ms
-# interval, about a minute) and every fuzz target for its execution budget (scripts/fuzz-budget.txt).
+# Reliability: the monitor must survive churn and faults. `make test`
+# already runs the churn soak at its CI size (TestSoakChurn in ./monitor:
+# 20,000 listener opens at a 100 ms interval, about a minute) and every fuzz
+# target for its execution budget (scripts/fuzz-budget.txt).
 #
 # `make soak` runs the full size: at least 100,000 loopback listener opens
 # and closes in 40 worker processes while the monitor watches at its normal

@@ -135,8 +135,8 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 		// visible holds it: almost always the socket is closing (closed or
 		// its owner exited after enumeration). Report that owner for this
 		// scan, not cached, rather than "hidden" for one scan and then
-		// "closed" (issue 6): the next scan shows the socket gone, or finds
-		// its new owner, or hides it.
+		// "closed", a false pair of events: the next scan shows the socket
+		// gone, or finds its new owner, or hides it.
 		if o, ok := a.dropped[s.Inode]; ok {
 			pids[i] = o.pid
 		}

@@ -8,7 +8,8 @@ import (
 // A listener whose socket goes away between enumeration and attribution (its
 // owner closes it, or exits) was enumerated but is held by no process when
 // the cached owner is re-checked. It must be reported closed once, in the
-// scan after, and not first as an owner change to "hidden" (issue 6).
+// scan after, and not first as an owner change to "hidden", which would be a
+// false alarm about a socket that merely closed.
 func TestScannerListenerClosesBeforeAttribution(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -48,8 +48,9 @@ func steadyMedian(b *testing.B, sc *Scanner, n int) time.Duration {
 	return median(d)
 }
 
-// BenchmarkWorld builds the world of issue 2 (500 idle processes, 200
-// listeners, 20,000 established loopback connections; a small one with
+// BenchmarkWorld builds a busy desktop's world (500 idle processes, 200
+// listeners, 20,000 established loopback connections, as in
+// docs/scanning.md; a small one with
 // PORTLIGHT_BENCH_SMALL=1) and prints, side by side, the CPU per steady scan
 // of the Scanner, gopsutil net.Connections and `ss -tlnup`, the extra cost of
 // attributing a new listener, allocations per scan and heap growth.

@@ -13,8 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Faults the monitor must survive without failing a scan or losing a socket
-// (issue 6). The existing tests cover a dump interrupted a few times
+// Faults the monitor must survive without failing a scan or losing a socket:
+// a monitor that stops or misses a listener under churn is worse than none.
+// The existing tests cover a dump interrupted a few times
 // (retried), a generic netlink failure (fallback), and processes killed
 // between enumeration and attribution and between attribution and facts;
 // these add the rest.

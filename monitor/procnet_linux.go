@@ -10,7 +10,7 @@ import (
 // ProcNetSource enumerates listening sockets by reading
 // /proc/net/{tcp,tcp6,udp,udp6}. It is the fallback for NetlinkSource: each
 // read walks the kernel's whole connection hash table, so it costs
-// milliseconds where netlink costs microseconds (see shared/SCANNING.md).
+// milliseconds where netlink costs microseconds (see docs/scanning.md).
 type ProcNetSource struct {
 	// Root is the procfs mount point; "" means /proc.
 	Root string

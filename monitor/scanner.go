@@ -147,7 +147,7 @@ type socketKey struct {
 // that were not listed as hidden before and that the source no longer lists:
 // they closed between enumeration and attribution (their process closed
 // them or exited), and reporting them as listeners of a hidden owner, then
-// closed, would be false (issue 6). A socket hidden for good (another
+// closed, would be a false pair of events. A socket hidden for good (another
 // user's, without root) costs one more enumeration, at its first sight. On
 // any doubt (the source fails) the sockets are kept, hidden.
 func (s *Scanner) dropVanished(ctx context.Context, socks []Socket) []Socket {

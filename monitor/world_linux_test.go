@@ -21,7 +21,8 @@ type worldSize struct {
 	conns     int // established loopback TCP connections
 }
 
-// The world of issue 2; PORTLIGHT_BENCH_SMALL=1 picks a quick one.
+// The busy desktop the scanning costs were measured in (docs/scanning.md);
+// PORTLIGHT_BENCH_SMALL=1 picks a quick one.
 var (
 	fullWorld  = worldSize{procs: 500, listeners: 200, conns: 20000}
 	smallWorld = worldSize{procs: 50, listeners: 20, conns: 1000}

@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 go=${GO:-go}
 
-# Packages that need cgo on macOS (HEADLESS.md: Fyne's widget, container,
-# dialog and test fail with `undefined: isScrollerPageOnTap`; app needs the
-# GL driver; fyne.io/systray's darwin side is Objective-C).
+# Packages that need cgo on macOS (see docs/headless.md: Fyne's widget,
+# container, dialog and test fail with `undefined: isScrollerPageOnTap`, which
+# only a darwin cgo file defines; app needs the GL driver; fyne.io/systray's
+# darwin side is Objective-C).
 cgo_only='^(fyne\.io/fyne/v2/(app|widget|container|dialog|test)|fyne\.io/systray|github\.com/go-gl/.*)$'
 # The core must stay portable: these must never drop out of the list.
 required=(portlight/monitor portlight/monitor/portinfo portlight/monitor/policy portlight/data

@@ -19,6 +19,10 @@ const (
 	busIface  = "org.freedesktop.Notifications"
 	appName   = "Portlight"
 	timeoutMS = int32(-1) // the server's default
+
+	// closedByUser is NotificationClosed's reason when the user closed
+	// the notification (1 is expiry, 3 CloseNotification, 4 unknown).
+	closedByUser = uint32(2)
 )
 
 // DBus is the Linux Notifier: org.freedesktop.Notifications on one private
@@ -35,20 +39,22 @@ type DBus struct {
 	mu      sync.Mutex
 	conn    *dbus.Conn
 	sent    map[uint32]Message
+	acted   map[uint32]bool // sent notifications the user chose an action of
 	actions bool
 	done    chan struct{}
 }
 
 // NewDBus returns a notifier for the bus at addr ("" for the session bus).
 // onClick is called, on the notifier's own goroutine, when the user clicks a
-// notification or one of its actions. icon is an icon name or file path
+// notification or one of its actions, and when the user closes one without
+// acting on it (ActionDismissed). icon is an icon name or file path
 // ("" for none). It connects lazily: with no bus or no daemon now, Notify
 // fails and a later Notify tries again.
 func NewDBus(addr string, icon string, onClick func(Click), log *slog.Logger) *DBus {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DBus{addr: addr, icon: icon, onClick: onClick, log: log, sent: map[uint32]Message{}}
+	return &DBus{addr: addr, icon: icon, onClick: onClick, log: log, sent: map[uint32]Message{}, acted: map[uint32]bool{}}
 }
 
 // New returns the platform's notifier: on Linux, NewDBus on the session bus.
@@ -67,6 +73,7 @@ func (d *DBus) connect() (*dbus.Conn, error) {
 		d.conn = nil
 		close(d.done)
 		clear(d.sent)
+		clear(d.acted)
 	}
 	addr := d.addr
 	if addr == "" {
@@ -125,16 +132,31 @@ func (d *DBus) handle(sig *dbus.Signal) {
 	switch sig.Name {
 	case busIface + ".ActionInvoked":
 		key, _ := sig.Body[1].(string)
+		if key == ActionDismissed {
+			return // not a key we offer
+		}
 		d.mu.Lock()
 		m, ok := d.sent[id]
+		if ok {
+			d.acted[id] = true
+		}
 		d.mu.Unlock()
 		if ok && d.onClick != nil {
 			d.onClick(Click{Message: m, Action: key})
 		}
 	case busIface + ".NotificationClosed":
+		reason, _ := sig.Body[1].(uint32)
 		d.mu.Lock()
+		m, ok := d.sent[id]
+		acted := d.acted[id]
 		delete(d.sent, id)
+		delete(d.acted, id)
 		d.mu.Unlock()
+		// Daemons close a notification after an action is chosen on it,
+		// often as "closed by the user": that is not a dismissal.
+		if ok && !acted && reason == closedByUser && d.onClick != nil {
+			d.onClick(Click{Message: m, Action: ActionDismissed})
+		}
 	}
 }
 

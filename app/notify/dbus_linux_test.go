@@ -3,132 +3,18 @@
 package notify
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
+	"portlight/app/notify/notifytest"
 )
 
-// busConfig is a session bus with no service directories: no notification
-// daemon can be activated behind the test's back.
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-
-// privateBus starts a dbus-daemon of its own and returns its address.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		t.Fatal("missing tool dbus-daemon (apt-get install dbus)")
-	}
-	cfg := filepath.Join(t.TempDir(), "bus.conf")
-	if err := os.WriteFile(cfg, []byte(busConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, "--config-file="+cfg, "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read bus address: %v", err)
-	}
-	return strings.TrimSpace(line)
-}
-
-// fakeServer is an in-test org.freedesktop.Notifications.
-type fakeServer struct {
-	conn *dbus.Conn
-	caps []string
-
-	mu    sync.Mutex
-	calls []fakeCall
-	next  uint32
-}
-
-type fakeCall struct {
-	sender, summary, body string
-	actions               []string
-}
-
-func (f *fakeServer) GetCapabilities() ([]string, *dbus.Error) { return f.caps, nil }
-
-func (f *fakeServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
-	return "fake", "portlight", "1", "1.2", nil
-}
-
-func (f *fakeServer) CloseNotification(id uint32) *dbus.Error { return nil }
-
-func (f *fakeServer) Notify(sender dbus.Sender, app string, replaces uint32, icon, summary, body string,
-	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.next++
-	f.calls = append(f.calls, fakeCall{string(sender), summary, body, actions})
-	return f.next, nil
-}
-
-func (f *fakeServer) last(t *testing.T) fakeCall {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.calls) == 0 {
-		t.Fatal("no Notify call reached the server")
-	}
-	return f.calls[len(f.calls)-1]
-}
-
-func (f *fakeServer) emit(t *testing.T, member string, args ...any) {
-	t.Helper()
-	if err := f.conn.Emit(busPath, busIface+"."+member, args...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func startFake(t *testing.T, addr string, caps []string) *fakeServer {
-	t.Helper()
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	f := &fakeServer{conn: conn, caps: caps}
-	if err := conn.Export(f, busPath, busIface); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := conn.RequestName(busName, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("request name: %v %v", r, err)
-	}
-	return f
-}
-
 func TestDBusActionsAndClick(t *testing.T) {
-	addr := privateBus(t)
-	srv := startFake(t, addr, []string{"actions", "body", "body-markup"})
+	addr := notifytest.Bus(t)
+	srv := notifytest.Start(t, addr, []string{"actions", "body", "body-markup"})
 	clicks := make(chan Click, 4)
 	n := NewDBus(addr, "", func(c Click) { clicks <- c }, nil)
 	defer n.Close()
@@ -138,23 +24,23 @@ func TestDBusActionsAndClick(t *testing.T) {
 	if err := n.Notify(context.Background(), msg); err != nil {
 		t.Fatal(err)
 	}
-	call := srv.last(t)
-	if call.summary != msg.Title {
-		t.Errorf("summary %q", call.summary)
+	call := srv.Last(t)
+	if call.Summary != msg.Title {
+		t.Errorf("summary %q", call.Summary)
 	}
-	if call.body != "a &amp; &lt;b&gt;b&lt;/b&gt;" {
-		t.Errorf("body not escaped: %q", call.body)
+	if call.Body != "a &amp; &lt;b&gt;b&lt;/b&gt;" {
+		t.Errorf("body not escaped: %q", call.Body)
 	}
 	want := []string{"default", "Investigate", "investigate", "Investigate", "allow", "Allow app"}
-	if strings.Join(call.actions, "|") != strings.Join(want, "|") {
-		t.Errorf("actions %q, want %q", call.actions, want)
+	if strings.Join(call.Actions, "|") != strings.Join(want, "|") {
+		t.Errorf("actions %q, want %q", call.Actions, want)
 	}
 	if !n.Actions() {
 		t.Error("Actions() false with a server that has actions")
 	}
 
 	// A click on notification 1 comes back with its message.
-	srv.emit(t, "ActionInvoked", uint32(1), "default")
+	srv.Emit(t, "ActionInvoked", uint32(1), "default")
 	select {
 	case c := <-clicks:
 		if c.Action != ActionDefault || c.Message.Key != msg.Key || c.Message.Port != 5173 {
@@ -165,16 +51,16 @@ func TestDBusActionsAndClick(t *testing.T) {
 	}
 	// An action on an unknown id (another app's notification) is ignored;
 	// after NotificationClosed, an action on id 1 is ignored too.
-	srv.emit(t, "ActionInvoked", uint32(99), "default")
-	srv.emit(t, "NotificationClosed", uint32(1), uint32(2))
-	srv.emit(t, "ActionInvoked", uint32(1), "investigate")
+	srv.Emit(t, "ActionInvoked", uint32(99), "default")
+	srv.Emit(t, "NotificationClosed", uint32(1), uint32(2))
+	srv.Emit(t, "ActionInvoked", uint32(1), "investigate")
 	// A second notification still works on the same connection.
 	msg2 := msg
 	msg2.Key = "second"
 	if err := n.Notify(context.Background(), msg2); err != nil {
 		t.Fatal(err)
 	}
-	srv.emit(t, "ActionInvoked", uint32(2), "investigate")
+	srv.Emit(t, "ActionInvoked", uint32(2), "investigate")
 	select {
 	case c := <-clicks:
 		if c.Action != ActionInvestigate || c.Message.Key != "second" {
@@ -184,29 +70,28 @@ func TestDBusActionsAndClick(t *testing.T) {
 		t.Fatal("no click for the second notification")
 	}
 	// One private connection for both notifications.
-	srv.mu.Lock()
-	s0, s1 := srv.calls[0].sender, srv.calls[1].sender
-	srv.mu.Unlock()
+	calls := srv.Calls()
+	s0, s1 := calls[0].Sender, calls[1].Sender
 	if s0 != s1 {
 		t.Errorf("notifications sent from two connections: %s, %s", s0, s1)
 	}
 }
 
 func TestDBusNoActionsCapability(t *testing.T) {
-	addr := privateBus(t)
-	srv := startFake(t, addr, []string{"body"})
+	addr := notifytest.Bus(t)
+	srv := notifytest.Start(t, addr, []string{"body"})
 	n := NewDBus(addr, "", nil, nil)
 	defer n.Close()
 	msg := Message{Key: "k", Title: "t", Body: "a <b>"}
 	if err := n.Notify(context.Background(), msg); err != nil {
 		t.Fatal(err)
 	}
-	call := srv.last(t)
-	if len(call.actions) != 0 {
-		t.Errorf("actions sent to a server without the capability: %q", call.actions)
+	call := srv.Last(t)
+	if len(call.Actions) != 0 {
+		t.Errorf("actions sent to a server without the capability: %q", call.Actions)
 	}
-	if call.body != "a <b>" {
-		t.Errorf("body escaped for a server without body-markup: %q", call.body)
+	if call.Body != "a <b>" {
+		t.Errorf("body escaped for a server without body-markup: %q", call.Body)
 	}
 	if n.Actions() {
 		t.Error("Actions() true")
@@ -214,7 +99,7 @@ func TestDBusNoActionsCapability(t *testing.T) {
 }
 
 func TestDBusNoDaemonThenDaemon(t *testing.T) {
-	addr := privateBus(t)
+	addr := notifytest.Bus(t)
 	n := NewDBus(addr, "", nil, nil)
 	defer n.Close()
 	err := n.Notify(context.Background(), Message{Key: "k", Title: "t"})
@@ -222,11 +107,11 @@ func TestDBusNoDaemonThenDaemon(t *testing.T) {
 		t.Fatalf("no daemon: err %v, want ErrUnavailable", err)
 	}
 	// The daemon appears later: the retry succeeds.
-	srv := startFake(t, addr, []string{"actions"})
+	srv := notifytest.Start(t, addr, []string{"actions"})
 	if err := n.Notify(context.Background(), Message{Key: "k", Title: "t"}); err != nil {
 		t.Fatalf("retry with a daemon: %v", err)
 	}
-	srv.last(t)
+	srv.Last(t)
 }
 
 func TestDBusNoSessionBus(t *testing.T) {
@@ -239,10 +124,10 @@ func TestDBusNoSessionBus(t *testing.T) {
 }
 
 func TestDBusBusGone(t *testing.T) {
-	addr := privateBus(t)
+	addr := notifytest.Bus(t)
 	n := NewDBus(addr, "", nil, nil)
 	defer n.Close()
-	startFake(t, addr, []string{"actions"})
+	notifytest.Start(t, addr, []string{"actions"})
 	if err := n.Notify(context.Background(), Message{Key: "k", Title: "t"}); err != nil {
 		t.Fatal(err)
 	}
@@ -251,5 +136,59 @@ func TestDBusBusGone(t *testing.T) {
 	n.mu.Unlock()
 	if err := n.Notify(context.Background(), Message{Key: "k", Title: "t"}); err != nil {
 		t.Fatalf("after the connection died: %v (no reconnect?)", err)
+	}
+}
+
+// TestDBusDismissed: a notification the user closes without acting on it
+// is reported as ActionDismissed; one closed after an action (daemons close
+// it as "closed by the user" then), one that expired and one closed by the
+// program are not.
+func TestDBusDismissed(t *testing.T) {
+	addr := notifytest.Bus(t)
+	srv := notifytest.Start(t, addr, []string{"actions", "body"})
+	clicks := make(chan Click, 8)
+	n := NewDBus(addr, "", func(c Click) { clicks <- c }, nil)
+	defer n.Close()
+	ids := map[string]uint32{}
+	for _, key := range []string{"dismissed", "clicked", "expired", "closed"} {
+		if err := n.Notify(context.Background(), Message{Key: key, Port: 5173, Proto: "tcp", Title: key}); err != nil {
+			t.Fatal(err)
+		}
+		ids[key] = srv.Last(t).ID
+	}
+	srv.Invoke(t, ids["clicked"], ActionDefault)
+	srv.Close(t, ids["clicked"], notifytest.ReasonDismissed)
+	srv.Close(t, ids["expired"], notifytest.ReasonExpired)
+	srv.Close(t, ids["closed"], notifytest.ReasonClosed)
+	srv.Invoke(t, ids["dismissed"], ActionDismissed) // a key we never offered
+	srv.Close(t, ids["dismissed"], notifytest.ReasonDismissed)
+	srv.Close(t, ids["dismissed"], notifytest.ReasonDismissed) // twice: reported once
+
+	want := []Click{
+		{Message: Message{Key: "clicked", Port: 5173, Proto: "tcp", Title: "clicked"}, Action: ActionDefault},
+		{Message: Message{Key: "dismissed", Port: 5173, Proto: "tcp", Title: "dismissed"}, Action: ActionDismissed},
+	}
+	for _, w := range want {
+		select {
+		case c := <-clicks:
+			if c != w {
+				t.Fatalf("reported %+v, want %+v", c, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no report of %+v within 5 s", w)
+		}
+	}
+	// Signals arrive in order: a marker after them shows nothing else came.
+	if err := n.Notify(context.Background(), Message{Key: "marker", Title: "marker"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Invoke(t, srv.Last(t).ID, ActionInvestigate)
+	select {
+	case c := <-clicks:
+		if c.Message.Key != "marker" {
+			t.Errorf("unexpected report %+v", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no report of the marker")
 	}
 }

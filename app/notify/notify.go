@@ -24,6 +24,11 @@ const (
 	ActionAllow       = "allow"
 )
 
+// ActionDismissed is the Click.Action reported when the user closed a
+// notification without choosing any of its actions. It is never sent to
+// the daemon as an action key.
+const ActionDismissed = "portlight:dismissed"
+
 // Message is one notification: plain-text title and body (the Linux
 // notifier escapes the body for the spec's markup) and the identity of the
 // listener it is about, handed back when the user acts on it.
@@ -42,7 +47,8 @@ type Message struct {
 }
 
 // Click is the user acting on a notification: which one and which action
-// (ActionDefault, ActionInvestigate or ActionAllow).
+// (ActionDefault, ActionInvestigate, ActionAllow, or ActionDismissed when
+// the user closed it).
 type Click struct {
 	Message Message
 	Action  string

@@ -93,17 +93,30 @@ func (h *recorder) scan(now time.Time, events []monitor.Event) {
 	h.rec.Heartbeat(now)
 }
 
-// alert records an alert through the recorder's queue: it never blocks,
-// and a burst of alerts is written by the recorder's one connection (one
-// goroutine and connection per alert used to take the whole pool while
-// another process held the write lock, and the owner-change reads of the
-// policy then timed out).
-func (h *recorder) alert(t time.Time, l monitor.Listener, reasons []string) {
+// alert records an alert, under the tray's id for it, through the
+// recorder's queue: it never blocks, and a burst of alerts is written by
+// the recorder's one connection (one goroutine and connection per alert
+// used to take the whole pool while another process held the write lock,
+// and the owner-change reads of the policy then timed out).
+func (h *recorder) alert(id string, t time.Time, l monitor.Listener, reasons []string) {
 	if h == nil {
 		return
 	}
-	if !h.rec.RecordAlert(t, l, reasons) {
+	if !h.rec.RecordAlert(id, t, l, reasons) {
 		h.log.Warn("alert not recorded: the history queue is full", "port", l.Port, "proto", l.Proto)
+	}
+}
+
+// acted records what the user did at t with the alerts ids (the tray's
+// ids), through the recorder's queue: it never blocks.
+func (h *recorder) acted(a history.Action, t time.Time, ids ...string) {
+	if h == nil {
+		return
+	}
+	for _, id := range ids {
+		if !h.rec.MarkAlert(id, a, t) {
+			h.log.Warn("alert action not recorded: the history queue is full", "action", a)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"portlight/app/handoff"
 	"portlight/app/notify"
+	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 )
@@ -211,7 +212,7 @@ func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) 
 			continue
 		}
 		ids = append(ids, al.ID)
-		r.hist.alert(now, a.Listener, a.Verdict.Reasons)
+		r.hist.alert(al.ID, now, a.Listener, a.Verdict.Reasons)
 		r.log.Info("alert", "port", a.Port, "proto", a.Proto, "pid", a.PID, "severity", a.Verdict.Severity, "reasons", a.Verdict.Reasons)
 	}
 	key := summaryKey
@@ -324,6 +325,8 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
 	case actOpenAlert, actAllow:
 		r.open(ctx, a, now)
+	case actDismissed:
+		r.hist.acted(history.ActionDismissed, now, r.alertsOf(a.id)...)
 	case actMarkAllRead:
 		r.alerts.MarkAllRead()
 	case actPauseHour:
@@ -343,12 +346,13 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 // open serves a click on an alert (tray or notification): a single alert
 // is marked read and its explainer opened, or its program allowed; a
 // notification that covered several is marked read and opens the listeners
-// window.
+// window. The history records what the user did with each alert.
 func (r *resident) open(ctx context.Context, a action, now time.Time) {
 	if ids, ok := r.groups[a.id]; ok {
 		for _, id := range ids {
 			r.alerts.MarkRead(id)
 		}
+		r.hist.acted(history.ActionOpened, now, ids...)
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
 		return
 	}
@@ -361,10 +365,24 @@ func (r *resident) open(ctx context.Context, a action, now time.Time) {
 		if err := r.allow(a.id, now); err != nil {
 			r.log.Warn("allow from the notification", "err", err)
 		} else {
+			r.hist.acted(history.ActionAllowed, now, a.id)
 			return
 		}
 	}
+	r.hist.acted(history.ActionOpened, now, a.id)
 	r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
+}
+
+// alertsOf returns the alerts a notification's key stands for: the alerts
+// of a group, none for the summary, or the one alert.
+func (r *resident) alertsOf(key string) []string {
+	if ids, ok := r.groups[key]; ok {
+		return ids
+	}
+	if key == summaryKey {
+		return nil
+	}
+	return []string{key}
 }
 
 // allow adds the alert's program to the allow-list: on any port, or, for

@@ -2,9 +2,9 @@
 // loop, the tray icon and the notifier, without Fyne's GL driver.
 //
 // A Fyne app idles at ~1 % of a core and ~125 MB because its GLFW loop ticks
-// at 60 Hz even with every window hidden (see /work/shared/HEADLESS.md), so
-// this process uses fyne.io/systray and D-Bus directly and starts the Fyne
-// windows as a second process (`portlight ui ...`) on demand.
+// at 60 Hz even with every window hidden (measurements in docs/headless.md),
+// so this process uses fyne.io/systray and D-Bus directly and starts the
+// Fyne windows as a second process (`portlight ui ...`) on demand.
 package resident
 
 import (
@@ -275,8 +275,11 @@ func (r *resident) post(ctx context.Context, a action) {
 func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 	return func(c notify.Click) {
 		kind := actOpenAlert
-		if c.Action == notify.ActionAllow {
+		switch c.Action {
+		case notify.ActionAllow:
 			kind = actAllow
+		case notify.ActionDismissed:
+			kind = actDismissed
 		}
 		a := action{kind: kind, id: c.Message.Key, port: c.Message.Port, proto: c.Message.Proto}
 		select {

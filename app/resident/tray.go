@@ -16,6 +16,7 @@ const (
 	actExplain     actionKind = iota // open the explainer of port/proto
 	actOpenAlert                     // mark alert id read, open its explainer
 	actAllow                         // allow alert id's program, mark it read
+	actDismissed                     // the user closed alert id's notification
 	actMarkAllRead                   // mark every alert read
 	actPauseHour                     // pause alerts for an hour
 	actPauseAll                      // pause alerts until resumed
@@ -65,8 +66,10 @@ func (p *pool) set(lines []line) {
 	for i, l := range lines {
 		if i == len(p.items) {
 			it := p.parent.AddSubMenuItem(l.label, "")
-			// An item added after start-up is not published until its
-			// title changes (see /work/shared/HEADLESS.md).
+			// systray emits no LayoutUpdated for an item added after
+			// start-up and keeps the menu revision, so a host that caches
+			// the menu never shows it; a title change publishes it (see
+			// docs/headless.md).
 			it.SetTitle(l.label)
 			p.items = append(p.items, it)
 			p.lines = append(p.lines, l)

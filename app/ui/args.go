@@ -6,18 +6,18 @@ import (
 	"strings"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
-	"portlight/cli"
+	"portlight/cmdline"
+	"portlight/content"
 )
 
 // Usage is the window process's command line.
 const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui listeners | portlight ui history [--port N[/tcp|/udp]] [--exe PATH] | portlight ui settings"
 
 // ParseArgs reads the window process's arguments (after "ui") into the
-// request for its first window. Errors wrap cli.ErrUsage.
+// request for its first window. Errors wrap cmdline.ErrUsage.
 func ParseArgs(args []string) (handoff.Request, error) {
 	bad := func(format string, a ...any) (handoff.Request, error) {
-		return handoff.Request{}, fmt.Errorf("ui: %s (%s): %w", fmt.Sprintf(format, a...), Usage, cli.ErrUsage)
+		return handoff.Request{}, fmt.Errorf("ui: %s (%s): %w", fmt.Sprintf(format, a...), Usage, cmdline.ErrUsage)
 	}
 	if len(args) == 0 {
 		return bad("which window?")

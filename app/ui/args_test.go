@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"portlight/app/handoff"
-	"portlight/cli"
+	"portlight/cmdline"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -47,8 +47,8 @@ func TestParseArgs(t *testing.T) {
 		if err == nil && got.Validate() != nil {
 			t.Errorf("ParseArgs(%q) = %+v, which handoff refuses: %v", tt.args, got, got.Validate())
 		}
-		if err != nil && !errors.Is(err, cli.ErrUsage) {
-			t.Errorf("ParseArgs(%q) error %v does not wrap cli.ErrUsage", tt.args, err)
+		if err != nil && !errors.Is(err, cmdline.ErrUsage) {
+			t.Errorf("ParseArgs(%q) error %v does not wrap cmdline.ErrUsage", tt.args, err)
 		}
 	}
 }

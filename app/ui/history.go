@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/history"
 	"portlight/monitor"
 )

@@ -22,7 +22,6 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/osact"
 	"portlight/app/ui/windows"
 	"portlight/assets"
 	"portlight/history"
@@ -100,7 +99,7 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 
 	scanner := monitor.NewScanner()
 	defer scanner.Close()
-	deps := windows.Deps{Scanner: scanner, Reveal: osact.Reveal, Terminate: osact.Terminate}
+	deps := windows.Deps{Scanner: scanner} // the OS actions default to osact's
 	var hist *history.Store
 	if store, err := history.Open(ctx, history.Options{Logger: log}); err != nil {
 		log.Warn("history unavailable; the explainer will not show past owners", "err", err)
@@ -111,7 +110,10 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 		deps.Events = store // the history window's searches
 	}
 	if store, err := settings.OpenDefault(); err != nil {
-		log.Warn("settings unavailable; judging with the defaults, allow actions disabled", "err", err)
+		// The windows judge with the defaults; the allow buttons and the
+		// settings window say the settings could not be opened, and why.
+		log.Warn("settings unavailable; judging with the defaults", "err", err)
+		deps.SettingsErr = err
 	} else {
 		if hist != nil {
 			// Judge owner changes as the tray does; detached before the

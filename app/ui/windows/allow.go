@@ -1,7 +1,8 @@
 package windows
 
 import (
-	"sync"
+	"errors"
+	"fmt"
 
 	"portlight/monitor"
 )
@@ -15,33 +16,25 @@ type Allower interface {
 	AllowAppOnPort(exe string, port uint16, proto monitor.Proto) error
 }
 
-// AllowedPort is one entry of a MemoryAllower.
-type AllowedPort struct {
-	Exe   string
-	Port  uint16
-	Proto monitor.Proto
+// ErrNoSettings means the window process has no settings store: what needs
+// one (allowing a program, the settings window) says so instead of acting.
+var ErrNoSettings = errors.New("the settings file could not be opened")
+
+// settingsMissing is the error the windows show without a settings store:
+// ErrNoSettings with why, when known.
+func settingsMissing(why error) error {
+	if why == nil {
+		return ErrNoSettings
+	}
+	return fmt.Errorf("%w: %w", ErrNoSettings, why)
 }
 
-// MemoryAllower keeps allow choices in memory: the default until the
-// settings store is wired in, and the fake for tests.
-type MemoryAllower struct {
-	mu    sync.Mutex
-	Apps  []string
-	Ports []AllowedPort
-}
+// noAllower is the Allower without a settings store: every allow fails with
+// the reason, which the explainer shows.
+type noAllower struct{ err error }
 
 // AllowApp implements Allower.
-func (a *MemoryAllower) AllowApp(exe string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.Apps = append(a.Apps, exe)
-	return nil
-}
+func (a noAllower) AllowApp(string) error { return a.err }
 
 // AllowAppOnPort implements Allower.
-func (a *MemoryAllower) AllowAppOnPort(exe string, port uint16, proto monitor.Proto) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.Ports = append(a.Ports, AllowedPort{exe, port, proto})
-	return nil
-}
+func (a noAllower) AllowAppOnPort(string, uint16, monitor.Proto) error { return a.err }

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/history"
 )
 

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
 	"portlight/safetext"
@@ -198,7 +198,7 @@ func (e *Explainer) allow(o content.Owner, all bool) {
 		err = e.m.deps.Allower.AllowAppOnPort(o.Raw.Exe, e.port, monitor.Proto(e.proto))
 	}
 	if err != nil {
-		e.showError(err)
+		e.showFailure("Cannot allow", err)
 		return
 	}
 	e.say(content.AllowedText(o, e.port, e.proto, all))
@@ -238,6 +238,11 @@ func (e *Explainer) say(s string) { e.status.SetText(s) }
 // path or name another program chose.
 func (e *Explainer) showError(err error) {
 	dialog.ShowError(errors.New(safetext.Line(err.Error(), content.MaxCmdline)), e.w)
+}
+
+// showFailure shows err under what failed ("Cannot allow: …").
+func (e *Explainer) showFailure(what string, err error) {
+	e.showError(errors.New(what + ": " + err.Error()))
 }
 
 func sectionTitle(s string) fyne.CanvasObject {

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/monitor"
 )
 
@@ -167,8 +167,8 @@ func TestWindowsCloseWithoutQuittingOthers(t *testing.T) {
 	if a != again || r.m.OpenCount() != 3 {
 		t.Fatalf("same port opened twice or count %d", r.m.OpenCount())
 	}
-	if s.Title() != "Settings — Portlight" || !hasText(s, "settings window is coming") {
-		t.Errorf("settings placeholder: %q %q", s.Title(), texts(s))
+	if s.Title() != "Settings — Portlight" || !hasText(s, "Cannot show the settings: the settings file could not be opened.") {
+		t.Errorf("settings window without a store: %q %q", s.Title(), texts(s))
 	}
 	// Esc closes one window; the others stay and the app keeps running.
 	a.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})

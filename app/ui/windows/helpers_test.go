@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/monitor"
 )
 

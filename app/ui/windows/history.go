@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/history"
 	"portlight/safetext"
 )

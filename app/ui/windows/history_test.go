@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
+	"portlight/content"
 	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"

@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"portlight/app/ui/content"
 	"portlight/app/ui/listing"
+	"portlight/content"
 )
 
 // Listeners is the window with the table of current listeners.

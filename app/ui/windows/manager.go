@@ -11,7 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/content"
+	"portlight/app/ui/osact"
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
@@ -45,13 +46,19 @@ type Deps struct {
 	Events HistoryQuery
 	// HistoryInterval is how often the history window asks again; default 3 s.
 	HistoryInterval time.Duration
-	// Allower records "allow this app"; default an in-memory allow-list.
+	// Allower records "allow this app" in the settings store. Without one
+	// the allow buttons fail, and say why (ErrNoSettings and SettingsErr).
 	Allower Allower
-	// Reveal opens a folder; Terminate ends a verified process.
-	Reveal    func(dir string) error
+	// Reveal opens a folder; default osact.Reveal.
+	Reveal func(dir string) error
+	// Terminate ends a verified process; default osact.Terminate.
 	Terminate func(ctx context.Context, p monitor.Process) error
-	// Settings builds the settings window; default NewSettingsWindow.
+	// Settings builds the settings window. Without one the window says
+	// that the settings could not be opened, and why.
 	Settings func(fyne.App) fyne.Window
+	// SettingsErr is why no settings store could be opened, shown by the
+	// allow buttons and the settings window when Allower or Settings is nil.
+	SettingsErr error
 	// Interval between scans; default 1 s.
 	Interval time.Duration
 	// Now is the clock; default time.Now.
@@ -72,16 +79,17 @@ func (d *Deps) fill() {
 		d.Checks = content.DefaultChecks
 	}
 	if d.Allower == nil {
-		d.Allower = &MemoryAllower{}
+		d.Allower = noAllower{settingsMissing(d.SettingsErr)}
 	}
 	if d.Reveal == nil {
-		d.Reveal = func(string) error { return nil }
+		d.Reveal = osact.Reveal
 	}
 	if d.Terminate == nil {
-		d.Terminate = func(context.Context, monitor.Process) error { return nil }
+		d.Terminate = osact.Terminate
 	}
 	if d.Settings == nil {
-		d.Settings = NewSettingsWindow
+		why := settingsMissing(d.SettingsErr)
+		d.Settings = func(a fyne.App) fyne.Window { return NewSettingsUnavailableWindow(a, why) }
 	}
 	if d.Interval <= 0 {
 		d.Interval = time.Second

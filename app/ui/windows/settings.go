@@ -1,27 +1,37 @@
 package windows
 
 import (
+	"errors"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"portlight/app/ui/content"
+	"portlight/content"
+	"portlight/safetext"
 )
 
-// SettingsPlaceholderText is what the placeholder settings window says.
-const SettingsPlaceholderText = "Portlight's settings window is coming soon. Allowed apps, alert rules and the scan interval will be set here."
-
-// NewSettingsWindow builds a placeholder settings window. The real one will
-// replace it through Deps.Settings.
-func NewSettingsWindow(a fyne.App) fyne.Window {
+// NewSettingsUnavailableWindow is the settings window of a process that
+// could not open the settings: it says so, and why (err, cleaned: it may
+// quote a path).
+func NewSettingsUnavailableWindow(a fyne.App, err error) fyne.Window {
 	w := a.NewWindow(content.SettingsTitle)
-	msg := widget.NewLabel(SettingsPlaceholderText)
+	msg := widget.NewLabel(SettingsUnavailableText(err))
 	msg.Wrapping = fyne.TextWrapWord
 	closeBtn := widget.NewButton("Close", w.Close)
 	w.SetContent(container.NewBorder(nil, container.NewHBox(closeBtn), nil, nil, msg))
 	w.Resize(fyne.NewSize(420, 160))
 	escCloses(w)
 	return w
+}
+
+// SettingsUnavailableText is what the settings window says when the
+// settings could not be opened.
+func SettingsUnavailableText(err error) string {
+	if err == nil {
+		err = errors.New("no reason given")
+	}
+	return "Cannot show the settings: " + safetext.Line(err.Error(), content.MaxCmdline) + "."
 }
 
 // escCloses makes Esc close the window.

@@ -1,7 +1,8 @@
-// Package content is the text Portlight's windows show, as pure functions:
-// window titles, the explainer's sections, the plain-text report, and the
-// port a person types in. The windows only lay this text out, so everything a
-// user reads is table-tested here without a display.
+// Package content is the text Portlight shows, as pure functions: window
+// titles, the explainer's sections, the plain-text report (which `portlight
+// explain` prints too), and the port a person types in. The windows only lay
+// this text out, so everything a user reads is table-tested here without a
+// display. It is core, not GUI: it imports nothing of Fyne or of app/.
 //
 // Text that comes from other programs (names, paths, command lines) passes
 // through safetext.Line before it reaches any string built here.
