@@ -58,8 +58,10 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./history/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m -p 1 $$($(GO) list ./... | grep -v -x portlight/history)
 
+# gofmt, go mod tidy (must change nothing), go vet, staticcheck.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 

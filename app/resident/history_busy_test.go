@@ -174,10 +174,10 @@ func TestAlertBurstUnderWriteLockDoesNotStallOwnerChecks(t *testing.T) {
 	b.sc.snaps = []monitor.Snapshot{
 		snap(),
 		snap(first...),
-		// The next scan: /tmp/b takes 5432, and ten more listeners come.
+		// The next scan: /opt/b takes 5432, and ten more listeners come.
 		snap(append(append(burst(47000, 40), burst(48000, 10)...), func() monitor.Listener {
 			l := lst("0.0.0.0", 5432, 20, "b")
-			l.Exe = "/tmp/b"
+			l.Exe = "/opt/b"
 			return l
 		}())...),
 	}
@@ -246,7 +246,7 @@ func TestOwnerChangeCheckFailureIsRetried(t *testing.T) {
 	ctx := context.Background()
 	b := newBusyHistory(t)
 	bl := lst("0.0.0.0", 5432, 20, "b")
-	bl.Exe = "/tmp/b"
+	bl.Exe = "/opt/b"
 	b.sc.snaps = []monitor.Snapshot{snap(), snap(bl)}
 	b.r.tick(ctx, b.t0) // baseline
 	b.holdWriteLock(t)

@@ -14,8 +14,8 @@ import (
 
 // TestLoopOwnerChangeFromHistory runs the loop on a real settings store and
 // a real history file in which /usr/bin/a held 5432/tcp for two hours: when
-// /tmp/b takes the port, the notification names the usual owner; "Allow
-// app" on it allows /tmp/b on that port, which silences it.
+// /opt/b takes the port, the notification names the usual owner; "Allow
+// app" on it allows /opt/b on that port, which silences it.
 func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -28,7 +28,7 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := lst("0.0.0.0", 5432, 20, "b")
-	b.Exe = "/tmp/b"
+	b.Exe = "/opt/b"
 	n := &fakeNotifier{}
 	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(b)}}, n, store, nil)
 	h := openHistory(ctx, quiet, path, noPurge)
@@ -44,7 +44,7 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 		t.Fatalf("sent %+v, want one notification for 5432 (verdicts %+v)", n.sent, r.current)
 	}
 	m := n.sent[len(n.sent)-1]
-	if want := "5432/tcp is usually /usr/bin/a, now /tmp/b"; !strings.Contains(m.Body, want) {
+	if want := "5432/tcp is usually /usr/bin/a, now /opt/b"; !strings.Contains(m.Body, want) {
 		t.Fatalf("notification %q / %q does not say %q", m.Title, m.Body, want)
 	}
 	t.Logf("notification: %q\n%s", m.Title, m.Body)
@@ -54,8 +54,8 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 
 	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 5432, proto: "tcp"}, now.Add(2*time.Second))
 	es := store.Settings().Allow
-	if len(es) != 1 || es[0].Path != "/tmp/b" || es[0].Scope() != "port 5432" {
-		t.Fatalf("allow-list %+v, want /tmp/b on port 5432", es)
+	if len(es) != 1 || es[0].Path != "/opt/b" || es[0].Scope() != "port 5432" {
+		t.Fatalf("allow-list %+v, want /opt/b on port 5432", es)
 	}
 	r.tick(ctx, now.Add(3*time.Second))
 	if v := r.current[0].Verdict; v.Alert || !v.Allowed {
