@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"portlight/data"
 )
@@ -367,4 +368,29 @@ func TestConcurrentLookupDuringReload(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
+}
+
+// TestRegistryFromTheFutureRefusedAndNotBlocking: a registry dated years
+// ahead is refused; one stored before that check existed (written here as
+// if today were 2099) does not hold back a real update.
+func TestRegistryFromTheFutureRefusedAndNotBlocking(t *testing.T) {
+	home := useHome(t)
+	future := registryVariant(t, "2099-01-01")
+	if _, err := InstallRegistry(home, bytes.NewReader(future), "test"); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Fatalf("a registry dated 2099 was not refused as from the future: %v", err)
+	}
+	c, err := CheckRegistry(home, bytes.NewReader(future), "test", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Install(); err != nil {
+		t.Fatal(err)
+	}
+	up, err := InstallRegistry(home, bytes.NewReader(registryVariant(t, "2026-11-01")), "test")
+	if err != nil {
+		t.Fatalf("a stored registry from the future blocks a real update: %v", err)
+	}
+	if up.Date != "2026-11-01" || Lookup(22, "tcp").RegistryDate != "2026-11-01" {
+		t.Errorf("update %+v, lookup from %s", up, Lookup(22, "tcp").RegistryDate)
+	}
 }
