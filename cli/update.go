@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"portlight/data"
@@ -27,16 +29,23 @@ func init() {
 	register("update-registry", "download IANA's port registry and use it instead of the built-in one", runUpdateRegistry)
 }
 
-const updateRegistryHelp = `Usage: portlight update-registry [--url URL | --file PATH] [--timeout D]
+var updateRegistryHelp = `Usage: portlight update-registry [--url URL | --file PATH] [--timeout D] [--dry-run]
 
 Downloads IANA's Service Name and Transport Protocol Port Number Registry
-(XML), checks that it parses, holds a sane number of port records and is not
-older than the registry Portlight uses now, and stores it in Portlight's
-state folder ($PORTLIGHT_HOME, else ~/.config/portlight) as
-` + portinfo.RegistryFile + `. From then on every Portlight command and the tray
-app (within 10 seconds) explain ports from it; the explainer names the
-registry's date. If anything fails, nothing is stored and the registry in use
-stays as it was. A stored file that gets damaged is ignored with a warning.
+(XML, over https only), checks that it parses, holds a sane number of port
+records, is not older than the registry Portlight uses now nor dated after
+tomorrow, names no service on a range wider than the widest in IANA's
+registry, and assigns at most ` + maxLossText + ` port and protocol pairs that the
+built-in registry leaves unassigned; then it stores it in Portlight's state
+folder ($PORTLIGHT_HOME, else ~/.config/portlight) as ` + portinfo.RegistryFile + `.
+From then on every Portlight command and the tray app (within 10 seconds)
+explain ports from it; the explainer names the registry's date. If anything
+fails, nothing is stored and the registry in use stays as it was. A stored
+file that gets damaged is ignored with a warning.
+
+--dry-run checks the same and prints what the registry would change against
+the built-in one (services added, removed and renamed, with examples), and
+stores nothing.
 
 This is the only Portlight command that uses the network, and only when you
 run it.
@@ -44,9 +53,10 @@ run it.
 
 func runUpdateRegistry(ctx context.Context, env Env) error {
 	fs := newFlags("update-registry", env)
-	src := fs.String("url", IANARegistryURL, "where to download the registry XML from (http or https)")
+	src := fs.String("url", IANARegistryURL, "where to download the registry XML from (https only)")
 	file := fs.String("file", "", "read the registry XML from this file instead of downloading it")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up a download after this long")
+	dryRun := fs.Bool("dry-run", false, "check the registry and print what it would change; store nothing")
 	fs.Usage = usage(fs, "update-registry")
 	if help, err := parseFlags(fs, env.Args); help || err != nil {
 		return err
@@ -82,7 +92,17 @@ func runUpdateRegistry(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	up, err := portinfo.InstallRegistry(dir, bytes.NewReader(body), source)
+	cand, err := portinfo.CheckRegistry(dir, bytes.NewReader(body), source, time.Now())
+	if err != nil {
+		return fmt.Errorf("update-registry: %s: %w (nothing stored)", source, err)
+	}
+	if *dryRun {
+		fmt.Fprintf(env.Stdout, "IANA's port registry of %s (%d port records) passed every check; nothing stored (--dry-run).\n",
+			cand.Update.Date, cand.Update.Records)
+		writeChange(env.Stdout, cand.Change)
+		return nil
+	}
+	up, err := cand.Install()
 	if err != nil {
 		return fmt.Errorf("update-registry: %s: %w (nothing stored)", source, err)
 	}
@@ -94,6 +114,26 @@ func runUpdateRegistry(ctx context.Context, env Env) error {
 	}
 	fmt.Fprintln(env.Stdout, "Portlight explains ports from it from now on.")
 	return nil
+}
+
+// maxLossText is data.MaxUnassignedLoss as the help text writes it.
+var maxLossText = strconv.Itoa(data.MaxUnassignedLoss)
+
+// writeChange prints what a registry changes against the built-in one.
+func writeChange(w io.Writer, ch data.IANAChange) {
+	fmt.Fprintf(w, "Against the built-in registry of %s:\n", data.IANAUpdated)
+	for _, k := range []struct {
+		what     string
+		n        int
+		examples []string
+	}{{"added", ch.Added, ch.AddedExamples}, {"removed", ch.Removed, ch.RemovedExamples}, {"renamed", ch.Renamed, ch.RenamedExamples}} {
+		fmt.Fprintf(w, "  %d services %s", k.n, k.what)
+		if len(k.examples) > 0 {
+			fmt.Fprintf(w, ", e.g. %s", strings.Join(k.examples, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  Unassigned port and protocol pairs (TCP and UDP, 0–49151): %d, now %d.\n", ch.UnassignedBefore, ch.UnassignedAfter)
 }
 
 // readFileLimited reads a file of at most limit bytes.
@@ -118,16 +158,22 @@ func readLimited(r io.Reader, what string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// checkURL accepts only absolute http and https URLs.
+// checkURL accepts only absolute https URLs: over plain http anyone on the
+// way could hand Portlight a registry of their making.
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("update-registry: --url %q: want an http or https URL: %w", raw, ErrUsage)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("update-registry: --url %q: want an https URL: %w", raw, ErrUsage)
 	}
 	return nil
 }
 
-// download GETs an http or https URL with a timeout and a size limit.
+// registryTransport carries downloads; nil is http.DefaultTransport. Tests
+// set it to trust their own TLS server.
+var registryTransport http.RoundTripper
+
+// download GETs an https URL with a timeout and a size limit, following
+// redirects only to https.
 func download(ctx context.Context, raw string, timeout time.Duration, limit int64) ([]byte, error) {
 	if err := checkURL(raw); err != nil {
 		return nil, err
@@ -140,7 +186,16 @@ func download(ctx context.Context, raw string, timeout time.Duration, limit int6
 	}
 	req.Header.Set("User-Agent", "Portlight update-registry")
 	req.Header.Set("Accept", "application/xml, text/xml;q=0.9")
-	client := &http.Client{Timeout: timeout}
+	client := &http.Client{Timeout: timeout, Transport: registryTransport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if req.URL.Scheme != "https" {
+				return fmt.Errorf("redirected to %s, which is not https", req.URL.Redacted())
+			}
+			if len(via) >= 10 {
+				return errors.New("more than 10 redirects")
+			}
+			return nil
+		}}
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {

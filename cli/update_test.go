@@ -35,15 +35,18 @@ func testRegistry(t *testing.T, date string) []byte {
 		[]byte("<description>SSH, from the test server</description>"), 1)
 }
 
-// registryServer serves each path of files on 127.0.0.1 and counts requests.
+// registryServer serves each path of handlers over https on 127.0.0.1, and
+// makes update-registry trust its certificate for the test's life.
 func registryServer(t *testing.T, handlers map[string]http.HandlerFunc) string {
 	t.Helper()
 	mux := http.NewServeMux()
 	for p, h := range handlers {
 		mux.HandleFunc(p, h)
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
+	registryTransport = srv.Client().Transport
+	t.Cleanup(func() { registryTransport = nil })
 	return srv.URL
 }
 
@@ -128,6 +131,12 @@ func TestUpdateRegistryRefusals(t *testing.T) {
 		"/page.html":       serveBytes([]byte("<!DOCTYPE html>\n<html><head><title>IANA</title></head><body><p>Moved</p></body></html>")),
 		"/other-registry":  serveBytes([]byte(`<?xml version="1.0"?><registry><updated>2026-10-02</updated><record><value>1</value></record></registry>`)),
 		"/missing.xml":     http.NotFound,
+		"/future.xml":      serveBytes(testRegistry(t, "2099-01-01")),
+		"/wide.xml": serveBytes(bytes.Replace(testRegistry(t, "2026-10-02"), []byte("</registry>"),
+			[]byte("<record><name>all</name><protocol>tcp</protocol><number>1024-49151</number></record></registry>"), 1)),
+		"/to-http.xml": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+r.Host+"/reg.xml", http.StatusFound)
+		},
 		"/slow.xml": func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-time.After(10 * time.Second):
@@ -149,6 +158,9 @@ func TestUpdateRegistryRefusals(t *testing.T) {
 		{"/page.html", "no <updated> date", nil},
 		{"/other-registry", "truncated or not the port registry", nil},
 		{"/missing.xml", "404", nil},
+		{"/future.xml", "dated 2099-01-01, after today", nil},
+		{"/wide.xml", "names one service on 48128 ports", nil},
+		{"/to-http.xml", "not https", nil},
 		{"/slow.xml", "within 300ms", []string{"--timeout", "300ms"}},
 	}
 	for _, c := range cases {
@@ -197,6 +209,7 @@ func TestUpdateRegistryFromFileAndUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--url", "http://127.0.0.1:1/x", "--file", file},
 		{"--url", "ftp://example.org/x"},
+		{"--url", "http://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"},
 		{"--url", "file:///etc/passwd"},
 		{"extra"},
 	} {
@@ -226,9 +239,40 @@ func TestUpdateRegistryHelp(t *testing.T) {
 	if err := Run(context.Background(), "update-registry", Env{Args: []string{"--help"}, Stdout: &out, Stderr: &errOut}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Usage: portlight update-registry", "-url", "-file", "-timeout", "nothing is stored", IANARegistryURL} {
+	for _, want := range []string{"Usage: portlight update-registry", "-url", "-file", "-timeout", "-dry-run", "nothing is stored", "https only", IANARegistryURL} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("help lacks %q:\n%s", want, errOut.String())
 		}
+	}
+}
+
+// TestUpdateRegistryDryRun: --dry-run checks a real file and prints what it
+// changes, naming examples, and stores nothing.
+func TestUpdateRegistryDryRun(t *testing.T) {
+	home := stateHome(t)
+	b := testRegistry(t, "2026-10-04")
+	b = bytes.Replace(b, []byte("<name>telnet</name>"), []byte("<name>telnet-ng</name>"), 1)
+	b = bytes.Replace(b, []byte("</registry>"),
+		[]byte("<record><name>newsvc</name><protocol>tcp</protocol><number>47002</number></record></registry>"), 1)
+	file := filepath.Join(t.TempDir(), "reg.xml")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, context.Background(), "update-registry", "--file", file, "--dry-run")
+	if err != nil {
+		t.Fatalf("--dry-run: %v", err)
+	}
+	for _, want := range []string{"2026-10-04", "nothing stored", "1 services added, e.g. newsvc 47002/tcp",
+		"0 services removed", "1 services renamed, e.g. telnet → telnet-ng 23/tcp", "Unassigned port and protocol pairs"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	t.Logf("dry run:\n%s", out)
+	if _, err := os.Stat(home); !os.IsNotExist(err) {
+		t.Errorf("--dry-run stored something in %s: %v", home, err)
+	}
+	if got := portinfo.Lookup(22, "tcp").RegistryDate; got != data.IANAUpdated {
+		t.Errorf("Lookup speaks from %s after a dry run", got)
 	}
 }

@@ -348,3 +348,22 @@ func TestActionTexts(t *testing.T) {
 		t.Errorf("ended %q", got)
 	}
 }
+
+// TestReportHasNoForeignControls: a program named with escape sequences
+// and separators takes over a port; the owner-change reason the policy
+// builds, the owner lines and the copied report carry none of them.
+func TestReportHasNoForeignControls(t *testing.T) {
+	a := assess(9, "0.0.0.0", monitor.Network, true)
+	a.Exe = "/tmp/\x1b]52;c;cm0gLXJm\x07evil\u2028x"
+	a.Cmdline = "evil \x1b[2J\u2029--flag"
+	a.Verdict.Reasons = []string{policy.OwnerChangeReason(a.Listener, "/usr/bin/\x1b[31mnode\u202e")}
+	e := Explain(Input{Port: 2476, Proto: "tcp", Scanned: true, At: start.Add(time.Minute),
+		Info: portinfo.Info{Port: 2476, Proto: "tcp", Status: portinfo.Unassigned}, Now: []policy.Assessment{a}})
+	report := Report(e)
+	if strings.ContainsAny(report, "\x1b\x07\u2028\u2029\u202e") {
+		t.Errorf("report carries control or separator characters:\n%q", report)
+	}
+	if !strings.Contains(report, "2476/tcp is usually /usr/bin/node, now /tmp/evilx") {
+		t.Errorf("report lacks the cleaned owner change:\n%s", report)
+	}
+}

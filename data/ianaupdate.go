@@ -20,12 +20,17 @@ type CompactIANA struct {
 	Records int
 	// CSV is the compact registry, uncompressed, in the format of IANAPorts.
 	CSV []byte
+
+	records []ianaxml.Record // for CompareIANA
 }
 
 // CompactIANAXML parses IANA's registry XML (the file published at
 // https://www.iana.org/assignments/service-names-port-numbers/) with the same
 // parser as the generator of the embedded registry, and returns it in
-// compact form. It reads all of r, so the caller bounds r's size.
+// compact form. It reads all of r, so the caller bounds r's size. Every text
+// field is cleaned as it is parsed (safetext): no escape sequence, control
+// character, bidi control or line separator from the file reaches a window.
+// CheckIANA says whether the result is fit to replace the embedded registry.
 //
 // A hostile file cannot make it expand or pile up: encoding/xml expands no
 // entities declared in a DTD (an entity-expansion bomb fails to parse), and a
@@ -48,7 +53,7 @@ func CompactIANAXML(r io.Reader) (*CompactIANA, error) {
 	if err := ianaxml.WriteCSV(&buf, reg); err != nil {
 		return nil, fmt.Errorf("compact IANA registry: %w", err)
 	}
-	return &CompactIANA{Updated: reg.Updated, Records: len(reg.Records), CSV: buf.Bytes()}, nil
+	return &CompactIANA{Updated: reg.Updated, Records: len(reg.Records), CSV: buf.Bytes(), records: reg.Records}, nil
 }
 
 // Bounds on the shape of a registry file. IANA's registry nests 5 deep and

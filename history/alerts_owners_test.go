@@ -91,13 +91,14 @@ func TestOwnerChange(t *testing.T) {
 		t.Errorf("UsualOwner = %+v, %v, %v", o, ok, err)
 	}
 
-	// Short sessions: usual from the third one.
+	// Short sessions: usual from the third one (a new process each day).
 	dev := listener(3000, "/usr/bin/node", 30)
 	for i := range 3 {
 		if _, _, ok := s.OwnerChange(listener(3000, "/usr/bin/python3", 40)); ok {
 			t.Errorf("owner change after %d short sessions", i)
 		}
 		at := t0.Add(time.Duration(i) * 24 * time.Hour)
+		dev.PID, dev.StartTime = int32(30+i), at.Add(-time.Second)
 		record(t, r, ev(monitor.Opened, at, dev), ev(monitor.Closed, at.Add(5*time.Minute), dev))
 	}
 	if usual, _, ok := s.OwnerChange(listener(3000, "/usr/bin/python3", 40)); !ok || usual != dev.Exe {
@@ -131,5 +132,46 @@ func TestLineJSONFields(t *testing.T) {
 	var back Line
 	if err := json.Unmarshal(b, &back); err != nil || !back.Time.Equal(t0) || back.PreviousExe != prev.Exe {
 		t.Errorf("line does not read back: %+v, %v", back, err)
+	}
+}
+
+// TestOwnerSessionsPerProcess runs on a real history file: one process
+// holding three SO_REUSEPORT sockets on a port (three listeners, one pid,
+// one start time) is one session of its executable there, not three, so
+// it does not become the port's usual owner in one short run. Three runs
+// of it are three sessions; pid alone, with no start time known, is one
+// process too.
+func TestOwnerSessionsPerProcess(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	r := startTest(t, s)
+	ctx := context.Background()
+	run := func(at time.Time, pid int32, start time.Time, sockets int) {
+		var open, closed []monitor.Event
+		for i := range sockets {
+			l := listener(7000, "/tmp/squatter", pid)
+			l.Inode, l.StartTime = uint64(1000+i), start
+			open = append(open, ev(monitor.Opened, at, l))
+			closed = append(closed, ev(monitor.Closed, at.Add(2*time.Minute), l))
+		}
+		record(t, r, open...)
+		record(t, r, closed...)
+	}
+	run(t0, 50, t0.Add(-time.Second), 3)
+	o, err := s.Owners(ctx, 7000, monitor.TCP)
+	if err != nil || len(o) != 1 {
+		t.Fatalf("owners %+v, %v", o, err)
+	}
+	if o[0].Sessions != 1 || o[0].Usual() {
+		t.Fatalf("one process with three sockets: %d sessions, usual %v; want 1, false", o[0].Sessions, o[0].Usual())
+	}
+	newcomer := listener(7000, "/usr/bin/real", 60)
+	if usual, _, ok := s.OwnerChange(newcomer); ok {
+		t.Errorf("a three-socket run made %s the usual owner of 7000/tcp", usual)
+	}
+	// Two more runs (new processes), no start time known for the last.
+	run(t0.Add(time.Hour), 51, t0.Add(time.Hour-time.Second), 3)
+	run(t0.Add(2*time.Hour), 52, time.Time{}, 2)
+	if o, _ = s.Owners(ctx, 7000, monitor.TCP); o[0].Sessions != 3 || !o[0].Usual() {
+		t.Errorf("three runs: %d sessions, usual %v; want 3, true", o[0].Sessions, o[0].Usual())
 	}
 }

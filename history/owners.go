@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"portlight/monitor"
+	"portlight/monitor/policy"
 )
 
 // When an executable counts as a port's usual owner: it held the port for at
@@ -141,7 +142,8 @@ func (s *Store) ownerChange(l monitor.Listener) ownerAnswer {
 func (s *Store) OwnerChangeFailures() uint64 { return s.ownerFailures.Load() }
 
 // OwnerChangeReason is the alert reason for an owner change, e.g.
-// "5173/tcp is usually /usr/bin/node, now /tmp/x".
+// "5173/tcp is usually /usr/bin/node, now /tmp/x": policy's wording, with
+// the paths cleaned.
 func OwnerChangeReason(l monitor.Listener, usual string) string {
-	return fmt.Sprintf("%d/%s is usually %s, now %s", l.Port, l.Proto, usual, l.Exe)
+	return policy.OwnerChangeReason(l, usual)
 }

@@ -176,11 +176,22 @@ func (w *writer) start(ctx context.Context, tx *sql.Tx, l monitor.Listener, t ti
 		return fmt.Errorf("insert session: %w", err)
 	}
 	if owned(l) {
+		// One process is one session of its executable on a port, however
+		// many sockets it holds there (SO_REUSEPORT, one per address):
+		// three sockets from one run must not make it a usual owner.
+		more, err := sameProcessBefore(ctx, tx, l, exe, id)
+		if err != nil {
+			return err
+		}
+		n := 1
+		if more {
+			n = 0
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO owners(port, proto, exe_id, sessions, held_ms, first_seen, last_seen)
-			VALUES (?, ?, ?, 1, 0, ?, ?)
-			ON CONFLICT(port, proto, exe_id) DO UPDATE SET sessions = sessions + 1,
+			VALUES (?, ?, ?, ?, 0, ?, ?)
+			ON CONFLICT(port, proto, exe_id) DO UPDATE SET sessions = sessions + excluded.sessions,
 				last_seen = max(last_seen, excluded.last_seen)`,
-			int(l.Port), string(l.Proto), exe, ms(t), ms(t)); err != nil {
+			int(l.Port), string(l.Proto), exe, n, ms(t), ms(t)); err != nil {
 			return fmt.Errorf("count owner: %w", err)
 		}
 	}
@@ -218,6 +229,26 @@ func closeSession(ctx context.Context, tx *sql.Tx, id int64, l monitor.Listener,
 		return fmt.Errorf("add owner time: %w", err)
 	}
 	return nil
+}
+
+// sameProcessBefore reports whether the process owning l (executable, pid
+// and start time) already had another session on l's port and protocol,
+// besides session id. With a known start time only sessions since then are
+// looked at (sessions_port_first covers the range); without one, the pid
+// alone identifies the process.
+func sameProcessBefore(ctx context.Context, tx *sql.Tx, l monitor.Listener, exe, id int64) (bool, error) {
+	var start int64
+	if !l.StartTime.IsZero() {
+		start = ms(l.StartTime)
+	}
+	var found bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM sessions INDEXED BY sessions_port_first
+		WHERE port = ? AND first_seen >= ? AND proto = ? AND exe_id = ? AND pid = ? AND start_time = ? AND id != ?)`,
+		int(l.Port), start, string(l.Proto), exe, l.PID, start, id).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("count owner: %w", err)
+	}
+	return found, nil
 }
 
 // owned reports whether a listener's owner is known well enough to count

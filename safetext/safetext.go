@@ -18,7 +18,9 @@ const Ellipsis = "…"
 // Line returns s as one printable line of at most max runes (max <= 0: no
 // bound). Invalid UTF-8 becomes U+FFFD; ANSI/VT escape sequences are dropped;
 // newlines and tabs become spaces; other control and format characters (the
-// bidi overrides U+202A–U+202E and U+2066–U+2069 among them) are dropped.
+// bidi controls U+061C, U+200E–U+200F, U+202A–U+202E and U+2066–U+2069 among
+// them) are dropped, and so are the line and paragraph separators U+2028 and
+// U+2029 (Pango and other layout engines break lines on them).
 func Line(s string, max int) string {
 	var b strings.Builder
 	b.Grow(min(len(s), 256))
@@ -34,7 +36,7 @@ func Line(s string, max int) string {
 			continue
 		case r == '\n' || r == '\r' || r == '\t':
 			r = ' '
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
 			continue
 		}
 		if max > 0 && n == max {
@@ -73,4 +75,24 @@ func skipEscape(s string, i int) int {
 	default:
 		return i + 1
 	}
+}
+
+// Lines is Line for text of several lines, such as a registry's notes:
+// each line of s is cleaned by Line and the "\n" between them kept ("\r\n"
+// counts as one break); the whole is bounded to max runes (max <= 0: no
+// bound), the breaks counted.
+func Lines(s string, max int) string {
+	if !strings.ContainsAny(s, "\n\r") {
+		return Line(s, max)
+	}
+	parts := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, p := range parts {
+		parts[i] = Line(p, 0)
+	}
+	out := strings.Join(parts, "\n")
+	if max > 0 && utf8.RuneCountInString(out) > max {
+		rs := []rune(out)
+		out = strings.TrimRight(string(rs[:max]), " \n") + Ellipsis
+	}
+	return out
 }

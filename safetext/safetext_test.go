@@ -27,6 +27,11 @@ func TestLine(t *testing.T) {
 		{"bounded runes", "ééééé", 3, "ééé…"},
 		{"trailing escape", "a\x1b", 0, "a"},
 		{"unterminated csi", "a\x1b[12", 0, "a"},
+		{"line separator", "a\u2028b", 0, "ab"},
+		{"paragraph separator", "a\u2029b", 0, "ab"},
+		{"next line", "a\u0085b", 0, "ab"},
+		{"marks", "a\u200eb\u200fc\u061cd", 0, "abcd"},
+		{"embedding and pop", "a\u202ab\u202cc", 0, "abc"},
 	}
 	for _, tt := range tests {
 		if got := Line(tt.in, tt.max); got != tt.want {
@@ -52,7 +57,8 @@ func FuzzLine(f *testing.F) {
 			t.Fatalf("invalid utf8 %q", got)
 		}
 		for _, r := range got {
-			if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) ||
+				r == 0x2028 || r == 0x2029 || r == 0x200e || r == 0x200f || r == 0x061c {
 				t.Fatalf("control %U in %q", r, got)
 			}
 		}
@@ -60,4 +66,23 @@ func FuzzLine(f *testing.F) {
 			t.Fatalf("too long: %d", utf8.RuneCountInString(got))
 		}
 	})
+}
+
+func TestLines(t *testing.T) {
+	tests := []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"one line", "a\tb", 0, "a b"},
+		{"breaks kept", "a\nb\r\nc", 0, "a\nb\nc"},
+		{"each line cleaned", "\x1b[2Ja\u2028\nb\u202e", 0, "a\nb"},
+		{"lone cr", "a\rb", 0, "a b"},
+		{"bounded", "abc\ndef", 5, "abc\nd…"},
+	}
+	for _, tt := range tests {
+		if got := Lines(tt.in, tt.max); got != tt.want {
+			t.Errorf("%s: Lines(%q, %d) = %q, want %q", tt.name, tt.in, tt.max, got, tt.want)
+		}
+	}
 }

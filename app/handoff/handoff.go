@@ -87,10 +87,15 @@ const (
 	ack       = "ok\n"
 )
 
-// Dir returns the directory that holds the socket: $PORTLIGHT_HOME/run when
-// PORTLIGHT_HOME is set, else $XDG_RUNTIME_DIR/portlight, else a per-user
-// directory under the system's temporary directory.
+// Dir returns the directory that holds the socket: the private folder named
+// by RuntimeDirEnv when a Portlight process fell back to one (see
+// RuntimeDir), else $PORTLIGHT_HOME/run when PORTLIGHT_HOME is set, else
+// $XDG_RUNTIME_DIR/portlight, else a per-user directory under the system's
+// temporary directory.
 func Dir() string {
+	if d := os.Getenv(RuntimeDirEnv); d != "" {
+		return d
+	}
 	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
 		return filepath.Join(h, "run")
 	}
@@ -139,10 +144,10 @@ func Send(ctx context.Context, r Request) (handled bool, err error) {
 	if err := r.Validate(); err != nil {
 		return false, err
 	}
-	dir := Dir()
 	// Dial only into a folder that is ours: a socket in someone else's
 	// could be theirs, and would take (and drop) the request.
-	if err := PrepareDir(dir); err != nil {
+	dir, err := RuntimeDir()
+	if err != nil {
 		return false, err
 	}
 	for {
@@ -164,13 +169,29 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", filepath.Join(dir, sockName))
 	if err != nil {
-		busy, lerr := lockHeld(filepath.Join(dir, lockName))
+		lockPath := filepath.Join(dir, lockName)
+		busy, lerr := lockHeld(lockPath)
 		if lerr != nil {
 			return false, false, lerr
+		}
+		if busy {
+			// A holder that never listens would keep every window
+			// process waiting; one that is not Portlight is refused.
+			if p := lockPeer(lockPath); p.Known && !p.Same {
+				return false, false, &ImpostorError{Path: lockPath, Peer: p}
+			}
 		}
 		return false, busy, nil
 	}
 	defer conn.Close()
+	// The folder is ours, but a process of ours that is not Portlight
+	// could still listen there and answer "ok", so that the sender
+	// believes its request served and exits.
+	if peer, err := socketPeer(conn); err != nil {
+		return false, false, err
+	} else if peer.Known && !peer.Same {
+		return false, false, &ImpostorError{Path: filepath.Join(dir, sockName), Peer: peer}
+	}
 	deadline := time.Now().Add(ioTimeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl

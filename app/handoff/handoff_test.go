@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 		_ = s.Serve(context.Background(), func(r Request) error { fmt.Println("got", r.Kind, r.Port); return nil })
 		os.Exit(0)
 	}
+	if role := os.Getenv("HANDOFF_TEST_CHILD"); role == "impostor" || role == "impostor-lock" {
+		impostor(role == "impostor")
+	}
 	os.Exit(m.Run())
 }
 

@@ -26,8 +26,8 @@ type Server struct {
 // socket file, and listens. It returns ErrBusy when another process serves.
 // Requests that arrive before Serve is called wait in the socket's backlog.
 func Listen() (*Server, error) {
-	dir := Dir()
-	if err := PrepareDir(dir); err != nil {
+	dir, err := RuntimeDir()
+	if err != nil {
 		return nil, err
 	}
 	lockPath := filepath.Join(dir, lockName)

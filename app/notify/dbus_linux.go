@@ -38,10 +38,17 @@ type DBus struct {
 
 	mu      sync.Mutex
 	conn    *dbus.Conn
-	sent    map[uint32]Message
+	sent    map[uint32]sent
 	acted   map[uint32]bool // sent notifications the user chose an action of
 	actions bool
 	done    chan struct{}
+}
+
+// sent is a notification on screen: its message and the action keys it
+// offered. A signal naming another key is not the user's click.
+type sent struct {
+	msg     Message
+	offered []string
 }
 
 // NewDBus returns a notifier for the bus at addr ("" for the session bus).
@@ -54,7 +61,7 @@ func NewDBus(addr string, icon string, onClick func(Click), log *slog.Logger) *D
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DBus{addr: addr, icon: icon, onClick: onClick, log: log, sent: map[uint32]Message{}, acted: map[uint32]bool{}}
+	return &DBus{addr: addr, icon: icon, onClick: onClick, log: log, sent: map[uint32]sent{}, acted: map[uint32]bool{}}
 }
 
 // New returns the platform's notifier: on Linux, NewDBus on the session bus.
@@ -88,8 +95,24 @@ func (d *DBus) connect() (*dbus.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to session bus: %w: %w", ErrUnavailable, err)
 	}
+	// The daemon's signals are broadcasts any connection on the bus can
+	// forge. The match names the daemon (the bus resolves it to the current
+	// owner) and handle checks the sender's unique name against the owner
+	// tracked here: NameOwnerChanged is matched before GetNameOwner is
+	// asked, so no change of owner falls between the two.
+	if err := conn.AddMatchSignal(
+		dbus.WithMatchSender("org.freedesktop.DBus"),
+		dbus.WithMatchObjectPath("/org/freedesktop/DBus"),
+		dbus.WithMatchInterface("org.freedesktop.DBus"),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, busName),
+	); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("match NameOwnerChanged: %w", err)
+	}
 	for _, member := range []string{"ActionInvoked", "NotificationClosed"} {
 		if err := conn.AddMatchSignal(
+			dbus.WithMatchSender(busName),
 			dbus.WithMatchObjectPath(busPath),
 			dbus.WithMatchInterface(busIface),
 			dbus.WithMatchMember(member),
@@ -100,14 +123,20 @@ func (d *DBus) connect() (*dbus.Conn, error) {
 	}
 	signals := make(chan *dbus.Signal, 16)
 	conn.Signal(signals)
+	var owner string
+	if err := conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, busName).Store(&owner); err != nil {
+		owner = "" // no daemon yet: NameOwnerChanged says when one comes
+	}
 	d.conn = conn
 	d.done = make(chan struct{})
-	go d.listen(signals, d.done)
+	go d.listen(signals, d.done, owner)
 	return conn, nil
 }
 
-// listen turns the daemon's signals into clicks until the connection closes.
-func (d *DBus) listen(signals chan *dbus.Signal, done chan struct{}) {
+// listen turns the daemon's signals into clicks until the connection
+// closes. owner is the unique name that owns org.freedesktop.Notifications
+// now ("" for none); only its signals count.
+func (d *DBus) listen(signals chan *dbus.Signal, done chan struct{}, owner string) {
 	for {
 		select {
 		case <-done:
@@ -116,38 +145,70 @@ func (d *DBus) listen(signals chan *dbus.Signal, done chan struct{}) {
 			if !ok || sig == nil {
 				return
 			}
-			d.handle(sig)
+			owner = d.handle(sig, owner)
 		}
 	}
 }
 
-func (d *DBus) handle(sig *dbus.Signal) {
+// handle serves one signal and returns the daemon's owner after it.
+// ActionInvoked and NotificationClosed count only from that owner, and an
+// action only when the notification offered it.
+func (d *DBus) handle(sig *dbus.Signal, owner string) string {
+	if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" {
+		if sig.Sender != "org.freedesktop.DBus" || len(sig.Body) != 3 {
+			return owner
+		}
+		name, _ := sig.Body[0].(string)
+		newOwner, ok := sig.Body[2].(string)
+		if name != busName || !ok {
+			return owner
+		}
+		if newOwner != owner {
+			d.log.Debug("notification daemon changed", "owner", newOwner)
+			// A new daemon never showed the old one's notifications.
+			d.mu.Lock()
+			clear(d.sent)
+			d.mu.Unlock()
+		}
+		return newOwner
+	}
+	if owner == "" || sig.Sender != owner {
+		if sig.Name == busIface+".ActionInvoked" {
+			d.log.Debug("ignored a notification action from a program that is not the notification daemon",
+				"sender", sig.Sender, "daemon", owner)
+		}
+		return owner
+	}
 	if len(sig.Body) < 2 {
-		return
+		return owner
 	}
 	id, ok := sig.Body[0].(uint32)
 	if !ok {
-		return
+		return owner
 	}
 	switch sig.Name {
 	case busIface + ".ActionInvoked":
 		key, _ := sig.Body[1].(string)
 		if key == ActionDismissed {
-			return // not a key we offer
+			return owner // not a key we offer
 		}
 		d.mu.Lock()
-		m, ok := d.sent[id]
+		s, ok := d.sent[id]
+		ok = ok && slices.Contains(s.offered, key)
 		if ok {
 			d.acted[id] = true
 		}
 		d.mu.Unlock()
-		if ok && d.onClick != nil {
-			d.onClick(Click{Message: m, Action: key})
+		if !ok {
+			return owner
+		}
+		if d.onClick != nil {
+			d.onClick(Click{Message: s.msg, Action: key})
 		}
 	case busIface + ".NotificationClosed":
 		reason, _ := sig.Body[1].(uint32)
 		d.mu.Lock()
-		m, ok := d.sent[id]
+		s, ok := d.sent[id]
 		acted := d.acted[id]
 		delete(d.sent, id)
 		delete(d.acted, id)
@@ -155,13 +216,14 @@ func (d *DBus) handle(sig *dbus.Signal) {
 		// Daemons close a notification after an action is chosen on it,
 		// often as "closed by the user": that is not a dismissal.
 		if ok && !acted && reason == closedByUser && d.onClick != nil {
-			d.onClick(Click{Message: m, Action: ActionDismissed})
+			d.onClick(Click{Message: s.msg, Action: ActionDismissed})
 		}
 	}
+	return owner
 }
 
 // Notify shows m. Where the server supports actions, the notification
-// carries "default" and "Investigate" (and "Allow app" when m.CanAllow);
+// carries "default" and "Investigate" (and AllowLabel when m.CanAllow);
 // otherwise it is plain and the tray is the way in.
 func (d *DBus) Notify(ctx context.Context, m Message) error {
 	d.mu.Lock()
@@ -184,7 +246,7 @@ func (d *DBus) Notify(ctx context.Context, m Message) error {
 	if d.actions {
 		actions = []string{ActionDefault, "Investigate", ActionInvestigate, "Investigate"}
 		if m.CanAllow {
-			actions = append(actions, ActionAllow, "Allow app")
+			actions = append(actions, ActionAllow, AllowLabel)
 		}
 	}
 	hints := map[string]dbus.Variant{
@@ -198,7 +260,11 @@ func (d *DBus) Notify(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("notification daemon: Notify: %w: %w", ErrUnavailable, err)
 	}
-	d.sent[id] = m
+	offered := make([]string, 0, len(actions)/2)
+	for i := 0; i+1 < len(actions); i += 2 {
+		offered = append(offered, actions[i])
+	}
+	d.sent[id] = sent{msg: m, offered: offered}
 	d.log.Debug("notified", "id", id, "key", m.Key, "actions", d.actions)
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"portlight/app/notify/notifytest"
 )
 
@@ -31,7 +33,7 @@ func TestDBusActionsAndClick(t *testing.T) {
 	if call.Body != "a &amp; &lt;b&gt;b&lt;/b&gt;" {
 		t.Errorf("body not escaped: %q", call.Body)
 	}
-	want := []string{"default", "Investigate", "investigate", "Investigate", "allow", "Allow app"}
+	want := []string{"default", "Investigate", "investigate", "Investigate", "allow", AllowLabel}
 	if strings.Join(call.Actions, "|") != strings.Join(want, "|") {
 		t.Errorf("actions %q, want %q", call.Actions, want)
 	}
@@ -190,5 +192,106 @@ func TestDBusDismissed(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no report of the marker")
+	}
+}
+
+// forger is a second connection on the bus, not the notification daemon.
+type forger struct{ conn *dbus.Conn }
+
+func newForger(t *testing.T, addr string) *forger {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &forger{conn}
+}
+
+// emit broadcasts a signal as if from the daemon, then sends the forged
+// signal again straight to dest (a unicast signal passes every match
+// rule), and waits for a round trip through the bus so both were routed
+// before anything the test sends next.
+func (f *forger) emit(t *testing.T, dest, member string, args ...any) {
+	t.Helper()
+	if err := f.conn.Emit(busPath, busIface+"."+member, args...); err != nil {
+		t.Fatal(err)
+	}
+	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:        dbus.MakeVariant(dbus.ObjectPath(busPath)),
+		dbus.FieldInterface:   dbus.MakeVariant(busIface),
+		dbus.FieldMember:      dbus.MakeVariant(member),
+		dbus.FieldDestination: dbus.MakeVariant(dest),
+	}, Body: args}
+	msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(args...))
+	call := f.conn.Send(msg, nil)
+	if call.Err != nil {
+		t.Fatal(call.Err)
+	}
+	if err := f.conn.BusObject().Call("org.freedesktop.DBus.Peer.Ping", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ownName is our notifier's unique name on the bus.
+func ownName(t *testing.T, n *DBus) string {
+	t.Helper()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.conn.Names()[0]
+}
+
+// TestDBusForgedActionsIgnored runs on a real private bus: a second
+// connection, not the owner of org.freedesktop.Notifications, broadcasts
+// and unicasts ActionInvoked(id, "allow") and NotificationClosed; the real
+// daemon invokes "allow" on a notification that never offered it; a daemon
+// that lost the name invokes an action. None of them reach onClick; the
+// daemon's own click afterwards does, and is the first one reported.
+func TestDBusForgedActionsIgnored(t *testing.T) {
+	addr := notifytest.Bus(t)
+	srv := notifytest.Start(t, addr, []string{"actions", "body"})
+	clicks := make(chan Click, 8)
+	n := NewDBus(addr, "", func(c Click) { clicks <- c }, nil)
+	defer n.Close()
+
+	plain := Message{Key: "plain", Port: 5173, Proto: "tcp", Title: "t"} // no Allow app
+	if err := n.Notify(context.Background(), plain); err != nil {
+		t.Fatal(err)
+	}
+	allowable := Message{Key: "allowable", Port: 5174, Proto: "tcp", Title: "t", CanAllow: true}
+	if err := n.Notify(context.Background(), allowable); err != nil {
+		t.Fatal(err)
+	}
+	me := ownName(t, n)
+	f := newForger(t, addr)
+	f.emit(t, me, "ActionInvoked", uint32(2), "allow")
+	f.emit(t, me, "ActionInvoked", uint32(1), "default")
+	f.emit(t, me, "NotificationClosed", uint32(2), uint32(2))
+	// The real daemon, but an action notification 1 never offered.
+	srv.Emit(t, "ActionInvoked", uint32(1), "allow")
+	srv.Emit(t, "ActionInvoked", uint32(1), "no-such-action")
+	// The daemon's own click: notification 2 is still known (the forged
+	// NotificationClosed did not remove it).
+	srv.Emit(t, "ActionInvoked", uint32(2), "investigate")
+	select {
+	case c := <-clicks:
+		if c.Message.Key != "allowable" || c.Action != ActionInvestigate {
+			t.Fatalf("first click %+v: a forged or unoffered action got through", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the daemon's own click was not reported (was notification 2 dropped by a forged NotificationClosed?)")
+	}
+
+	// The daemon goes; the forger takes the name. Its signals now count,
+	// but only for notifications it showed: none of ours.
+	srv.Leave()
+	if r, err := f.conn.RequestName(busName, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("request name: %v %v", r, err)
+	}
+	f.emit(t, me, "ActionInvoked", uint32(2), "allow")
+	select {
+	case c := <-clicks:
+		t.Fatalf("a new daemon's action on the old daemon's notification got through: %+v", c)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

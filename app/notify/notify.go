@@ -29,6 +29,12 @@ const (
 // the daemon as an action key.
 const ActionDismissed = "portlight:dismissed"
 
+// AllowLabel is the label of the ActionAllow button. The action opens the
+// explainer, where the user confirms; the ellipsis says a step follows.
+// A notification never writes the allow-list: its signals are broadcasts
+// another program on the bus could imitate.
+const AllowLabel = "Allow app…"
+
 // Message is one notification: plain-text title and body (the Linux
 // notifier escapes the body for the spec's markup) and the identity of the
 // listener it is about, handed back when the user acts on it.
@@ -42,7 +48,8 @@ type Message struct {
 	// Title and Body are plain text; see Compose.
 	Title string
 	Body  string
-	// CanAllow adds an "Allow app" action.
+	// CanAllow adds an "Allow app…" action (ActionAllow), which opens the
+	// explainer to confirm.
 	CanAllow bool
 }
 

@@ -20,6 +20,9 @@ type Alert struct {
 	Read bool
 	// Open is true while at least one of its sockets still listens.
 	Open bool
+	// allowedSeen is set once the user allowed the alert's program (see
+	// resident.markAllowed), so it is recorded once.
+	allowedSeen bool
 }
 
 // AlertLog is the tray's memory of alerts: the alerting listeners the
@@ -198,4 +201,14 @@ func (g *AlertLog) Get(id string) (Alert, bool) {
 		return *al, true
 	}
 	return Alert{}, false
+}
+
+// markAllowed notes that the alert's program was allowed; false when the
+// alert is gone.
+func (g *AlertLog) markAllowed(id string) bool {
+	if al := g.find(id); al != nil {
+		al.allowedSeen = true
+		return true
+	}
+	return false
 }

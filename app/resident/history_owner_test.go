@@ -15,7 +15,8 @@ import (
 // TestLoopOwnerChangeFromHistory runs the loop on a real settings store and
 // a real history file in which /usr/bin/a held 5432/tcp for two hours: when
 // /opt/b takes the port, the notification names the usual owner; "Allow
-// app" on it allows /opt/b on that port, which silences it.
+// app…" on it opens the explainer, and allowing /opt/b on that port there
+// silences it.
 func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -30,7 +31,7 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	b := lst("0.0.0.0", 5432, 20, "b")
 	b.Exe = "/opt/b"
 	n := &fakeNotifier{}
-	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(b)}}, n, store, nil)
+	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(b)}}, n, store, nil)
 	h := openHistory(ctx, quiet, path, noPurge)
 	if h == nil {
 		t.Fatal("the history did not open")
@@ -52,12 +53,23 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 		t.Fatal("Allow app not offered")
 	}
 
+	// "Allow app…" opens the explainer on /opt/b; the user confirms there
+	// with "Allow this app on this port".
 	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 5432, proto: "tcp"}, now.Add(2*time.Second))
+	if es := store.Settings().Allow; len(es) != 0 {
+		t.Fatalf("allow-list %+v written from a notification", es)
+	}
+	if len(v.windows) == 0 || v.windows[len(v.windows)-1].PID != 20 {
+		t.Fatalf("windows %+v, want the explainer on pid 20", v.windows)
+	}
+	if err := (settings.Allower{Store: windowStore(t, dir)}).AllowAppOnPort("/opt/b", 5432, "tcp"); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(ctx, now.Add(3*time.Second)) // the resident picks the change up
 	es := store.Settings().Allow
-	if len(es) != 1 || es[0].Path != "/opt/b" || es[0].Scope() != "port 5432" {
+	if len(es) != 1 || es[0].Path != "/opt/b" || es[0].Scope() != "port 5432/tcp" {
 		t.Fatalf("allow-list %+v, want /opt/b on port 5432", es)
 	}
-	r.tick(ctx, now.Add(3*time.Second))
 	if v := r.current[0].Verdict; v.Alert || !v.Allowed {
 		t.Errorf("still alerting after Allow app: %+v", v)
 	}

@@ -19,14 +19,35 @@ var errRunning = errors.New("another Portlight is running")
 // resident.lock beside the window process's socket (a 0700 folder). The
 // kernel drops it when the process dies, so a crash leaves no stale lock.
 func lockResident() (release func(), err error) {
-	dir := handoff.Dir()
 	// Only in a folder of ours: in someone else's, they could hold the lock
 	// and answer the hand-over, so that this process quits and nothing
-	// watches the machine.
-	if err := handoff.PrepareDir(dir); err != nil {
+	// watches the machine. RuntimeDir falls back to a private folder.
+	dir, err := handoff.RuntimeDir()
+	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "resident.lock"), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	release, err = flockIn(dir)
+	if !errors.Is(err, errRunning) {
+		return release, err
+	}
+	path := filepath.Join(dir, residentLock)
+	holder := handoff.LockHolder(path)
+	if !holder.Known || holder.Same {
+		return nil, errRunning
+	}
+	// Someone of ours that is not Portlight holds the lock: run anyway,
+	// from a private folder, and say so.
+	priv, ferr := handoff.Fallback()
+	if ferr != nil {
+		return nil, fmt.Errorf("%s is held by %s, which is not Portlight, and no private folder could be made instead: %w", path, holder, ferr)
+	}
+	fmt.Fprintf(os.Stderr, "portlight: %s is held by %s, which is not Portlight; ignoring it and running from %s\n", path, holder, priv)
+	return flockIn(priv)
+}
+
+// flockIn takes the resident lock in dir; errRunning when it is held.
+func flockIn(dir string) (release func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, residentLock), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}

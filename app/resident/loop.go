@@ -344,9 +344,13 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 }
 
 // open serves a click on an alert (tray or notification): a single alert
-// is marked read and its explainer opened, or its program allowed; a
-// notification that covered several is marked read and opens the listeners
-// window. The history records what the user did with each alert.
+// is marked read and its explainer opened; a notification that covered
+// several is marked read and opens the listeners window. "Allow app…" on a
+// notification opens the explainer too, showing the alert's process first:
+// the allow-list is written only when the user confirms there. A
+// notification's action is a D-Bus signal, which is not proof enough of a
+// click to change what Portlight trusts. The history records what the user
+// did with each alert.
 func (r *resident) open(ctx context.Context, a action, now time.Time) {
 	if ids, ok := r.groups[a.id]; ok {
 		for _, id := range ids {
@@ -361,16 +365,13 @@ func (r *resident) open(ctx context.Context, a action, now time.Time) {
 		return
 	}
 	r.alerts.MarkRead(a.id)
-	if a.kind == actAllow {
-		if err := r.allow(a.id, now); err != nil {
-			r.log.Warn("allow from the notification", "err", err)
-		} else {
-			r.hist.acted(history.ActionAllowed, now, a.id)
-			return
-		}
-	}
 	r.hist.acted(history.ActionOpened, now, a.id)
-	r.openWindow(ctx, handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto})
+	req := handoff.Request{Kind: handoff.Explain, Port: a.port, Proto: a.proto}
+	if al, ok := r.alerts.Get(a.id); ok && a.kind == actAllow {
+		req.PID = al.Assessment.PID
+		r.log.Info("Allow app from a notification: the explainer asks to confirm", "exe", al.Assessment.Exe)
+	}
+	r.openWindow(ctx, req)
 }
 
 // alertsOf returns the alerts a notification's key stands for: the alerts
@@ -383,31 +384,6 @@ func (r *resident) alertsOf(key string) []string {
 		return nil
 	}
 	return []string{key}
-}
-
-// allow adds the alert's program to the allow-list: on any port, or, for
-// an owner change, on the alert's port only (an entry for any port does
-// not cover taking over another program's usual port; see policy.Judge).
-func (r *resident) allow(id string, now time.Time) error {
-	al, ok := r.alerts.Get(id)
-	if !ok {
-		return fmt.Errorf("alert %q is gone", id)
-	}
-	if r.store == nil {
-		return errors.New("no settings store")
-	}
-	var ports []uint16
-	if al.Assessment.Verdict.OwnerChange() {
-		ports = []uint16{al.Assessment.Port}
-	}
-	e, err := r.store.AllowListener(al.Assessment.Listener, ports, false)
-	if err != nil {
-		return err
-	}
-	r.log.Info("allowed from a notification", "path", e.Path, "scope", e.Scope())
-	r.reloadSettings(now)
-	r.verdicts, r.current = nil, nil // judge again under the new allow-list
-	return nil
 }
 
 // render recomputes the menu when the state changed and hands it to the tray.

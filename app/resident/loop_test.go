@@ -228,7 +228,8 @@ func TestLoopScanError(t *testing.T) {
 }
 
 // TestLoopSettings runs on a real settings store: the pause is written to
-// the file, "Allow app" adds an allow-list entry, and the gate's state is
+// the file, "Allow app…" opens the explainer and writes nothing until the
+// user confirms there, and the gate's state is
 // saved for the next run.
 func TestLoopSettings(t *testing.T) {
 	dir := t.TempDir()
@@ -243,7 +244,7 @@ func TestLoopSettings(t *testing.T) {
 	a := lst("0.0.0.0", 47002, int32(os.Getpid()), "resident.test")
 	a.Exe = self
 	n := &fakeNotifier{}
-	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(a)}}, n, store, nil)
+	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(a)}}, n, store, nil)
 	ctx := context.Background()
 	r.tick(ctx, t0)
 	r.tick(ctx, t0.Add(time.Second))
@@ -259,7 +260,21 @@ func TestLoopSettings(t *testing.T) {
 	if !store.Settings().Pause.UntilResumed {
 		t.Error("pause not written to the settings")
 	}
+	// "Allow app…" on the notification writes nothing: it opens the
+	// explainer on the alert's process, where the user confirms.
 	r.handle(ctx, action{kind: actAllow, id: m.Key, port: 47002, proto: "tcp"}, t0.Add(3*time.Second))
+	if es := store.Settings().Allow; len(es) != 0 {
+		t.Fatalf("allow-list %+v written from a notification, without the user confirming", es)
+	}
+	want := handoff.Request{Kind: handoff.Explain, Port: 47002, Proto: "tcp", PID: int32(os.Getpid())}
+	if len(v.windows) == 0 || v.windows[len(v.windows)-1] != want {
+		t.Fatalf("windows opened %+v, want the explainer %+v", v.windows, want)
+	}
+	// The user confirms in the explainer ("Allow this app on all ports").
+	if err := (settings.Allower{Store: windowStore(t, dir)}).AllowApp(self); err != nil {
+		t.Fatal(err)
+	}
+	r.tick(ctx, t0.Add(4*time.Second)) // the resident picks the change up
 	found := false
 	for _, e := range store.Settings().Allow {
 		found = found || e.Path == self
@@ -267,7 +282,6 @@ func TestLoopSettings(t *testing.T) {
 	if !found {
 		t.Fatalf("allow-list %+v lacks %s", store.Settings().Allow, self)
 	}
-	r.tick(ctx, t0.Add(4*time.Second))
 	if r.current[0].Verdict.Alert {
 		t.Error("the allowed program still alerts")
 	}
@@ -276,6 +290,18 @@ func TestLoopSettings(t *testing.T) {
 	if err != nil || !st.BaselineTaken {
 		t.Errorf("gate state not saved: %+v %v", st, err)
 	}
+}
+
+// windowStore is the settings store of the window process (`portlight ui`),
+// where the explainer's "Allow this app" buttons write: a store of its own
+// on the same folder, whose change the resident picks up from the file.
+func windowStore(t *testing.T, dir string) *settings.Store {
+	t.Helper()
+	s, err := settings.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestLoopAutostart: turning "start at login" on in the settings file while

@@ -40,6 +40,7 @@ func (r *resident) openWindow(ctx context.Context, req handoff.Request) {
 		}
 		if err != nil {
 			r.log.Warn("hand over to the window process", "err", err)
+			r.avoidImpostor(err)
 		}
 		if err := r.startWindow(req); err != nil {
 			r.log.Error("open window", "err", err)

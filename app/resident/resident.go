@@ -68,6 +68,10 @@ const (
 	summaryKey  = "portlight:summary"
 )
 
+// residentLock is the resident's single-instance lock file in the runtime
+// folder.
+const residentLock = "resident.lock"
+
 // maxAlerts bounds the alert log.
 const maxAlerts = 100
 
@@ -225,7 +229,12 @@ func (r *resident) endWindows() {
 // handOver is what a second instance does: show the running one's
 // listeners window, and exit.
 func handOver(ctx context.Context) error {
-	slog.Info("Portlight is already running; opening its listeners window")
+	holder := handoff.LockHolder(filepath.Join(handoff.Dir(), residentLock))
+	if holder.Known {
+		slog.Info("Portlight is already running; opening its listeners window", "running", holder.String())
+	} else {
+		slog.Info("Portlight is already running; opening its listeners window")
+	}
 	r := &resident{log: slog.Default()}
 	return r.startWindowOrHandoff(ctx, handoff.Request{Kind: handoff.Listeners})
 }
@@ -234,10 +243,28 @@ func handOver(ctx context.Context) error {
 func (r *resident) startWindowOrHandoff(ctx context.Context, req handoff.Request) error {
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if handled, _ := handoff.Send(sctx, req); handled {
+	handled, err := handoff.Send(sctx, req)
+	if handled {
 		return nil
 	}
+	r.avoidImpostor(err)
 	return r.startWindow(req)
+}
+
+// avoidImpostor moves this process, and the windows it starts from now on,
+// to a private runtime folder when err says a process that is not
+// Portlight answers in the usual one.
+func (r *resident) avoidImpostor(err error) {
+	var imp *handoff.ImpostorError
+	if !errors.As(err, &imp) {
+		return
+	}
+	priv, ferr := handoff.Fallback()
+	if ferr != nil {
+		r.log.Error("hand-over refused, and no private folder instead", "err", err, "fallback", ferr)
+		return
+	}
+	r.log.Warn("hand-over refused: windows use a private folder from now on", "err", err, "using", priv)
 }
 
 // startTray starts fyne.io/systray on its own D-Bus connection and the
@@ -292,7 +319,11 @@ func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 // iconFile writes the app icon where the notification daemon can read it
 // and returns its path ("" when it cannot).
 func iconFile(log *slog.Logger) string {
-	dir := handoff.Dir()
+	dir, err := handoff.RuntimeDir()
+	if err != nil {
+		log.Warn("notification icon", "err", err)
+		return ""
+	}
 	path := filepath.Join(dir, "portlight.png")
 	if err := writeIcon(dir, path); err != nil {
 		log.Warn("notification icon", "err", err)

@@ -4,12 +4,18 @@ package resident
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"portlight/app/handoff"
 	"portlight/assets"
@@ -48,15 +54,120 @@ func foreignRun(t *testing.T) {
 	}
 }
 
-func TestLockResidentRefusesAnotherUsersFolder(t *testing.T) {
+// TestLockResidentFallsBackFromAnotherUsersFolder: another user made the
+// runtime folder first. Portlight neither uses it nor gives up: it runs
+// from a private folder of its own.
+func TestLockResidentFallsBackFromAnotherUsersFolder(t *testing.T) {
 	foreignRun(t)
+	foreign := handoff.Dir()
+	t.Setenv(handoff.RuntimeDirEnv, "")
 	release, err := lockResident()
-	if err == nil {
-		release()
-		t.Fatalf("lockResident used %s, owned by another user", handoff.Dir())
+	if err != nil {
+		t.Fatalf("lockResident with another user's folder at %s: %v (start-up blocked)", foreign, err)
 	}
-	if !strings.Contains(err.Error(), "owned by uid") {
-		t.Errorf("error does not say why: %v", err)
+	defer release()
+	priv := handoff.Dir()
+	t.Cleanup(func() { os.RemoveAll(priv) })
+	if priv == foreign {
+		t.Fatalf("lockResident used %s, owned by another user", foreign)
+	}
+	checkPrivate(t, priv)
+	if _, err := os.Lstat(filepath.Join(foreign, residentLock)); err == nil {
+		t.Errorf("a lock file was made in the other user's folder")
+	}
+}
+
+// checkPrivate fails unless dir is a real folder of ours, mode 0700.
+func checkPrivate(t *testing.T, dir string) {
+	t.Helper()
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 || int(fi.Sys().(*syscall.Stat_t).Uid) != os.Getuid() {
+		t.Fatalf("runtime folder %s: %v %v, want ours, 0700", dir, fi, err)
+	}
+}
+
+// TestLockResidentImpostorHoldsTheLock: a process of the same user that is
+// not Portlight (flock(1), holding resident.lock) does not make Portlight
+// hand over and exit: it says who holds the lock, by pid and executable,
+// and runs from a private folder.
+func TestLockResidentImpostorHoldsTheLock(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the lock's holder is read from /proc/locks")
+	}
+	flock, err := exec.LookPath("flock")
+	if err != nil {
+		t.Fatal("missing tool flock (apt-get install util-linux)")
+	}
+	runHome(t)
+	t.Setenv(handoff.RuntimeDirEnv, "")
+	dir := handoff.Dir()
+	if err := handoff.PrepareDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(dir, residentLock)
+	cmd := exec.Command(flock, "--exclusive", lock, "sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Wait until it holds the lock.
+	for i := 0; ; i++ {
+		if h := handoff.LockHolder(lock); h.Known {
+			break
+		}
+		if i == 200 {
+			t.Fatal("flock did not take the lock within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stderr := captureStderr(t)
+	release, err := lockResident()
+	msg := stderr()
+	if err != nil {
+		t.Fatalf("lockResident with an impostor holding the lock: %v (Portlight would hand over to it and exit)", err)
+	}
+	defer release()
+	t.Cleanup(func() { os.RemoveAll(handoff.Dir()) })
+	if handoff.Dir() == dir {
+		t.Fatal("still in the folder the impostor holds")
+	}
+	checkPrivate(t, handoff.Dir())
+	if want := fmt.Sprintf("pid %d (%s", cmd.Process.Pid, flock); !strings.Contains(msg, want) || !strings.Contains(msg, "not Portlight") {
+		t.Errorf("stderr %q does not name the holder (%s)", msg, want)
+	}
+	t.Logf("stderr: %s", msg)
+}
+
+// TestLockResidentGenuineHolder: when Portlight itself (this process,
+// through another open file) holds the lock, a second one hands over.
+func TestLockResidentGenuineHolder(t *testing.T) {
+	runHome(t)
+	t.Setenv(handoff.RuntimeDirEnv, "")
+	release, err := lockResident()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if _, err := lockResident(); !errors.Is(err, errRunning) {
+		t.Fatalf("second lockResident = %v, want errRunning", err)
+	}
+}
+
+// captureStderr sends os.Stderr to a file until the returned function is
+// called; it returns what was written.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = f
+	t.Cleanup(func() { os.Stderr = old })
+	return func() string {
+		os.Stderr = old
+		b, _ := os.ReadFile(f.Name())
+		return string(b)
 	}
 }
 
@@ -85,13 +196,14 @@ func TestLockResidentDoesNotFollowSymlink(t *testing.T) {
 
 func TestIconFileRefusesAnotherUsersFolder(t *testing.T) {
 	foreignRun(t)
-	var logged bytes.Buffer
-	if p := iconFile(slog.New(slog.NewTextHandler(&logged, nil))); p != "" {
-		t.Errorf("iconFile wrote %s into another user's folder", p)
+	foreign := handoff.Dir()
+	t.Setenv(handoff.RuntimeDirEnv, "")
+	p := iconFile(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { os.RemoveAll(handoff.Dir()) })
+	if p == "" || strings.HasPrefix(p, foreign+"/") {
+		t.Fatalf("iconFile = %q with another user's folder at %s; want the icon in a private folder", p, foreign)
 	}
-	if !strings.Contains(logged.String(), "owned by uid") {
-		t.Errorf("no clear warning logged: %q", logged.String())
-	}
+	checkPrivate(t, filepath.Dir(p))
 }
 
 func TestIconFileReplacesSymlinkWithoutFollowing(t *testing.T) {
@@ -130,5 +242,55 @@ func TestIconFileReplacesSymlinkWithoutFollowing(t *testing.T) {
 		if e.Name() != "portlight.png" {
 			t.Errorf("left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestLockResidentHostileTmpFolder reproduces the attack on a machine
+// without XDG_RUNTIME_DIR: another user (nobody, through setpriv) creates
+// $TMPDIR/portlight-UID first, world-writable. Portlight runs anyway, from
+// a private folder with a random name, and leaves nothing in theirs.
+func TestLockResidentHostileTmpFolder(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to act as another user (setpriv to nobody)")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatal("missing tool setpriv (apt-get install util-linux)")
+	}
+	tmp, err := os.MkdirTemp("", "pltmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("PORTLIGHT_HOME", "")
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	t.Setenv(handoff.RuntimeDirEnv, "")
+	hostile := handoff.Dir()
+	if hostile != filepath.Join(tmp, fmt.Sprintf("portlight-%d", os.Getuid())) {
+		t.Fatalf("Dir() = %s, not under TMPDIR", hostile)
+	}
+	out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "mkdir", "-m", "0777", hostile).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nobody could not make %s: %v %s", hostile, err, out)
+	}
+	if fi, err := os.Stat(hostile); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 65534 {
+		t.Fatalf("%s not nobody's: %v %v", hostile, fi, err)
+	}
+	release, err := lockResident()
+	if err != nil {
+		t.Fatalf("start-up blocked by nobody's %s: %v", hostile, err)
+	}
+	defer release()
+	priv := handoff.Dir()
+	if priv == hostile || filepath.Dir(priv) != tmp || !strings.HasPrefix(filepath.Base(priv), fmt.Sprintf("portlight-%d-", os.Getuid())) {
+		t.Fatalf("runtime folder %s, want a private portlight-%d-* in %s", priv, os.Getuid(), tmp)
+	}
+	checkPrivate(t, priv)
+	if ents, _ := os.ReadDir(hostile); len(ents) > 0 {
+		t.Errorf("files left in nobody's folder: %v", ents)
 	}
 }

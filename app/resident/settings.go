@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"portlight/autostart"
+	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -27,7 +28,28 @@ func (r *resident) reloadSettings(now time.Time) {
 	if r.store == nil || (!r.store.Check() && r.loaded) {
 		return
 	}
+	first := !r.loaded
 	r.applySettings()
+	if !first {
+		r.markAllowed(now)
+	}
+}
+
+// markAllowed records, for the alerts still listed, that the user allowed
+// their program once the new settings allow it. Allowing happens in a
+// Portlight window (a notification's "Allow app…" only opens one), so the
+// resident learns of it here, from the settings it reloads, and the
+// history's action says what the user actually did.
+func (r *resident) markAllowed(now time.Time) {
+	for _, al := range r.alerts.Recent() {
+		if al.Assessment.Verdict.Allowed || al.allowedSeen {
+			continue
+		}
+		if r.store.Assess(al.Assessment.Listener).Verdict.Allowed {
+			r.alerts.markAllowed(al.ID)
+			r.hist.acted(history.ActionAllowed, now, al.ID)
+		}
+	}
 }
 
 // applySettings takes the store's current settings.

@@ -75,6 +75,13 @@ func claim(ctx context.Context, req handoff.Request) (*handoff.Server, error) {
 			if !errors.Is(lerr, handoff.ErrBusy) {
 				return nil, fmt.Errorf("ui: %w", lerr)
 			}
+		} else if imp := (*handoff.ImpostorError)(nil); errors.As(err, &imp) {
+			// Not Portlight: serve from a private folder instead.
+			if _, ferr := handoff.Fallback(); ferr != nil {
+				return nil, fmt.Errorf("ui: %w; %w", err, ferr)
+			}
+			slog.Warn("hand-over refused; serving from a private folder", "err", err, "using", handoff.Dir())
+			continue
 		} else {
 			lastErr = err // the running one is quitting: wait for it to go
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"portlight/monitor"
+	"portlight/safetext"
 )
 
 // UsualOwners knows which executables usually hold a port: the history's
@@ -44,17 +45,24 @@ func (p *Policy) ownerChange(l monitor.Listener) (usual string, ok bool) {
 	return usual, true
 }
 
+// maxReasonPath bounds each path a reason names, in runes.
+const maxReasonPath = 256
+
 // OwnerChangeReason words an owner change, e.g. "5432/tcp is usually
-// /usr/lib/postgresql/15/bin/postgres, now /tmp/x" (the same words as the
-// history's OwnerChangeReason).
+// /usr/lib/postgresql/15/bin/postgres, now /tmp/x" (the history's
+// OwnerChangeReason is this one). Both paths are another program's choice:
+// they are cleaned here (safetext) and bounded, so every surface that shows
+// the reason — notification, explainer, listeners window, copied report,
+// terminal — gets one clean line.
 func OwnerChangeReason(l monitor.Listener, usual string) string {
-	return fmt.Sprintf("%d/%s is usually %s, now %s", l.Port, l.Proto, usual, l.Exe)
+	return fmt.Sprintf("%d/%s is usually %s, now %s", l.Port, l.Proto,
+		safetext.Line(usual, maxReasonPath), safetext.Line(l.Exe, maxReasonPath))
 }
 
 // allowedDespite explains why an allow-list entry for any port did not
 // silence an owner change.
 func allowedDespite(e *AllowEntry) string {
-	return "allowed: " + e.Describe() + "; an entry for any port does not cover taking over another program's usual port"
+	return "allowed: " + safetext.Line(e.Describe(), 2*maxReasonPath) + "; an entry for any port does not cover taking over another program's usual port"
 }
 
 // namesPort reports whether an entry lists the listener's port explicitly:

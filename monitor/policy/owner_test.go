@@ -202,3 +202,34 @@ func TestGateOwnerChangeLeadsAFold(t *testing.T) {
 		t.Fatalf("notices %v; want the owner change first, then the rest folded", kinds(ns))
 	}
 }
+
+// TestOwnerChangeReasonCleansPaths: the paths in an owner change are
+// another program's choice (a file named with an escape sequence, a line
+// separator, a bidi override). The reason the policy builds is one clean,
+// bounded line, whichever surface shows it.
+func TestOwnerChangeReasonCleansPaths(t *testing.T) {
+	const evilUsual = "/opt/\x1b]0;pwned\x07db\u2028second line"
+	evil := lis("/tmp/\x1b[2J\u202egnp.exe\u2029x", 1521, monitor.TCP, monitor.Network)
+	p := &Policy{Rules: DefaultRules(), Ephemeral: PortRange{32768, 60999}, Lookup: fakeInfo, Hash: fakeHash,
+		Owners: &fakeOwners{usual: map[string][]string{"1521/tcp": {evilUsual}}}}
+	v := p.Assess(evil).Verdict
+	if !v.OwnerChange() {
+		t.Fatalf("no owner change: %+v", v)
+	}
+	var reason string
+	for _, r := range v.Reasons {
+		if strings.Contains(r, "is usually") {
+			reason = r
+		}
+		if strings.ContainsAny(r, "\x1b\x07\u2028\u2029\u202e\n") {
+			t.Errorf("reason %q carries control or separator characters", r)
+		}
+	}
+	if want := "1521/tcp is usually /opt/dbsecond line, now /tmp/gnp.exex"; reason != want {
+		t.Errorf("reason %q, want %q", reason, want)
+	}
+	long := lis("/tmp/"+strings.Repeat("a", 5000), 1521, monitor.TCP, monitor.Network)
+	if r := OwnerChangeReason(long, postgres); len([]rune(r)) > 2*maxReasonPath+40 {
+		t.Errorf("reason of %d runes for a 5000-byte path", len([]rune(r)))
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"portlight/safetext"
 )
 
 // regRow is one registry row with its interval and protocol.
@@ -58,17 +60,19 @@ func parseIANA(r io.Reader) ([]regRow, error) {
 			proto: strings.ToLower(rec[1]),
 			lo:    lo,
 			hi:    hi,
+			// A stored registry may predate cleaning at XML parse time
+			// (data.CompactIANAXML): it is cleaned again as it is read.
 			svc: Service{
-				Name:            rec[0],
+				Name:            safetext.Line(rec[0], 0),
 				Ports:           rec[2],
-				Description:     rec[3],
-				Assignee:        rec[4],
-				Contact:         rec[5],
-				Reference:       rec[6],
-				Registered:      rec[7],
-				Modified:        rec[8],
-				Notes:           rec[9],
-				UnauthorizedUse: rec[10],
+				Description:     safetext.Lines(rec[3], 0),
+				Assignee:        safetext.Line(rec[4], 0),
+				Contact:         safetext.Line(rec[5], 0),
+				Reference:       safetext.Line(rec[6], 0),
+				Registered:      safetext.Line(rec[7], 0),
+				Modified:        safetext.Line(rec[8], 0),
+				Notes:           safetext.Lines(rec[9], 0),
+				UnauthorizedUse: safetext.Lines(rec[10], 0),
 			},
 		})
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"portlight/data"
 )
@@ -367,4 +369,62 @@ func TestConcurrentLookupDuringReload(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
+}
+
+// TestRegistryFromTheFutureRefusedAndNotBlocking: a registry dated years
+// ahead is refused; one stored before that check existed (written here as
+// if today were 2099) does not hold back a real update.
+func TestRegistryFromTheFutureRefusedAndNotBlocking(t *testing.T) {
+	home := useHome(t)
+	future := registryVariant(t, "2099-01-01")
+	if _, err := InstallRegistry(home, bytes.NewReader(future), "test"); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Fatalf("a registry dated 2099 was not refused as from the future: %v", err)
+	}
+	c, err := CheckRegistry(home, bytes.NewReader(future), "test", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Install(); err != nil {
+		t.Fatal(err)
+	}
+	up, err := InstallRegistry(home, bytes.NewReader(registryVariant(t, "2026-11-01")), "test")
+	if err != nil {
+		t.Fatalf("a stored registry from the future blocks a real update: %v", err)
+	}
+	if up.Date != "2026-11-01" || Lookup(22, "tcp").RegistryDate != "2026-11-01" {
+		t.Errorf("update %+v, lookup from %s", up, Lookup(22, "tcp").RegistryDate)
+	}
+}
+
+// TestStoredRegistryTextCleanedOnLoad: a registry stored before text was
+// cleaned at XML parse time, holding an escape sequence and a line
+// separator, is cleaned as it is read.
+func TestStoredRegistryTextCleanedOnLoad(t *testing.T) {
+	home := useHome(t)
+	c, err := CheckRegistry(home, bytes.NewReader(registryVariant(t, "2026-10-01")), "test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(c.gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.Replace(raw, []byte(newerSSH), []byte("SSH\x1b]0;pwned\x07 \u2028evil\u202e"), 1)
+	if c.gz, err = gzipBytes(raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Install(); err != nil {
+		t.Fatal(err)
+	}
+	info := Lookup(22, "tcp")
+	if info.RegistryDate != "2026-10-01" || len(info.Services) == 0 {
+		t.Fatalf("lookup %+v", info)
+	}
+	if d := info.Services[0].Description; d != "SSH evil" {
+		t.Errorf("description %q, want the cleaned %q", d, "SSH evil")
+	}
 }

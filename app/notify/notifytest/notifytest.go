@@ -182,3 +182,7 @@ func (s *Server) Close(t testing.TB, id uint32, reason uint32) {
 	t.Helper()
 	s.Emit(t, "NotificationClosed", id, reason)
 }
+
+// Leave disconnects the daemon from the bus: it no longer owns the
+// service's name, and another connection may take it.
+func (s *Server) Leave() { s.conn.Close() }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"portlight/safetext"
 )
 
 // hyphenBreak matches a letter, a hyphen and a line break with its indent.
@@ -182,7 +184,7 @@ func Parse(r io.Reader) (*Registry, error) {
 		// Missing, or blank: either way the registry says not when it is from.
 		return nil, fmt.Errorf("parse registry XML: no <updated> date (the element is missing or blank)")
 	}
-	reg := &Registry{Updated: updated}
+	reg := &Registry{Updated: safetext.Line(updated, 0)}
 	for _, rr := range raws {
 		num := strings.TrimSpace(rr.Number)
 		if num == "" {
@@ -227,18 +229,22 @@ func convert(rr rawRecord, num string, people map[string]person, footnotes map[s
 	if n := render(rr.Note, people); n != "" {
 		notes = append([]string{n}, notes...)
 	}
+	// Every field is text from a file anyone could have written (update-
+	// registry takes a file or a URL): it is cleaned here, once, so no
+	// window, notification or terminal shows an escape sequence, a bidi
+	// control or a line separator from it.
 	return Record{
-		Name:         strings.TrimSpace(rr.Name),
-		Protocol:     strings.ToLower(strings.TrimSpace(rr.Protocol)),
-		Number:       num,
-		Description:  render(rr.Description, people),
-		Assignee:     assignee,
-		Contact:      contact,
-		Reference:    strings.Join(refs, "; "),
-		Registered:   strings.TrimSpace(rr.Date),
-		Modified:     strings.TrimSpace(rr.Updated),
-		Notes:        strings.Join(notes, "\n"),
-		Unauthorized: render(rr.Unauthorized, people),
+		Name:         safetext.Line(strings.TrimSpace(rr.Name), 0),
+		Protocol:     safetext.Line(strings.ToLower(strings.TrimSpace(rr.Protocol)), 0),
+		Number:       safetext.Line(num, 0),
+		Description:  safetext.Lines(render(rr.Description, people), 0),
+		Assignee:     safetext.Line(assignee, 0),
+		Contact:      safetext.Line(contact, 0),
+		Reference:    safetext.Line(strings.Join(refs, "; "), 0),
+		Registered:   safetext.Line(strings.TrimSpace(rr.Date), 0),
+		Modified:     safetext.Line(strings.TrimSpace(rr.Updated), 0),
+		Notes:        safetext.Lines(strings.Join(notes, "\n"), 0),
+		Unauthorized: safetext.Lines(render(rr.Unauthorized, people), 0),
 	}
 }
 

@@ -1,0 +1,175 @@
+//go:build unix
+
+package handoff
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// impostor is a child role: a process that is not Portlight (the test
+// binary copied to another file) takes the window process's lock and, when
+// listen, answers "ok" on its socket to whatever comes, as an attacker's
+// program of the same user could.
+func impostor(listen bool) {
+	dir := Dir()
+	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		fmt.Println("lock:", err)
+		os.Exit(2)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		fmt.Println("lock:", err)
+		os.Exit(2)
+	}
+	if !listen {
+		fmt.Println("serving")
+		select {}
+	}
+	os.Remove(filepath.Join(dir, sockName))
+	ln, err := net.Listen("unix", filepath.Join(dir, sockName))
+	if err != nil {
+		fmt.Println("listen:", err)
+		os.Exit(2)
+	}
+	fmt.Println("serving")
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			os.Exit(0)
+		}
+		conn.Write([]byte(ack))
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		fmt.Printf("got %q\n", line)
+		conn.Close()
+	}
+}
+
+// copyTestBinary copies the test binary to a new file: the same code, but
+// not the same executable as this process.
+func copyTestBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := filepath.Join(t.TempDir(), "impostor")
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// startImpostor runs the impostor role from a copy of the test binary and
+// waits until it holds the lock (and listens).
+func startImpostor(t *testing.T, role string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(copyTestBinary(t))
+	cmd.Env = append(os.Environ(), "HANDOFF_TEST_CHILD="+role)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	r := bufio.NewReader(out)
+	line, err := r.ReadString('\n')
+	if err != nil || line != "serving\n" {
+		t.Fatalf("impostor did not start: %q %v", line, err)
+	}
+	return cmd, r
+}
+
+// TestSendRefusesImpostor: a process of the same user that is not Portlight
+// answers "ok" on the hand-over socket. Send refuses it by its peer
+// credentials (SO_PEERCRED, /proc/PID/exe), naming its pid and executable,
+// and sends it nothing; a window process then serves from a private folder.
+func TestSendRefusesImpostor(t *testing.T) {
+	home(t)
+	t.Setenv(RuntimeDirEnv, "")
+	if err := PrepareDir(Dir()); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := startImpostor(t, "impostor")
+	handled, err := Send(ctx(t), Request{Kind: Listeners})
+	var imp *ImpostorError
+	if handled || !errors.As(err, &imp) {
+		t.Fatalf("Send to an impostor = %v, %v; want false and an ImpostorError", handled, err)
+	}
+	if imp.Peer.PID != cmd.Process.Pid || !strings.Contains(err.Error(), "pid "+strconv.Itoa(cmd.Process.Pid)) ||
+		!strings.Contains(err.Error(), "impostor") {
+		t.Errorf("error does not name the impostor's pid %d and executable: %v", cmd.Process.Pid, err)
+	}
+	t.Logf("refused: %v", err)
+	// The impostor got the connection but no request.
+	cmd.Process.Kill()
+	cmd.Wait()
+	rest, _ := io.ReadAll(out)
+	if strings.Contains(string(rest), "listeners") {
+		t.Errorf("the impostor received the request: %q", rest)
+	}
+
+	// What the window process then does: a private folder, served there.
+	before := Dir()
+	priv, err := Fallback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(priv) })
+	if priv == before || Dir() != priv {
+		t.Fatalf("Fallback gave %s (Dir %s), want a new folder", priv, Dir())
+	}
+	fi, err := os.Lstat(priv)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("private folder %v %v", fi, err)
+	}
+	s, err := Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+// TestSendRefusesImpostorHoldingTheLock: a process that is not Portlight
+// holds the window process's lock and never listens; Send says so at once
+// instead of waiting for a server that never comes.
+func TestSendRefusesImpostorHoldingTheLock(t *testing.T) {
+	home(t)
+	t.Setenv(RuntimeDirEnv, "")
+	if err := PrepareDir(Dir()); err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := startImpostor(t, "impostor-lock")
+	start := time.Now()
+	handled, err := Send(ctx(t), Request{Kind: Listeners})
+	var imp *ImpostorError
+	if handled || !errors.As(err, &imp) || imp.Peer.PID != cmd.Process.Pid {
+		t.Fatalf("Send with an impostor holding the lock = %v, %v; want an ImpostorError naming pid %d", handled, err, cmd.Process.Pid)
+	}
+	t.Logf("refused after %s: %v", time.Since(start), err)
+}
