@@ -57,7 +57,8 @@ func (p *procfs) selfMountNS() uint64 {
 // running file's identity, judged against selfNS, our mount namespace.
 // The order of the checks matters: a memfd's link also ends in " (deleted)",
 // and a path means nothing in our namespace when the process lives in
-// another one. Unreadable (another user's process without root): "" and
+// another one. A link marked " (deleted)" is ExeDeleted when nothing is at
+// its path any more, ExeReplaced when another file is. Unreadable (another user's process without root): "" and
 // ExeUnknown.
 func (p *procfs) exeIdentity(pid int32, selfNS uint64) (exe string, id ExeIdentity) {
 	p.pidPath(pid, "/exe")
@@ -84,9 +85,12 @@ func (p *procfs) exeIdentity(pid int32, selfNS uint64) (exe string, id ExeIdenti
 	case p.sameFile(exe, id):
 		// Checked before the mark: a file may really be named "x (deleted)".
 		id.State = ExeOK
-	case deleted:
+	case deleted && !p.exists(path):
 		id.State = ExeDeleted
 	default:
+		// Another file at the path. The kernel marks the link " (deleted)"
+		// also when a new file was renamed over the old one (how package
+		// managers update): that is a replacement, not a removal.
 		id.State = ExeReplaced
 	}
 	return exe, id
@@ -98,6 +102,13 @@ func (p *procfs) sameFile(path string, id ExeIdentity) bool {
 	p.path = append(append(p.path[:0], path...), 0)
 	var st unix.Statx_t
 	return statxAt(&p.path[0], &st) == nil && statxDev(&st) == id.Dev && st.Ino == id.Inode
+}
+
+// exists reports whether path names anything in our mount namespace.
+func (p *procfs) exists(path string) bool {
+	p.path = append(append(p.path[:0], path...), 0)
+	var st unix.Statx_t
+	return statxAt(&p.path[0], &st) == nil
 }
 
 // exeChanged reports whether pid's executable is no longer what was read
