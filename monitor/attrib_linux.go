@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,49 +10,73 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// procAttributor finds the process that holds each socket inode by reading
-// /proc/PID/fd links, doing as little of that as it can:
+// procAttributor finds every process that holds each socket inode by
+// reading /proc/PID/fd links, doing as little of that as it can. What is
+// cheap and what is not:
 //
-//   - an inode once found is cached with the pid and fd it was found at, and
-//     a steady scan touches /proc only to re-check a few cached entries
-//     (verifyPerScan, round robin), which catches owners that exited while a
-//     child kept the socket; an owner so dropped that no walk replaces is
-//     still reported for that one scan, as the socket is most likely closing;
-//   - an unseen inode starts a walk: first the processes that did not exist
-//     at the previous walk (a new listener is most often a new process), then
-//     the processes that already own listeners, then all others, stopping as
-//     soon as every sought inode is found;
+//   - a steady scan (no new inode, no new process) reads /proc/loadavg once
+//     and re-checks a few cached holders (verifyPerScan sockets, round robin,
+//     one readlink per holder of each), which catches holders that exited or
+//     closed the socket; an owner so dropped that no walk replaces is still
+//     reported for that one scan, as the socket is most likely closing;
+//   - every process created since the previous scan is walked once, whole,
+//     for every socket of the scan: that is how a worker forked by a
+//     listener's owner (it inherits the socket) becomes a holder. New
+//     processes are found without listing /proc: the newest pid (last field
+//     of /proc/loadavg) says whether any was created, and /proc's directory
+//     is read from the last pid seen on (pids grow until they wrap). The cost
+//     follows the rate of process creation, not the size of the machine;
+//   - an unseen inode starts a walk: first the new processes, then the
+//     processes that already hold listeners, then all others, stopping as
+//     soon as every sought inode is found. Every process walked records all
+//     the listening sockets it holds, sought or known;
+//   - the first walk (and one after the pids wrap) reads every process, to
+//     the end, so that holders already there at start are all known;
 //   - an inode no walk finds (another user's process while unprivileged, or a
 //     socket no process holds) goes to a negative cache: it is looked for in
 //     new processes only, and in a full walk again after retryEvery scans,
 //     then twice as long, up to an hour.
 //
-// New processes are found without listing /proc: the newest pid (last field
-// of /proc/loadavg) says whether any was created, and /proc's directory is
-// read from the last pid seen on (pids grow until they wrap).
+// Not cheap, so not done: a socket passed over a Unix socket to a process
+// that already existed (SCM_RIGHTS), or dup'ed into one by a debugger, is
+// seen held there only when a later walk reads that process (a walk for an
+// unseen inode that reaches it, or a due full walk); a holder that exits is
+// noticed when the round robin re-checks its socket.
+//
+// The primary holder, the one attribute reports, is the oldest (earliest
+// start, then lowest pid): the process that created the socket existed
+// before any that inherited it by fork, so for a forked worker pool it is
+// the parent, and it changes only when that holder lets go of the socket.
 //
 // Permission denied on a process's fds is normal without root: that process
-// is remembered as unreadable (until its pid is reused or a retry is due) and
-// its sockets end up hidden, never dropped.
+// is remembered as unreadable (until its pid is reused or a full walk is
+// due) and its sockets end up hidden, never dropped.
 type procAttributor struct {
 	fs *procfs
 
-	owners     map[uint64]fdHit         // inode -> where it was found
+	held       map[uint64][]holder      // inode -> processes holding it, primary first
 	negative   map[uint64]negativeEntry // inode -> when to look for it again
 	unreadable map[int32]bool           // pids whose /proc/PID/fd is EACCES
 	want       map[uint64]bool          // scratch: sought inodes; true = worth a full walk
 	live       map[uint64]bool          // scratch: inodes of this scan, for sweeping
-	dropped    map[uint64]fdHit         // scratch: owners verify forgot this scan
+	dropped    map[uint64]holder        // scratch: owners verify forgot this scan
 
 	pids, newPids, ownerPids []int32
 	hits                     []fdHit
 	walked                   bool  // a walk has happened: lastPid is meaningful
 	lastPid                  int64 // the newest pid at the last walk
+	gen                      uint64
 
 	scan          uint64
 	cursor        int
 	retryEvery    uint64
 	verifyPerScan int
+}
+
+// holder is one process holding a socket, at one of its fds.
+type holder struct {
+	pid, fd int32
+	start   uint64 // start time in clock ticks after boot, for ordering
 }
 
 // negativeEntry schedules the next full-walk search for an inode no walk
@@ -75,20 +100,20 @@ func newProcAttributor(root string, retryEvery int) *procAttributor {
 	}
 	return &procAttributor{
 		fs:            newProcfs(root),
-		owners:        make(map[uint64]fdHit),
+		held:          make(map[uint64][]holder),
 		negative:      make(map[uint64]negativeEntry),
 		unreadable:    make(map[int32]bool),
 		want:          make(map[uint64]bool),
 		live:          make(map[uint64]bool),
-		dropped:       make(map[uint64]fdHit),
+		dropped:       make(map[uint64]holder),
 		retryEvery:    uint64(retryEvery),
 		verifyPerScan: 8,
 	}
 }
 
-// attribute sets pids[i] to the owner of socks[i], 0 when none is visible. A
-// process that vanishes during the walk is skipped; nothing here fails a scan
-// except a cancelled context or an unreadable /proc itself.
+// attribute sets pids[i] to the primary holder of socks[i], 0 when none is
+// visible. A process that vanishes during the walk is skipped; nothing here
+// fails a scan except a cancelled context or an unreadable /proc itself.
 func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []int32) error {
 	a.scan++
 	a.verify(socks)
@@ -96,8 +121,8 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 	full := false
 	for i, s := range socks {
 		pids[i] = 0
-		if o, ok := a.owners[s.Inode]; ok {
-			pids[i] = o.pid
+		if hs := a.held[s.Inode]; len(hs) > 0 {
+			pids[i] = hs[0].pid
 			continue
 		}
 		if s.Inode == 0 {
@@ -111,18 +136,21 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 		full = full || due
 	}
 	a.sweep(socks)
-	if len(a.want) == 0 {
-		return nil
-	}
+	sought := len(a.want) > 0
+	// Always: new processes are walked even when no inode is sought, for the
+	// sockets they inherited.
 	if err := a.walk(ctx, full); err != nil {
 		return err
+	}
+	if !sought {
+		return nil
 	}
 	for i, s := range socks {
 		if pids[i] != 0 {
 			continue
 		}
-		if o, ok := a.owners[s.Inode]; ok {
-			pids[i] = o.pid
+		if hs := a.held[s.Inode]; len(hs) > 0 {
+			pids[i] = hs[0].pid
 			continue
 		}
 		if a.want[s.Inode] {
@@ -144,34 +172,49 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 	return nil
 }
 
-// walk looks for the inodes of a.want in the processes created since the
-// last walk, then (if full) in listener owners, newest first, and then in
-// everything else.
+// walk reads the processes created since the last walk, all of them; then,
+// if full and some sought inode is still due, listener holders, newest
+// first, and then everything else, until nothing due is left. With nothing
+// new and nothing sought it costs one read of /proc/loadavg.
 func (a *procAttributor) walk(ctx context.Context, full bool) error {
 	// The newest pid tells, with one small read, whether any process was
 	// created since the last walk and which pids are new: pids are handed
 	// out in increasing order until they wrap.
 	last, err := a.fs.lastPid()
+	prev, walked := a.lastPid, a.walked
 	a.newPids = a.newPids[:0]
-	switch {
-	case err != nil || !a.walked || last < a.lastPid:
-		// Unknown, first walk, or the pids wrapped: everything may be new.
-		full = true
-	case last != a.lastPid:
-		if a.newPids, err = a.fs.listPidsAfter(a.lastPid, last, a.newPids); err != nil {
-			full = true
+	if err != nil {
+		// Which processes are new is unknown: only a due search walks.
+		if !full {
+			return nil
+		}
+	} else {
+		a.walked, a.lastPid = true, last
+		if !walked || last < prev {
+			// First walk, or the pids wrapped: every process may be new.
+			return a.walkAll(ctx)
+		}
+		if last != prev {
+			if a.newPids, err = a.fs.listPidsAfter(prev, last, a.newPids); err != nil {
+				return a.walkAll(ctx)
+			}
 		}
 	}
-	a.walked, a.lastPid = err == nil, last
 	for _, p := range a.newPids {
 		delete(a.unreadable, p) // a reused pid is another process
 	}
-	if a.walkPids(a.newPids) || !full {
+	// Every new process, to the end: each may have inherited known sockets.
+	for _, p := range a.newPids {
+		a.walkPid(p)
+	}
+	if !full || !a.anyDue() {
 		return nil
 	}
 	a.ownerPids = a.ownerPids[:0]
-	for _, o := range a.owners {
-		a.ownerPids = append(a.ownerPids, o.pid)
+	for _, hs := range a.held {
+		for _, h := range hs {
+			a.ownerPids = append(a.ownerPids, h.pid)
+		}
 	}
 	slices.Sort(a.ownerPids)
 	a.ownerPids = slices.Compact(a.ownerPids)
@@ -215,6 +258,25 @@ func (a *procAttributor) walk(ctx context.Context, full bool) error {
 	return nil
 }
 
+// walkAll reads every process, to the end, recording every holder of a
+// sought or known socket: the first walk, and one after the pids wrapped.
+func (a *procAttributor) walkAll(ctx context.Context) error {
+	var err error
+	if a.pids, err = a.fs.listPids(a.pids[:0]); err != nil {
+		return fmt.Errorf("list processes: %w", err)
+	}
+	clear(a.unreadable)
+	for i, p := range a.pids {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		a.walkPid(p)
+	}
+	return nil
+}
+
 // walkPids walks each pid; it reports true once nothing worth a full walk is
 // left to find.
 func (a *procAttributor) walkPids(pids []int32) bool {
@@ -226,26 +288,49 @@ func (a *procAttributor) walkPids(pids []int32) bool {
 	return !a.anyDue()
 }
 
-// walkPid records the wanted sockets pid holds; it reports true once nothing
-// worth a full walk is left to find.
+// walkPid records every sought or known socket pid holds; it reports true
+// once nothing worth a full walk is left to find.
 func (a *procAttributor) walkPid(pid int32) bool {
 	if a.unreadable[pid] {
 		return false
 	}
 	var err error
-	a.hits, err = a.fs.walkFDs(pid, a.want, a.hits[:0])
+	a.hits, err = a.fs.walkFDs(pid, a.want, a.held, a.hits[:0])
 	if errors.Is(err, unix.EACCES) {
 		a.unreadable[pid] = true
 	}
 	if len(a.hits) == 0 {
 		return false
 	}
+	start, err := a.fs.startTime(pid)
+	if err != nil {
+		// Exited while read: still the holder found (the scan reports it
+		// without facts and forgets it), after any holder of known age.
+		start = ^uint64(0)
+	}
 	for _, h := range a.hits {
-		a.owners[h.inode] = h
+		a.addHolder(h.inode, holder{pid: h.pid, fd: h.fd, start: start})
 		delete(a.negative, h.inode)
 		delete(a.want, h.inode)
 	}
 	return !a.anyDue()
+}
+
+// addHolder records that h holds the socket inode, keeping the holders in
+// primary order: oldest first, then lowest pid.
+func (a *procAttributor) addHolder(inode uint64, h holder) {
+	hs := a.held[inode]
+	for _, o := range hs {
+		if o.pid == h.pid {
+			return // the same process at another fd
+		}
+	}
+	hs = append(hs, h)
+	slices.SortFunc(hs, func(x, y holder) int {
+		return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.pid, y.pid))
+	})
+	a.held[inode] = hs
+	a.gen++
 }
 
 func (a *procAttributor) anyDue() bool {
@@ -257,10 +342,10 @@ func (a *procAttributor) anyDue() bool {
 	return false
 }
 
-// verify re-checks a few cached owners per scan, round robin, and forgets
-// those whose fd no longer holds the socket (the owner exited or closed it
-// while another process kept the socket open, or the socket is closing);
-// a.dropped keeps them for the rest of the scan.
+// verify re-checks the holders of a few sockets per scan, round robin, and
+// forgets those whose fd no longer holds the socket (the holder exited or
+// closed it, or the socket is closing). A socket left with no holder goes
+// to a.dropped for the rest of the scan.
 func (a *procAttributor) verify(socks []Socket) {
 	clear(a.dropped)
 	if len(socks) == 0 {
@@ -270,9 +355,26 @@ func (a *procAttributor) verify(socks []Socket) {
 	for j := 0; j < n; j++ {
 		a.cursor = (a.cursor + 1) % len(socks)
 		s := socks[a.cursor]
-		if o, ok := a.owners[s.Inode]; ok && !a.fs.fdIsSocket(o.pid, o.fd, s.Inode) {
-			delete(a.owners, s.Inode)
-			a.dropped[s.Inode] = o
+		hs, ok := a.held[s.Inode]
+		if !ok {
+			continue
+		}
+		kept := hs[:0]
+		first := hs[0]
+		for _, h := range hs {
+			if a.fs.fdIsSocket(h.pid, h.fd, s.Inode) {
+				kept = append(kept, h)
+			}
+		}
+		switch {
+		case len(kept) == len(hs):
+		case len(kept) == 0:
+			delete(a.held, s.Inode)
+			a.dropped[s.Inode] = first
+			a.gen++
+		default:
+			a.held[s.Inode] = kept
+			a.gen++
 		}
 	}
 }
@@ -280,16 +382,16 @@ func (a *procAttributor) verify(socks []Socket) {
 // sweep drops cache entries of sockets that are gone, when there are enough
 // of them to matter; a steady scan does not pay for it.
 func (a *procAttributor) sweep(socks []Socket) {
-	if len(a.owners)+len(a.negative) <= 2*len(socks)+64 {
+	if len(a.held)+len(a.negative) <= 2*len(socks)+64 {
 		return
 	}
 	clear(a.live)
 	for _, s := range socks {
 		a.live[s.Inode] = true
 	}
-	for ino := range a.owners {
+	for ino := range a.held {
 		if !a.live[ino] {
-			delete(a.owners, ino)
+			delete(a.held, ino)
 		}
 	}
 	for ino := range a.negative {
@@ -299,11 +401,26 @@ func (a *procAttributor) sweep(socks []Socket) {
 	}
 }
 
-// forget drops what is known of the socket's owner, so the next scan looks
-// for it afresh (its owner exited while the scan read its facts).
+// forget drops what is known of the socket's holders, so the next scan
+// looks for them afresh (its owner exited while the scan read its facts).
 func (a *procAttributor) forget(s Socket) {
-	delete(a.owners, s.Inode)
+	if _, ok := a.held[s.Inode]; ok {
+		delete(a.held, s.Inode)
+		a.gen++
+	}
 }
+
+// holders appends to out the pids holding s, the primary first: a map
+// lookup, no /proc access.
+func (a *procAttributor) holders(s Socket, out []int32) []int32 {
+	for _, h := range a.held[s.Inode] {
+		out = append(out, h.pid)
+	}
+	return out
+}
+
+// holdersGen changes whenever the holders of any socket change.
+func (a *procAttributor) holdersGen() uint64 { return a.gen }
 
 func (a *procAttributor) startKey(pid int32) (uint64, error) {
 	return a.fs.startTime(pid)
@@ -313,6 +430,6 @@ func newAttributor(procRoot string, retryEvery int) attributor {
 	return newProcAttributor(procRoot, retryEvery)
 }
 
-func (a *procAttributor) exeChanged(pid int32, exe string) bool {
-	return a.fs.exeChanged(pid, exe)
+func (a *procAttributor) exeChanged(pid int32, id ExeIdentity, exe string) bool {
+	return a.fs.exeChanged(pid, id, exe)
 }

@@ -58,8 +58,8 @@ func TestScannerOwnerDroppedOnce(t *testing.T) {
 	// Stand in for "handed to a process this user cannot see": an empty
 	// /proc, where the cached owner's fd is gone and no walk finds any.
 	pa := sc.attr.(*procAttributor)
-	if len(pa.owners) != 1 {
-		t.Fatalf("%d cached owners after the first scan, want 1", len(pa.owners))
+	if len(pa.held) != 1 {
+		t.Fatalf("%d cached owners after the first scan, want 1", len(pa.held))
 	}
 	pa.fs.root = t.TempDir()
 	s2 := scan(t, sc)

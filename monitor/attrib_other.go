@@ -23,6 +23,17 @@ func (sourceAttributor) attribute(_ context.Context, socks []Socket, pids []int3
 
 func (sourceAttributor) forget(Socket) {}
 
+// holders is the one owner the source reports.
+func (sourceAttributor) holders(s Socket, out []int32) []int32 {
+	if s.PID != 0 {
+		out = append(out, s.PID)
+	}
+	return out
+}
+
+// holdersGen never changes: the source reports owners afresh each scan.
+func (sourceAttributor) holdersGen() uint64 { return 0 }
+
 // startKey is the process's creation time in milliseconds.
 func (sourceAttributor) startKey(pid int32) (uint64, error) {
 	p, err := process.NewProcess(pid)
@@ -34,4 +45,4 @@ func (sourceAttributor) startKey(pid int32) (uint64, error) {
 }
 
 // exeChanged is not checked here: the source reports owners afresh each scan.
-func (sourceAttributor) exeChanged(int32, string) bool { return false }
+func (sourceAttributor) exeChanged(int32, ExeIdentity, string) bool { return false }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // The test binary doubles as the processes the tests observe: with
@@ -25,6 +27,8 @@ func TestMain(m *testing.M) {
 		runChild()
 	case "scan":
 		runScanAs()
+	case "memfd":
+		runFromMemfd()
 	case "":
 		os.Exit(m.Run())
 	default:
@@ -58,6 +62,39 @@ func runChild() {
 			fmt.Println("closed")
 		case len(f) == 1 && f[0] == "exit":
 			os.Exit(0)
+		case len(f) == 2 && f[0] == "spawn":
+			// A child that execs another program, inheriting the sockets:
+			// one more holder of each.
+			cmd := exec.Command(f[1], "30")
+			for _, c := range closers {
+				if fl, ok := c.(interface{ File() (*os.File, error) }); ok {
+					if fh, err := fl.File(); err == nil {
+						cmd.ExtraFiles = append(cmd.ExtraFiles, fh)
+					}
+				}
+			}
+			if err := cmd.Start(); err != nil {
+				fmt.Printf("error %v\n", err)
+				continue
+			}
+			for _, fh := range cmd.ExtraFiles {
+				fh.Close()
+			}
+			fmt.Printf("spawned %d\n", cmd.Process.Pid)
+		case len(f) == 1 && f[0] == "nodump":
+			// What a program hiding from its own user does.
+			if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+				fmt.Printf("error %v\n", err)
+				continue
+			}
+			fmt.Println("nodump")
+		case len(f) == 3 && f[0] == "bindmount":
+			// In a mount namespace of its own: put another file over a path.
+			if err := unix.Mount(f[1], f[2], "", unix.MS_BIND, ""); err != nil {
+				fmt.Printf("error %v\n", err)
+				continue
+			}
+			fmt.Println("mounted")
 		case len(f) == 2 && f[0] == "exec":
 			// Become another program, keeping the sockets: same pid, same
 			// start time.
@@ -123,6 +160,35 @@ func runScanAs() {
 	os.Exit(0)
 }
 
+// runFromMemfd copies this executable into a memfd and executes it from
+// there in the child role: a process whose program exists only in memory.
+func runFromMemfd() {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "memfd role:", err)
+		os.Exit(2)
+	}
+	fd, err := unix.MemfdCreate("portlight-test", 0)
+	if err != nil {
+		fail(err)
+	}
+	exe, err := os.Open("/proc/self/exe")
+	if err != nil {
+		fail(err)
+	}
+	mem := os.NewFile(uintptr(fd), "memfd")
+	if _, err := io.Copy(mem, exe); err != nil {
+		fail(err)
+	}
+	env := []string{roleEnv + "=child"} // the first of duplicates wins
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, roleEnv+"=") {
+			env = append(env, e)
+		}
+	}
+	err = syscall.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"portlight-memfd"}, env)
+	fail(err)
+}
+
 // child is a running child-role process.
 type child struct {
 	t     testing.TB
@@ -154,8 +220,19 @@ func startChild(t *testing.T, specs ...string) *child {
 	t.Helper()
 	cmd := exec.Command(testExe(t))
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
+	return startChildCmd(t, cmd, specs...)
+}
+
+// startChildCmd starts cmd, which must run the child role (its path,
+// arguments, credentials or namespaces are the caller's), and binds specs
+// in it. The child is killed at test cleanup.
+func startChildCmd(t *testing.T, cmd *exec.Cmd, specs ...string) *child {
+	t.Helper()
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

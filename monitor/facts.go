@@ -5,9 +5,6 @@ import (
 	"errors"
 	"os/user"
 	"strconv"
-	"time"
-
-	"github.com/shirou/gopsutil/v3/process"
 )
 
 // errProcessGone reports a process that exited while its facts were read.
@@ -24,12 +21,13 @@ type procKey struct {
 // uid, so a process is asked about once, however many sockets it holds and
 // however many scans see them.
 type factsCache struct {
-	procs map[procKey]Process
-	users map[uint32]string
+	reader *procReader
+	procs  map[procKey]Process
+	users  map[uint32]string
 }
 
-func newFactsCache() *factsCache {
-	return &factsCache{procs: make(map[procKey]Process), users: make(map[uint32]string)}
+func newFactsCache(procRoot string) *factsCache {
+	return &factsCache{reader: newProcReader(procRoot), procs: make(map[procKey]Process), users: make(map[uint32]string)}
 }
 
 // get returns the facts of the process with this pid and start key. A field
@@ -40,21 +38,9 @@ func (c *factsCache) get(ctx context.Context, pid int32, start uint64, startKey 
 	if p, ok := c.procs[k]; ok {
 		return p, nil
 	}
-	gp, err := process.NewProcessWithContext(ctx, pid)
+	p, err := c.reader.read(ctx, pid, c.userName)
 	if err != nil {
-		return Process{}, errProcessGone
-	}
-	p := Process{PID: pid}
-	p.Exe, _ = gp.ExeWithContext(ctx)
-	p.Name, _ = gp.NameWithContext(ctx)
-	p.Cmdline, _ = gp.CmdlineWithContext(ctx)
-	if u, err := gp.UsernameWithContext(ctx); err == nil {
-		p.User = u
-	} else if uids, err := gp.UidsWithContext(ctx); err == nil && len(uids) > 0 {
-		p.User = c.userName(uint32(uids[0]))
-	}
-	if ms, err := gp.CreateTimeWithContext(ctx); err == nil && ms > 0 {
-		p.StartTime = time.UnixMilli(ms)
+		return p, errProcessGone
 	}
 	// The pid may have exited, or even been reused, while we read: check the
 	// process is still the one the key names before trusting the facts.

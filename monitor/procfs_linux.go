@@ -201,10 +201,10 @@ type fdHit struct {
 	fd    int32
 }
 
-// walkFDs appends to hits every socket fd of pid whose inode is in want. It
-// returns the error of opening /proc/PID/fd (EACCES for another user's
-// process, ENOENT for one that has exited).
-func (p *procfs) walkFDs(pid int32, want map[uint64]bool, hits []fdHit) ([]fdHit, error) {
+// walkFDs appends to hits every socket fd of pid whose inode is in want or
+// in known. It returns the error of opening /proc/PID/fd (EACCES for another
+// user's process, ENOENT for one that has exited).
+func (p *procfs) walkFDs(pid int32, want map[uint64]bool, known map[uint64][]holder, hits []fdHit) ([]fdHit, error) {
 	p.pidPath(pid, "/fd")
 	dfd, err := openat(unix.AT_FDCWD, &p.path[0], unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
@@ -220,7 +220,11 @@ func (p *procfs) walkFDs(pid int32, want map[uint64]bool, hits []fdHit) ([]fdHit
 		if !ok {
 			return true
 		}
-		if _, ok := want[ino]; ok {
+		_, ok = want[ino]
+		if !ok {
+			_, ok = known[ino]
+		}
+		if ok {
 			fd, _ := parseDec(name[:len(name)-1])
 			hits = append(hits, fdHit{inode: ino, pid: pid, fd: int32(fd)})
 		}
@@ -279,16 +283,4 @@ func (p *procfs) startTime(pid int32) (uint64, error) {
 		return 0, errors.New("stat: too few fields")
 	}
 	return parseDec(f[19])
-}
-
-// exeChanged reports whether /proc/PID/exe now names another file than exe.
-// An unreadable link (the process exited, or is another user's) is no
-// change: exiting is caught elsewhere, and exe was read the same way.
-func (p *procfs) exeChanged(pid int32, exe string) bool {
-	p.pidPath(pid, "/exe")
-	n, err := readlinkat(unix.AT_FDCWD, &p.path[0], p.link)
-	if err != nil || n == len(p.link) {
-		return false
-	}
-	return string(p.link[:n]) != exe
 }

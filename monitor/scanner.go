@@ -5,22 +5,32 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"sync"
 	"time"
 )
 
-// attributor maps sockets to owning pids; one implementation per OS.
+// attributor maps sockets to the pids that hold them; one implementation
+// per OS.
 type attributor interface {
-	// attribute sets pids[i] to the owner of socks[i], or 0 when hidden.
+	// attribute sets pids[i] to the primary holder (the owner) of socks[i],
+	// or 0 when hidden.
 	attribute(ctx context.Context, socks []Socket, pids []int32) error
-	// forget drops the cached owner of s (it exited mid-scan).
+	// holders appends to out every pid known to hold s, the primary first;
+	// cheap (no system call).
+	holders(s Socket, out []int32) []int32
+	// holdersGen changes whenever the holders of any socket change, so a
+	// scan in which it did not change need not look at holders at all.
+	holdersGen() uint64
+	// forget drops the cached holders of s (its owner exited mid-scan).
 	forget(s Socket)
 	// startKey returns a value that, with the pid, identifies one process.
 	startKey(pid int32) (uint64, error)
-	// exeChanged reports whether pid now runs another executable than exe
-	// (it called execve after binding); false when it cannot tell.
-	exeChanged(pid int32, exe string) bool
+	// exeChanged reports whether pid no longer runs the executable its
+	// facts were read with (id, exe): it called execve after binding, or
+	// the file's path now names another file; false when it cannot tell.
+	exeChanged(pid int32, id ExeIdentity, exe string) bool
 }
 
 // Option configures a Scanner.
@@ -66,6 +76,13 @@ type Scanner struct {
 	live  map[listenerKey]bool
 	pids  []int32
 	exeAt int // round-robin cursor of the exe re-checks
+	// gen is the attributor's holdersGen when the cached listeners' holders
+	// were last brought up to date.
+	gen   uint64
+	hpids []int32 // scratch: one socket's holders
+	// uid is Portlight's own uid, 0 when root or unknown (then a hidden
+	// owner is never one of our own programs).
+	uid uint32
 
 	// Scratch of dropVanished.
 	socks  []Socket
@@ -84,10 +101,15 @@ func NewScanner(opts ...Option) *Scanner {
 	if c.source == nil {
 		c.source = NewPlatformSource()
 	}
+	uid := uint32(0)
+	if u := os.Getuid(); u > 0 {
+		uid = uint32(u)
+	}
 	return &Scanner{
+		uid:    uid,
 		src:    c.source,
 		attr:   newAttributor(c.procRoot, c.ownerRetry),
-		facts:  newFactsCache(),
+		facts:  newFactsCache(c.procRoot),
 		cache:  make(map[listenerKey]Listener),
 		live:   make(map[listenerKey]bool),
 		unsure: make(map[socketKey]bool),
@@ -126,9 +148,12 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	}
 	socks = s.dropVanished(ctx, socks)
 	snap := Snapshot{Time: time.Now(), Listeners: make([]Listener, len(socks))}
+	gen := s.attr.holdersGen()
+	refresh := gen != s.gen
 	for i, so := range socks {
-		snap.Listeners[i] = s.listener(ctx, so, s.pids[i])
+		snap.Listeners[i] = s.listener(ctx, so, s.pids[i], refresh)
 	}
+	s.gen = gen
 	slices.SortFunc(snap.Listeners, compareListeners)
 	s.sweep(socks)
 	s.recheckExe(snap.Listeners)
@@ -189,30 +214,62 @@ func (s *Scanner) dropVanished(ctx context.Context, socks []Socket) []Socket {
 const exeChecksPerScan = 2
 
 // recheckExe catches a process that replaced itself with execve after it
-// bound a socket: same pid, same start time, another program. Its cached
-// facts are dropped so the next scan reports the new program (an
-// owner_changed event, as SameOwner compares Exe).
+// bound a socket (same pid, same start time, another program), or whose
+// executable's path now names another file. Every holder of the listener
+// is checked. Its cached facts are dropped so the next scan reports the new
+// program (an owner_changed event when it is the owner, as SameOwner
+// compares Exe) or the new identity.
 func (s *Scanner) recheckExe(ls []Listener) {
 	for i := 0; i < min(exeChecksPerScan, len(ls)); i++ {
 		s.exeAt = (s.exeAt + 1) % len(ls)
 		l := &ls[s.exeAt]
-		if l.PID == 0 || l.Exe == "" || !s.attr.exeChanged(l.PID, l.Exe) {
+		if l.PID == 0 {
 			continue
 		}
-		for k := range s.cache {
-			if k.pid == l.PID {
-				delete(s.cache, k)
-			}
+		if len(l.Holders) == 0 {
+			s.recheckOne(&l.Process)
 		}
-		s.facts.forget(l.PID)
+		for j := range l.Holders {
+			s.recheckOne(&l.Holders[j])
+		}
 	}
 }
 
+func (s *Scanner) recheckOne(p *Process) {
+	if p.Exe == "" || !s.attr.exeChanged(p.PID, p.Identity, p.Exe) {
+		return
+	}
+	for k, l := range s.cache {
+		if k.pid == p.PID || holdsPid(l.Holders, p.PID) {
+			delete(s.cache, k)
+		}
+	}
+	s.facts.forget(p.PID)
+}
+
+func holdsPid(ps []Process, pid int32) bool {
+	for _, p := range ps {
+		if p.PID == pid {
+			return true
+		}
+	}
+	return false
+}
+
 // listener returns the Listener for socket so owned by pid, from the cache
-// when this socket with this owner was seen before.
-func (s *Scanner) listener(ctx context.Context, so Socket, pid int32) Listener {
+// when this socket with this owner was seen before. refresh says that some
+// socket's holders changed since the cache was last brought up to date.
+func (s *Scanner) listener(ctx context.Context, so Socket, pid int32, refresh bool) Listener {
 	k := listenerKey{so.Proto, so.Address, so.Port, so.Inode, so.UID, pid}
 	if l, ok := s.cache[k]; ok {
+		if !refresh || l.OwnerHidden {
+			return l
+		}
+		s.hpids = s.attr.holders(so, s.hpids[:0])
+		if !sameHolders(l.Holders, pid, s.hpids) {
+			l.Holders = s.holdersOf(ctx, l.Process, s.hpids)
+			s.cache[k] = l
+		}
 		return l
 	}
 	l := Listener{
@@ -221,6 +278,10 @@ func (s *Scanner) listener(ctx context.Context, so Socket, pid int32) Listener {
 	}
 	if pid == 0 {
 		l.OwnerHidden = true
+		// Running unprivileged, a socket of our own uid whose holder cannot
+		// be read was made unreadable on purpose (a non-dumpable process)
+		// or is held by no process at all: not another user's.
+		l.SelfHidden = s.uid != 0 && so.UID == s.uid
 		l.User = s.facts.userName(so.UID)
 		s.cache[k] = l
 		return l
@@ -236,8 +297,49 @@ func (s *Scanner) listener(ctx context.Context, so Socket, pid int32) Listener {
 		s.attr.forget(so)
 		return l
 	}
+	s.hpids = s.attr.holders(so, s.hpids[:0])
+	l.Holders = s.holdersOf(ctx, l.Process, s.hpids)
 	s.cache[k] = l
 	return l
+}
+
+// holdersOf returns the holders' facts: owner first, then the others in the
+// attributor's order. A holder that exited meanwhile is left out (the
+// attributor's re-checks drop it soon).
+func (s *Scanner) holdersOf(ctx context.Context, owner Process, pids []int32) []Process {
+	hs := make([]Process, 1, len(pids)+1)
+	hs[0] = owner
+	for _, pid := range pids {
+		if pid == owner.PID {
+			continue
+		}
+		start, err := s.attr.startKey(pid)
+		if err != nil {
+			continue
+		}
+		if p, err := s.facts.get(ctx, pid, start, s.attr.startKey); err == nil {
+			hs = append(hs, p)
+		}
+	}
+	return hs
+}
+
+// sameHolders reports whether cached lists the holders pids would give.
+func sameHolders(cached []Process, owner int32, pids []int32) bool {
+	if len(cached) == 0 || cached[0].PID != owner {
+		return false
+	}
+	i := 1
+	for _, pid := range pids {
+		if pid == owner {
+			continue
+		}
+		if i >= len(cached) || cached[i].PID != pid {
+			return false
+		}
+		i++
+	}
+	return i == len(cached)
 }
 
 // sweep drops cached listeners that no longer exist, when there are enough
