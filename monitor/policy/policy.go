@@ -153,14 +153,15 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 	v.Signals = sig
 	v.Triggers = append(triggersOf(sig), v.Triggers...)
 	v.Reasons = append(lead, v.Reasons...)
-	if len(sig) == 0 && v.UsualOwner != "" {
-		// No program signal: the takeover of another program's port is
-		// what decided, and a notification shows its first reasons.
-		moved := OwnerChangeReason(l, v.UsualOwner)
-		if i := slices.Index(v.Reasons, moved); i > 0 {
-			copy(v.Reasons[1:i+1], v.Reasons[:i])
-			v.Reasons[0] = moved
-		}
+	// A notification shows the first reasons, cut short: what decided goes
+	// first. A pinned program whose file changed is the user's own rule
+	// broken, ahead of any signal; with no program signal, the takeover of
+	// another program's port is what decided.
+	switch {
+	case pv.changed && len(pv.v.Reasons) > 0:
+		toFront(v.Reasons, pv.v.Reasons[0])
+	case len(sig) == 0 && v.UsualOwner != "":
+		toFront(v.Reasons, OwnerChangeReason(l, v.UsualOwner))
 	}
 	switch {
 	case pv.changed || hasStrong(sig, v.Allowed):
@@ -357,4 +358,12 @@ func (p *Policy) AssessAll(ls []monitor.Listener) []Assessment {
 		out = append(out, p.Assess(l))
 	}
 	return out
+}
+
+// toFront moves the reason r to the front of rs, keeping the others' order.
+func toFront(rs []string, r string) {
+	if i := slices.Index(rs, r); i > 0 {
+		copy(rs[1:i+1], rs[:i])
+		rs[0] = r
+	}
 }

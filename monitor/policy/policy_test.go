@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -373,5 +374,21 @@ func TestEntryFor(t *testing.T) {
 	}
 	if got := p.AssessAll(nil); got == nil || len(got) != 0 {
 		t.Fatalf("AssessAll(nil) = %#v", got)
+	}
+}
+
+// TestChangedPinLeadsItsReasons: a pinned program in a temporary folder
+// whose file changed fires the place signal too, but the broken pin is what
+// the user must read first (a notification shows its first reasons).
+func TestChangedPinLeadsItsReasons(t *testing.T) {
+	p := &Policy{Rules: DefaultRules(), Lookup: fakeInfo, Hash: fakeHash,
+		Places: Places{Home: "/home/ann", Stat: func(string) (fs.FileInfo, error) { return nil, fs.ErrNotExist }}}
+	p.Rules.Allow = []AllowEntry{{Path: "/tmp/x/app", SHA256: goodSum}} // the file now hashes to badSum
+	v := p.Assess(lis("/tmp/x/app", 2476, monitor.TCP, monitor.Network)).Verdict
+	if !v.Alert || !v.Changed() || len(v.Reasons) < 2 || !strings.HasPrefix(v.Reasons[0], "changed: ") {
+		t.Fatalf("changed pin: %+v, want an alert led by its changed reason", v)
+	}
+	if !slices.Contains(v.Triggers, TriggerExeWritable) {
+		t.Errorf("triggers %v lack the place signal", v.Triggers)
 	}
 }
