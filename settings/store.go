@@ -183,16 +183,22 @@ func (s *Store) Update(change func(*Settings) error) error {
 		}
 		s.unsaved = nil
 	}
+	// What was in the file before this write, if it did not come from
+	// Portlight, stays on record: writing over it must not hide it.
+	w, _, pend, _ := s.outsideLocked()
 	if err := writeAtomic(s.path, data); err != nil {
 		return err
 	}
+	// A record not written makes this change look like one made outside
+	// Portlight, later: said, but the settings are saved.
+	recErr := s.recordWrite(w, pend, data)
 	st, err := stampFile(s.path)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
 	s.stamp, s.cur, s.problem, s.pol = st, next, "", nil
 	s.notify()
-	return nil
+	return recErr
 }
 
 // reload reads the file into cur and problem. Called with mu held.

@@ -81,7 +81,7 @@ func TestUpdateWritesAtomicallyAndRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := files(t, dir); !reflect.DeepEqual(got, []string{LockFileName, FileName}) {
+	if got := files(t, dir); !reflect.DeepEqual(got, []string{WrittenFileName, LockFileName, FileName}) {
 		t.Fatalf("files after write: %v (a temp file left?)", got)
 	}
 	fi, err := os.Stat(s.Path())
