@@ -146,13 +146,14 @@ func pending(w written, ok bool, cur Settings, fileExists bool, now time.Time) *
 	return &OutsideChange{Noticed: now.UTC().Truncate(time.Second), Changes: changes, NoRecord: !ok}
 }
 
-// merge adds the changes of next to an earlier change not yet reported.
+// merge adds the changes of next to an earlier change not yet reported;
+// a reported one gives way to next, and stays when there is no next.
 func merge(prev, next *OutsideChange) *OutsideChange {
-	if prev == nil || prev.Reported {
-		return next
-	}
 	if next == nil {
 		return prev
+	}
+	if prev == nil || prev.Reported {
+		return next
 	}
 	m := *prev
 	m.Changes = append(slices.Clone(prev.Changes), next.Changes...)
@@ -176,6 +177,10 @@ func (s *Store) outsideLocked() (w written, ok bool, pend, all *OutsideChange) {
 func (s *Store) OutsideChange() (OutsideChange, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st, err := stampFile(s.path); err != nil || !st.same(s.stamp) {
+		s.reload()
+		s.notify()
+	}
 	_, _, _, all := s.outsideLocked()
 	if all == nil {
 		return OutsideChange{}, false
