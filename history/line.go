@@ -20,7 +20,10 @@ type Line struct {
 	Time time.Time `json:"time"`
 	// Host is the machine's host name.
 	Host string `json:"host"`
-	// Event is opened, closed, owner_changed or alert.
+	// Event is opened, closed, owner_changed or alert; or, for what
+	// Portlight records about itself, settings_changed or not_watching
+	// (see EventSettingsChanged), whose Reasons say what happened and whose
+	// listener fields are empty.
 	Event    string           `json:"event"`
 	Proto    monitor.Proto    `json:"proto"`
 	Port     uint16           `json:"port"`
@@ -37,6 +40,9 @@ type Line struct {
 	PreviousExe string `json:"previous_exe,omitempty"`
 	// Action is what the user did with an alert: opened, allowed, dismissed.
 	Action string `json:"action,omitempty"`
+	// Until is, for not_watching, when Portlight watched again (omitted
+	// otherwise); written in TimeFormat by MarshalJSON.
+	Until time.Time `json:"-"`
 }
 
 // LineFromEvent builds the line for a monitor event, so that `portlight watch
@@ -66,8 +72,13 @@ const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 // MarshalJSON writes the line with Time in TimeFormat.
 func (l Line) MarshalJSON() ([]byte, error) {
 	type plain Line // without the method, to avoid recursion
+	var until string
+	if !l.Until.IsZero() {
+		until = l.Until.UTC().Format(TimeFormat)
+	}
 	return json.Marshal(struct {
 		Time string `json:"time"`
 		plain
-	}{Time: l.Time.UTC().Format(TimeFormat), plain: plain(l)})
+		Until string `json:"until,omitempty"`
+	}{Time: l.Time.UTC().Format(TimeFormat), plain: plain(l), Until: until})
 }

@@ -184,7 +184,7 @@ func (s *Store) sessions(ctx context.Context, query string, args []any) ([]Sessi
 }
 
 // Events returns the last q.Limit events matching q (session starts and ends,
-// and alerts), oldest first, as export lines.
+// alerts, and Portlight's notes about itself), oldest first, as export lines.
 func (s *Store) Events(ctx context.Context, q Query) ([]Line, error) {
 	exeID, none, err := s.exeFilter(ctx, q)
 	if none || err != nil {
@@ -206,6 +206,11 @@ func (s *Store) Events(ctx context.Context, q Query) ([]Line, error) {
 		return nil, err
 	}
 	lines = append(lines, alerts...)
+	notes, err := s.noteLines(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, notes...)
 	// Newest first, cut to the limit, then oldest first for reading.
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.After(lines[j].Time) })
 	if len(lines) > q.limit() {

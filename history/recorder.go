@@ -72,6 +72,7 @@ type batch struct {
 	events  []monitor.Event
 	alert   *alertRow
 	mark    *markRow
+	note    *Note
 	flushed chan struct{}
 }
 
@@ -280,6 +281,7 @@ func (r *Recorder) drain(ctx context.Context, first batch) {
 	var events []monitor.Event
 	var alerts []alertRow
 	var marks []markRow
+	var notes []Note
 	var flushes []chan struct{}
 	add := func(b batch) {
 		events = append(events, b.events...)
@@ -289,13 +291,16 @@ func (r *Recorder) drain(ctx context.Context, first batch) {
 		if b.mark != nil {
 			marks = append(marks, *b.mark)
 		}
+		if b.note != nil {
+			notes = append(notes, *b.note)
+		}
 		if b.flushed != nil {
 			flushes = append(flushes, b.flushed)
 		}
 	}
 	add(first)
 more:
-	for len(events)+len(alerts)+len(marks) < r.opts.MaxBatch {
+	for len(events)+len(alerts)+len(marks)+len(notes) < r.opts.MaxBatch {
 		select {
 		case b := <-r.ch:
 			add(b)
@@ -303,8 +308,8 @@ more:
 			break more
 		}
 	}
-	if n := len(events) + len(alerts) + len(marks); n > 0 {
-		lost, err := r.write(ctx, events, alerts, marks)
+	if n := len(events) + len(alerts) + len(marks) + len(notes); n > 0 {
+		lost, err := r.write(ctx, events, alerts, marks, notes)
 		if err != nil {
 			r.failed.Add(uint64(n))
 			r.setErr(err)
@@ -322,9 +327,9 @@ more:
 }
 
 // write applies events, stores alerts and then the actions on them (which
-// were queued after their alerts) in one transaction.
+// were queued after their alerts), and notes, in one transaction.
 // It returns how many actions found no alert to mark.
-func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []alertRow, marks []markRow) (lost int, err error) {
+func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []alertRow, marks []markRow, notes []Note) (lost int, err error) {
 	tx, err := r.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("history: begin: %w", err)
@@ -366,6 +371,11 @@ func (r *Recorder) write(ctx context.Context, events []monitor.Event, alerts []a
 		}
 		if err != nil {
 			return 0, fmt.Errorf("history: mark alert %s: %w", m.action, err)
+		}
+	}
+	for _, n := range notes {
+		if err := insertNote(ctx, tx, n); err != nil {
+			return 0, fmt.Errorf("history: record %s: %w", n.Kind, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

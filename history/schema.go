@@ -86,6 +86,18 @@ CREATE TABLE owners (
 	PRIMARY KEY (port, proto, exe_id)
 ) WITHOUT ROWID;
 `,
+	// 2: notes: what Portlight says about itself (a change of the settings
+	// made outside Portlight, a time it was not watching).
+	`
+CREATE TABLE notes (
+	id      INTEGER PRIMARY KEY,
+	time    INTEGER NOT NULL, -- when it happened (a gap: when it began)
+	until   INTEGER,          -- a gap's end
+	kind    TEXT    NOT NULL, -- settings_changed | not_watching
+	lines   TEXT    NOT NULL  -- JSON array of strings: what changed, or why
+);
+CREATE INDEX notes_time ON notes(time);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,7 +43,7 @@ func TestOpenCreatesPrivateWALDatabase(t *testing.T) {
 	}
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal", "auto_vacuum": "2", "synchronous": "1", "busy_timeout": "5000",
-		"user_version": "1",
+		"user_version": fmt.Sprint(SchemaVersion),
 	} {
 		var got string
 		if err := s.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
