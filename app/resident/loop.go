@@ -35,6 +35,7 @@ func (r *resident) loop(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			r.saveState()
+			r.stopCleanly(time.Now())
 			return nil
 		case now := <-t.C:
 			r.tick(ctx, now)
@@ -42,6 +43,7 @@ func (r *resident) loop(ctx context.Context) error {
 			if a.kind == actQuit {
 				r.log.Info("quitting")
 				r.saveState()
+				r.stopCleanly(time.Now())
 				return nil
 			}
 			r.handle(ctx, a, time.Now())
@@ -52,6 +54,7 @@ func (r *resident) loop(ctx context.Context) error {
 // tick runs one scan and everything that follows from it.
 func (r *resident) tick(ctx context.Context, now time.Time) {
 	r.reloadSettings(now)
+	r.guard(ctx, now)
 	snap, err := r.opts.Scanner.Scan(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -362,6 +365,9 @@ func (r *resident) open(ctx context.Context, a action, now time.Time) {
 	}
 	if a.id == summaryKey {
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
+		return
+	}
+	if r.openNote(ctx, a.id) {
 		return
 	}
 	r.alerts.MarkRead(a.id)

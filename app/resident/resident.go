@@ -118,6 +118,7 @@ type resident struct {
 	groupSeq     int
 
 	hist     *recorder    // nil: no history
+	watch    watchdog     // tamper evidence (see tamper.go)
 	windows  *windowProcs // nil: windows outlive this process (a hand-over)
 	notifier notify.Notifier
 	view     interface{ Apply(MenuModel) }

@@ -30,6 +30,7 @@ func (r *resident) reloadSettings(now time.Time) {
 	}
 	first := !r.loaded
 	r.applySettings()
+	r.watch.outside = true // was it Portlight that changed them?
 	if !first {
 		r.markAllowed(now)
 	}
