@@ -87,6 +87,8 @@ type view struct {
 	tabs       *container.AppTabs
 	problem    *widget.Label
 	problemBox *fyne.Container
+	outside    *widget.Label
+	outsideBox *fyne.Container
 	status     *widget.Label
 
 	table    *widget.Table
@@ -184,7 +186,8 @@ func (v *view) build() {
 		container.NewBorder(nil, nil, nil, closeBtn, v.status),
 		path,
 	)
-	v.w.SetContent(container.NewBorder(v.problemBox, bottom, nil, nil, v.tabs))
+	top := container.NewVBox(v.problemBox, v.buildOutside())
+	v.w.SetContent(container.NewBorder(top, bottom, nil, nil, v.tabs))
 }
 
 // check makes a checkbox for a boolean setting, through a pointer to it in
@@ -314,6 +317,7 @@ func (v *view) refresh() {
 	} else {
 		v.problemBox.Hide()
 	}
+	v.refreshOutside()
 	v.unassigned.SetChecked(s.Triggers.UnassignedOrReserved)
 	v.malware.SetChecked(s.Triggers.MalwarePort)
 	v.dynamic.SetChecked(s.Triggers.DynamicFromNetwork)

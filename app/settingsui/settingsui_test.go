@@ -447,3 +447,50 @@ func TestSnoozesShowAndEnd(t *testing.T) {
 		t.Fatalf("after ending snoozes: %+v %q", r.onDisk().Snooze, r.texts())
 	}
 }
+
+func TestOutsideChangeIsShown(t *testing.T) {
+	r := newRig(t, func(dir string) {
+		s, err := settings.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(func(c *settings.Settings) error {
+			c.AllowEntry(policy.AllowEntry{Path: "/usr/bin/syncthing"})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if r.v.outsideBox.Visible() {
+		t.Fatalf("Portlight's own write shown as outside: %q", r.v.outside.Text)
+	}
+	// Another program appends an entry to the real file.
+	path := filepath.Join(r.dir, settings.FileName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, append(b, "\n[[allow]]\npath = \"/tmp/x\"\n"...), 0o600)
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(path, later, later)
+	r.eventually("the outside change", func() bool {
+		return r.v.outsideBox.Visible() && strings.Contains(r.v.outside.Text, "added /tmp/x (any port)")
+	})
+	// The resident reports it; the window keeps showing it until dismissed.
+	other, err := settings.Open(r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := other.TakeOutsideChange(); !ok || err != nil {
+		t.Fatalf("not taken: %v", err)
+	}
+	r.v.refresh()
+	if !r.v.outsideBox.Visible() {
+		t.Fatal("reported change no longer shown")
+	}
+	r.capture("settings-outside-change.png")
+	test.Tap(r.v.outsideBox.Objects[len(r.v.outsideBox.Objects)-1].(*widget.Button))
+	if r.v.outsideBox.Visible() {
+		t.Fatalf("dismissed change still shown: %q", r.v.outside.Text)
+	}
+}
