@@ -186,7 +186,6 @@ func TestNowLines(t *testing.T) {
 			[]string{
 				"python3.11 (pid 20), user alice — the process Portlight alerted about",
 				"Program file: /usr/bin/python3.11",
-				"Package: not from any package",
 				"Command line: python3 -m http.server 2476",
 				"Running since " + start.Local().Format("2006-01-02 15:04") + " (12 minutes ago).",
 				"Listens on 0.0.0.0, reachable from the network.",

@@ -190,9 +190,14 @@ func DoLines(in Input) []string {
 	}
 	var lines []string
 	if exe := o.Exe; exe != "" && o.Raw.Identity.State != monitor.ExeMemfd {
-		lines = append(lines,
-			fmt.Sprintf("Allow it, if you know it and want it here: portlight allow %s --port %d --proto %s", exe, in.Port, in.Proto),
-			"Show its folder: "+safetext.Line(filepath.Dir(exe), MaxPath))
+		allow := "Allow it, if you know it and want it here: "
+		if exe == o.Raw.Exe {
+			allow += fmt.Sprintf("portlight allow %s --port %d --proto %s", shellQuote(exe), in.Port, in.Proto)
+		} else {
+			// A path cleaned or cut for display is not the file: no command.
+			allow += "use the allow buttons in the explainer window"
+		}
+		lines = append(lines, allow, "Show its folder: "+safetext.Line(filepath.Dir(exe), MaxPath))
 	}
 	lines = append(lines, "End it: ends process "+processList(EndTargets(o))+".", check)
 	return lines
@@ -233,6 +238,14 @@ func firstScreen(in Input) []Section {
 		Section{Key: KeyWho, Title: ProgramTitle, Lines: ProgramLines(a, false)},
 		Section{Key: KeyDo, Title: "What you can do", Lines: DoLines(in)},
 	)
+}
+
+// shellQuote quotes a path for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+@:,=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func upperFirst(s string) string {

@@ -236,7 +236,7 @@ func ProgramLines(a policy.Assessment, full bool) []string {
 	if a.Script != "" {
 		lines = append(lines, "Runs the script "+safetext.Line(a.Script, MaxPath))
 	}
-	if path, _ := exeState(a.Process); path != "" || o.Packaged() {
+	if originKnown(a) {
 		lines = append(lines, "Package: "+OriginText(o))
 	}
 	if s := StartedByText(o); s != "" {
@@ -272,7 +272,7 @@ func WhoLine(a policy.Assessment) string {
 	if a.PID != 0 {
 		parts[0] += fmt.Sprintf(" (pid %d)", a.PID)
 	}
-	if path, _ := exeState(a.Process); path != "" || a.Origin.Packaged() {
+	if originKnown(a) {
 		parts = append(parts, policy.OriginReasons(a.Origin)[0])
 		if a.Origin.Integrity == provenance.IntegrityMismatch {
 			parts = append(parts, "modified since")
@@ -282,6 +282,17 @@ func WhoLine(a policy.Assessment) string {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// originKnown reports whether the assessment knows where its program
+// came from: a package claims it, or the policy looked and said "not from
+// any package" among its reasons. A policy that cannot look (no origin
+// lookup) must not make a program look unpackaged.
+func originKnown(a policy.Assessment) bool {
+	if a.Origin.Packaged() {
+		return true
+	}
+	return a.Exe != "" && slices.Contains(a.Verdict.Reasons, policy.OriginReasons(a.Origin)[0])
 }
 
 // DecidingReasons are the reasons of the verdict that decided, at most n

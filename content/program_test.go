@@ -302,3 +302,21 @@ func TestDocumentedUses(t *testing.T) {
 		t.Errorf("uses section %q", lines)
 	}
 }
+
+// A policy that did not look up the origin leaves the package unsaid:
+// a zero Origin is "not from any package" only when the verdict says so.
+func TestUnknownOriginIsNotUnpackaged(t *testing.T) {
+	a := assess(7, "0.0.0.0", monitor.Network, true)
+	for _, l := range ProgramLines(a, true) {
+		if strings.HasPrefix(l, "Package:") {
+			t.Errorf("origin unknown, yet %q", l)
+		}
+	}
+	if got := WhoLine(a); got != "/usr/bin/python3.11 (pid 7)" {
+		t.Errorf("WhoLine = %q", got)
+	}
+	a.Verdict.Reasons = append([]string{"not from any package"}, a.Verdict.Reasons...)
+	if got := WhoLine(a); got != "/usr/bin/python3.11 (pid 7), not from any package" {
+		t.Errorf("WhoLine = %q", got)
+	}
+}
