@@ -184,7 +184,7 @@ func OwnerLines(o Owner, port uint16, proto string, at time.Time) []string {
 		"Running "+Since(o.StartTime, at)+".",
 		fmt.Sprintf("Listens on %s, %s.", addrs, ExposureText(o.Exposure)))
 	if o.Verdict.Alert {
-		lines = append(lines, "Portlight alerts: "+strings.Join(DecidingReasons(j, 0), ", ")+".")
+		lines = append(lines, "Portlight alerts: "+safetext.Line(strings.Join(DecidingReasons(j, 0), ", "), MaxCmdline)+".")
 	}
 	return lines
 }

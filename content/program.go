@@ -15,8 +15,12 @@ import (
 // ProgramTitle is the title of the section that says who a program is.
 const ProgramTitle = "Who is this program"
 
-// maxParents bounds the parent chain shown.
-const maxParents = 6
+// maxParents bounds the parent chain shown, maxHolders the processes
+// named as holding a socket (SO_REUSEPORT servers run dozens).
+const (
+	maxParents = 6
+	maxHolders = 4
+)
 
 // ExeStateText says in words what became of a program's file since it
 // started: "deleted after it started", "runs from memory (memfd), no file
@@ -138,7 +142,16 @@ func OriginShort(o provenance.Origin) string {
 	if o.Integrity == provenance.IntegrityMismatch {
 		s += " (modified)"
 	}
-	return safetext.Line(s, 48)
+	return safetext.Line(s, 32)
+}
+
+// OriginColumn is the origin for a table (see OriginShort), "-" when the
+// origin was not looked up or the owner is hidden.
+func OriginColumn(a policy.Assessment) string {
+	if a.OwnerHidden || !originKnown(a) {
+		return "-"
+	}
+	return OriginShort(a.Origin)
 }
 
 // StartedByText says what started the program: its container, systemd
@@ -193,15 +206,15 @@ func HolderText(p monitor.Process) string {
 	return s
 }
 
-// SignalText is one program signal with what it means and what to do:
-// "Seen: its file … was deleted on disk after it started. The file this
-// program started from is gone, …".
-func SignalText(s policy.Signal) string {
-	t := "Seen: " + safetext.Line(s.Reason, MaxCmdline) + "."
+// SignalLines are one program signal in words: what was seen ("Seen: its
+// file … was deleted on disk after it started."), then, on its own line,
+// what it means and what the user can do (Signal.Advice).
+func SignalLines(s policy.Signal) []string {
+	lines := []string{"Seen: " + safetext.Line(s.Reason, MaxCmdline) + "."}
 	if s.Advice != "" {
-		t += " " + s.Advice
+		lines = append(lines, s.Advice)
 	}
-	return t
+	return lines
 }
 
 // ProgramLines is the "Who is this program" section of an assessment: its
@@ -215,7 +228,7 @@ func ProgramLines(a policy.Assessment, full bool) []string {
 		lines := []string{fmt.Sprintf("A program of user %d: Portlight cannot see which program it is without more privileges.", a.UID)}
 		if full {
 			for _, s := range a.Verdict.Signals {
-				lines = append(lines, SignalText(s))
+				lines = append(lines, SignalLines(s)...)
 			}
 		}
 		return lines
@@ -249,14 +262,18 @@ func ProgramLines(a policy.Assessment, full bool) []string {
 		lines = append(lines, "Parent processes, nearest first: "+ParentsText(o.Parents))
 	}
 	if len(a.Holders) > 1 {
-		hs := make([]string, 0, len(a.Holders))
-		for _, h := range a.Holders {
+		hs := make([]string, 0, maxHolders+1)
+		for i, h := range a.Holders {
+			if i == maxHolders {
+				hs = append(hs, fmt.Sprintf("and %d more", len(a.Holders)-maxHolders))
+				break
+			}
 			hs = append(hs, HolderText(h))
 		}
 		lines = append(lines, fmt.Sprintf("%d processes hold this socket: %s.", len(a.Holders), strings.Join(hs, "; ")))
 	}
 	for _, s := range a.Verdict.Signals {
-		lines = append(lines, SignalText(s))
+		lines = append(lines, SignalLines(s)...)
 	}
 	return lines
 }

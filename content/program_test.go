@@ -153,7 +153,8 @@ func TestProgramLines(t *testing.T) {
 	full := append(compact,
 		"Parent processes, nearest first: bash, then gnome-terminal-server, then systemd",
 		"2 processes hold this socket: pid 1234, python3, user alice; pid 1240, python3, user alice.",
-		`Seen: calls itself "sshd" like the system service sshd, but runs /tmp/.x/python3. `+policy.Advice(policy.TriggerNameMimics),
+		`Seen: calls itself "sshd" like the system service sshd, but runs /tmp/.x/python3.`,
+		policy.Advice(policy.TriggerNameMimics),
 	)
 	if got := ProgramLines(a, true); strings.Join(got, "\n") != strings.Join(full, "\n") {
 		t.Errorf("full:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(full, "\n"))
@@ -163,8 +164,8 @@ func TestProgramLines(t *testing.T) {
 		Verdict: policy.Verdict{Signals: []policy.Signal{{Trigger: policy.TriggerSelfHidden, Reason: "one of your own programs hides which program it is",
 			Advice: policy.Advice(policy.TriggerSelfHidden)}}}}
 	got := ProgramLines(hidden, true)
-	if len(got) != 2 || !strings.HasPrefix(got[0], "A program of user 1000: Portlight cannot see") ||
-		got[1] != "Seen: one of your own programs hides which program it is. "+policy.Advice(policy.TriggerSelfHidden) {
+	if len(got) != 3 || !strings.HasPrefix(got[0], "A program of user 1000: Portlight cannot see") ||
+		got[1] != "Seen: one of your own programs hides which program it is." || got[2] != policy.Advice(policy.TriggerSelfHidden) {
 		t.Errorf("hidden: %q", got)
 	}
 
