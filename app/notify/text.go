@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"portlight/content"
@@ -104,12 +103,4 @@ func Body(a policy.Assessment) string {
 	who := "Who: " + safetext.Line(content.WhoLine(a), 0)
 	room := MaxBody - utf8.RuneCountInString(why) - 1
 	return why + "\n" + Truncate(who, room)
-}
-
-func upperFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if n == 0 {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[n:]
 }
