@@ -253,7 +253,7 @@ func ProgramLines(a policy.Assessment, full bool) []string {
 		lines = append(lines, "Package: "+OriginText(o))
 	}
 	if s := StartedByText(o); s != "" {
-		lines = append(lines, "Started: "+s)
+		lines = append(lines, upperFirst(s)+".")
 	}
 	if !full {
 		return lines

@@ -145,7 +145,7 @@ func TestProgramLines(t *testing.T) {
 		"It calls itself “sshd”.",
 		"Runs the script /tmp/.x/run.py",
 		"Package: not from any package",
-		"Started: started from a terminal",
+		"Started from a terminal.",
 	}
 	if got := ProgramLines(a, false); strings.Join(got, "\n") != strings.Join(compact, "\n") {
 		t.Errorf("compact:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(compact, "\n"))
@@ -174,7 +174,7 @@ func TestProgramLines(t *testing.T) {
 			Unit: "syncthing@alice.service", UnitScope: "system", AppName: "Syncthing"}}
 	want := []string{"Application: Syncthing", "Program file: /usr/bin/syncthing",
 		"Package: shipped by package syncthing 1.19 (dpkg); the file matches the package",
-		"Started: started by the system's service manager as syncthing@alice.service"}
+		"Started by the system's service manager as syncthing@alice.service."}
 	if got := ProgramLines(packaged, true); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("packaged: %q", got)
 	}

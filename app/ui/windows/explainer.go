@@ -230,6 +230,10 @@ func (e *Explainer) actionRow(o content.Owner) fyne.CanvasObject {
 		allowPort.Disable()
 		reveal.Disable()
 	}
+	if len(content.EndTargets(o)) > 1 {
+		// A label that names several processes does not fit beside the others.
+		return container.NewVBox(container.NewHBox(allowAll, allowPort, reveal), container.NewHBox(end))
+	}
 	return container.NewHBox(allowAll, allowPort, reveal, end)
 }
 

@@ -46,7 +46,7 @@ func TestExplainerFirstScreen(t *testing.T) {
 
 	order := []string{"Should I worry?", "Yes, look at this now: Portlight alerts about Sync Helper at high severity.",
 		"Why", "Runs from a temporary folder", "Who is this program", "Application: Sync Helper (icon sync-helper)",
-		"Program file: /tmp/helper", "Package: not from any package", "Started: started from a terminal",
+		"Program file: /tmp/helper", "Package: not from any package", "Started from a terminal.",
 		"What you can do", "Allow this app on all ports", "End process 41 (helper) and 47 (helper)…",
 		"Check by hand: the commands", "What this port is", "Listening now",
 		"2 processes hold this socket: pid 41, helper, user alice; pid 47, helper, user alice."}
