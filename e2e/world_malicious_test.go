@@ -134,15 +134,21 @@ type worldRow struct {
 // worldTable renders the world as a Markdown table.
 func worldTable(rows []worldRow) string {
 	var b strings.Builder
-	b.WriteString("| program | how it runs | listener | expected | alert | severity | triggers |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	b.WriteString("| program | how it runs | listener | origin | expected | alert | severity | triggers |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		want := "quiet"
 		if r.l.malicious {
 			want = "alert: " + string(r.l.want)
 		}
-		alert, sev, trig := "not found", "", ""
+		alert, sev, trig, origin := "not found", "", "", ""
 		if !r.missing {
+			if o := r.a.Origin; o.Package != "" {
+				origin = o.Package
+				if o.Integrity != "" {
+					origin += " (" + string(o.Integrity) + ")"
+				}
+			}
 			v := r.a.Verdict
 			alert, sev = fmt.Sprint(v.Alert), string(v.Severity)
 			var ts []string
@@ -154,8 +160,8 @@ func worldTable(rows []worldRow) string {
 				trig += fmt.Sprintf(" (%d holders)", len(r.a.Holders))
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s %s:%d | %s | %s | %s | %s |\n", r.l.program,
-			strings.ReplaceAll(r.l.how, "|", `\|`), r.l.proto, r.l.addr, r.l.port, want, alert, sev, trig)
+		fmt.Fprintf(&b, "| %s | %s | %s %s:%d | %s | %s | %s | %s | %s |\n", r.l.program,
+			strings.ReplaceAll(r.l.how, "|", `\|`), r.l.proto, r.l.addr, r.l.port, origin, want, alert, sev, trig)
 	}
 	return b.String()
 }

@@ -187,10 +187,14 @@ func (w *world) cli(args ...string) []byte {
 	return out
 }
 
-// scan runs `portlight scan --json` as nobody.
+// scan runs `portlight scan --json` as nobody, and keeps its output in
+// the artifacts folder as world-scan.json.
 func (w *world) scan() []policy.Assessment {
 	w.t.Helper()
 	out := w.cli("scan", "--json")
+	if err := os.WriteFile(filepath.Join(artifacts(w.t), "world-scan.json"), out, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
 	var doc cli.ScanOutput
 	if err := json.Unmarshal(out, &doc); err != nil {
 		w.t.Fatalf("scan --json: %v\n%s", err, out)
