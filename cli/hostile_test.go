@@ -186,7 +186,11 @@ func hostileCases(t *testing.T) map[string]func(tcp, udp uint16) *hostileProc {
 	comm := "\x1b[31m<b>\n\u202e&\xff" // 15 bytes
 	return map[string]func(tcp, udp uint16) *hostileProc{
 		"argv": func(tcp, udp uint16) *hostileProc {
-			return startHostile(t, self, []string{hostile(10 << 10), hostile(10 << 10), "--flag=" + hostile(100)}, comm, tcp, udp)
+			// Long, yet each argument within the scanner's 4 KiB bound per
+			// argument (the monitor's tests cover the cut), so the whole
+			// command line must round-trip.
+			long := hostile(3 << 10)
+			return startHostile(t, self, []string{long, long, long, long, long, "--flag=" + hostile(100)}, comm, tcp, udp)
 		},
 		"exe": func(tcp, udp uint16) *hostileProc {
 			exe := hostileExe(t)
