@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/safetext"
@@ -62,6 +63,22 @@ func processLabel(l monitor.Listener) string {
 	}
 }
 
+// programLabel names a listener's program in the scan table: its
+// application or file name, never the process name it chose.
+func programLabel(a policy.Assessment) string {
+	switch {
+	case a.OwnerHidden:
+		return fmt.Sprintf("(hidden, uid %d)", a.UID)
+	}
+	if n := policy.ProgramName(a); n != "" {
+		return safetext.Line(n, 40)
+	}
+	if a.PID != 0 {
+		return fmt.Sprintf("pid %d", a.PID)
+	}
+	return "(unknown)"
+}
+
 // verdictLabel is "ALERT: reasons" or "ok: reasons".
 func verdictLabel(v policy.Verdict) string {
 	word := "ok"
@@ -71,7 +88,7 @@ func verdictLabel(v policy.Verdict) string {
 	if len(v.Reasons) == 0 {
 		return word
 	}
-	return word + ": " + safetext.Line(strings.Join(v.Reasons, "; "), 280)
+	return word + ": " + safetext.Line(strings.Join(v.Reasons, "; "), 240)
 }
 
 // pidLabel shows a pid, or "-" when it is not known.
@@ -85,15 +102,15 @@ func pidLabel(pid int32) string {
 // writeTable writes assessments as an aligned text table.
 func writeTable(w io.Writer, as []policy.Assessment) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tEXPOSURE\tPID\tUSER\tPROCESS\tIANA\tVERDICT")
+	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tEXPOSURE\tPID\tUSER\tPROGRAM\tORIGIN\tIANA\tVERDICT")
 	for _, a := range as {
 		user := safetext.Line(a.User, 24)
 		if user == "" {
 			user = fmt.Sprint(a.UID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			a.Proto, a.Address, a.Port, a.Exposure, pidLabel(a.PID), user,
-			processLabel(a.Listener), a.PortInfo.Status, verdictLabel(a.Verdict))
+			programLabel(a), content.OriginColumn(a), a.PortInfo.Status, verdictLabel(a.Verdict))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)

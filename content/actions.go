@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"runtime"
+	"strings"
 )
 
 // EndProcessTitle is the title of the confirmation before ending a process.
@@ -15,9 +16,23 @@ func EndProcessQuestion(o Owner, goos string) string {
 	if exe == "" {
 		exe = "path not readable"
 	}
-	how := "Portlight asks it to quit (SIGTERM); unsaved work in it may be lost."
+	ts := EndTargets(o)
+	it, them := "it", "it"
+	if len(ts) > 1 {
+		it, them = "each", "them"
+	}
+	how := "Portlight asks " + it + " to quit (SIGTERM); unsaved work in " + them + " may be lost."
 	if goos == "windows" {
-		how = "Windows has no polite way to ask, so Portlight ends it at once; unsaved work in it will be lost."
+		how = "Windows has no polite way to ask, so Portlight ends " + it + " at once; unsaved work in " + them + " will be lost."
+	}
+	if len(ts) > 1 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "End the %d processes that hold this socket?\n", len(ts))
+		for _, p := range ts {
+			b.WriteString("\n" + HolderText(p))
+		}
+		b.WriteString("\n\n" + how)
+		return b.String()
 	}
 	return fmt.Sprintf("End %s (pid %d)?\n\nProgram: %s\n\n%s", o.DisplayName(), o.PID, exe, how)
 }
@@ -35,5 +50,8 @@ func AllowedText(o Owner, port uint16, proto string, allPorts bool) string {
 
 // EndedText confirms that a process was asked to end.
 func EndedText(o Owner) string {
+	if ts := EndTargets(o); len(ts) > 1 {
+		return "Asked process " + processList(ts) + " to end."
+	}
 	return fmt.Sprintf("Asked %s (pid %d) to end.", o.DisplayName(), o.PID)
 }

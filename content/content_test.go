@@ -184,8 +184,8 @@ func TestNowLines(t *testing.T) {
 		{"nobody", Input{Port: 2476, Proto: "tcp", Scanned: true}, []string{"Nothing listens on 2476/tcp right now."}},
 		{"one process", Input{Port: 2476, Proto: "tcp", Scanned: true, At: at, FocusPID: 20, Now: []policy.Assessment{assess(20, "0.0.0.0", monitor.Network, true)}},
 			[]string{
-				"python3 (pid 20), user alice — the process Portlight alerted about",
-				"Program: /usr/bin/python3.11",
+				"python3.11 (pid 20), user alice — the process Portlight alerted about",
+				"Program file: /usr/bin/python3.11",
 				"Command line: python3 -m http.server 2476",
 				"Running since " + start.Local().Format("2006-01-02 15:04") + " (12 minutes ago).",
 				"Listens on 0.0.0.0, reachable from the network.",
@@ -292,14 +292,14 @@ func TestExplainAndReport(t *testing.T) {
 	if e.Title != "Port 5173/tcp — Portlight" {
 		t.Errorf("title %q", e.Title)
 	}
-	if e.Heading != "5173/tcp is unassigned; python3 (pid 9) listens on it now." {
+	if e.Heading != "5173/tcp is unassigned; python3.11 (pid 9) listens on it now." {
 		t.Errorf("heading %q", e.Heading)
 	}
 	var keys []string
 	for _, s := range e.Sections {
 		keys = append(keys, s.Key)
 	}
-	if got := strings.Join(keys, ","); got != "what,range,uses,now,before,check,matters" {
+	if got := strings.Join(keys, ","); got != "worry,why,who,do,what,range,uses,now,before,check,matters" {
 		t.Errorf("sections %s", got)
 	}
 	r := Report(e)
@@ -331,7 +331,7 @@ func TestHeading(t *testing.T) {
 
 func TestActionTexts(t *testing.T) {
 	o := Owners([]policy.Assessment{assess(42, "0.0.0.0", monitor.Network, true)}, 0)[0]
-	want := "End python3 (pid 42)?\n\nProgram: /usr/bin/python3.11\n\nPortlight asks it to quit (SIGTERM); unsaved work in it may be lost."
+	want := "End python3.11 (pid 42)?\n\nProgram: /usr/bin/python3.11\n\nPortlight asks it to quit (SIGTERM); unsaved work in it may be lost."
 	if got := EndProcessQuestion(o, "linux"); got != want {
 		t.Errorf("linux question %q", got)
 	}
@@ -344,7 +344,7 @@ func TestActionTexts(t *testing.T) {
 	if got := AllowedText(o, 2476, "tcp", true); got != "Allowed /usr/bin/python3.11 on every port: Portlight will not alert about it." {
 		t.Errorf("allowed all %q", got)
 	}
-	if got := EndedText(o); got != "Asked python3 (pid 42) to end." {
+	if got := EndedText(o); got != "Asked python3.11 (pid 42) to end." {
 		t.Errorf("ended %q", got)
 	}
 }

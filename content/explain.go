@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"portlight/monitor"
+	"portlight/monitor/knownapps"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
 )
@@ -73,6 +74,9 @@ type Input struct {
 	PastErr     error
 	// Checks are the commands to check by hand; nil uses DefaultChecks.
 	Checks []Command
+	// Documented are the knowledge file's documented uses of the port;
+	// nil looks them up (knownapps.ForPort), empty shows none.
+	Documented []knownapps.Use
 	// At is the time the text is written for ("since" durations).
 	At time.Time
 }
@@ -101,18 +105,29 @@ func Explain(in Input) Explanation {
 	if checks == nil {
 		checks = DefaultChecks(in.Port, in.Proto)
 	}
+	documented := in.Documented
+	if documented == nil {
+		documented = knownapps.ForPort(in.Port, in.Proto)
+	}
+	uses := UseLines(in.Info.Unofficial)
+	if d := DocumentedLines(documented); len(d) > 0 {
+		if len(in.Info.Unofficial) == 0 {
+			uses = nil
+		}
+		uses = append(d, uses...)
+	}
 	return Explanation{
 		Title:   WindowTitle(in.Port, in.Proto),
 		Heading: Heading(in),
-		Sections: []Section{
-			{Key: KeyWhat, Title: "What this port is", Lines: WhatLines(in.Info)},
-			{Key: KeyRange, Title: "Its range", Lines: []string{RangeText(in.Port)}},
-			{Key: KeyUses, Title: "Known unofficial uses", Lines: UseLines(in.Info.Unofficial)},
-			{Key: KeyNow, Title: "Listening now", Lines: NowLines(in)},
-			{Key: KeyBefore, Title: "Listened before", Lines: BeforeLines(in)},
-			{Key: KeyCheck, Title: "Check by hand", Lines: []string{"Run one of these in a terminal to see for yourself."}, Commands: checks},
-			{Key: KeyMatters, Title: "Why it matters", Lines: []string{WhyItMatters(in)}},
-		},
+		Sections: append(firstScreen(in),
+			Section{Key: KeyWhat, Title: "What this port is", Lines: WhatLines(in.Info)},
+			Section{Key: KeyRange, Title: "Its range", Lines: []string{RangeText(in.Port)}},
+			Section{Key: KeyUses, Title: "Known unofficial uses", Lines: uses},
+			Section{Key: KeyNow, Title: "Listening now", Lines: NowLines(in)},
+			Section{Key: KeyBefore, Title: "Listened before", Lines: BeforeLines(in)},
+			Section{Key: KeyCheck, Title: "Check by hand", Lines: []string{"Run one of these in a terminal to see for yourself."}, Commands: checks},
+			Section{Key: KeyMatters, Title: "Why it matters", Lines: []string{WhyItMatters(in)}},
+		),
 	}
 }
 

@@ -192,7 +192,7 @@ func TestWithSection(t *testing.T) {
 	for _, x := range out {
 		keys = append(keys, x.Key)
 	}
-	if got := strings.Join(keys, ","); got != "what,range,uses,now,before,app_before,check,matters" {
+	if got := strings.Join(keys, ","); got != "worry,what,range,uses,now,before,app_before,check,matters" {
 		t.Errorf("sections %s", got)
 	}
 	if out := WithSection(nil, KeyBefore, s); len(out) != 1 || out[0].Key != KeyAppBefore {

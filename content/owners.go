@@ -29,6 +29,14 @@ type Owner struct {
 	Verdict  policy.Verdict
 	// Focus is true for the process the window was opened for.
 	Focus bool
+	// Holders are every process that holds the socket, the owner first,
+	// as reported (uncleaned, for ending them); empty when only the owner
+	// is known.
+	Holders []monitor.Process
+	// Judged is the owner's assessment (its worst on this port): its
+	// origin, signals and holders, uncleaned; the program's section
+	// cleans what it shows.
+	Judged policy.Assessment
 }
 
 // Owners groups listeners by owner, keeping first the focus pid, then the
@@ -47,7 +55,7 @@ func Owners(now []policy.Assessment, focus int32) []Owner {
 			p.User = safetext.Line(p.User, MaxName)
 			p.Cmdline = safetext.Line(p.Cmdline, MaxCmdline)
 			out = append(out, Owner{Process: p, Raw: a.Process, UID: a.UID, OwnerHidden: a.OwnerHidden, Exposure: monitor.Loopback,
-				Verdict: a.Verdict, Focus: focus != 0 && a.PID == focus})
+				Verdict: a.Verdict, Focus: focus != 0 && a.PID == focus, Holders: a.Holders, Judged: a})
 			i = len(out) - 1
 			index[k] = i
 		}
@@ -59,8 +67,8 @@ func Owners(now []policy.Assessment, focus int32) []Owner {
 		if a.Exposure == monitor.Network {
 			o.Exposure = monitor.Network
 		}
-		if a.Verdict.Alert && !o.Verdict.Alert {
-			o.Verdict = a.Verdict
+		if rank(LevelOf(a.Verdict)) > rank(LevelOf(o.Verdict)) {
+			o.Verdict, o.Judged, o.Holders = a.Verdict, a, a.Holders
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Owner) int {
@@ -76,18 +84,18 @@ func Owners(now []policy.Assessment, focus int32) []Owner {
 	return out
 }
 
-// DisplayName is the owner's process name, or a stand-in when unknown.
+// DisplayName names the owner's program (see policy.ProgramName: its
+// application or file name, never the process name it chose), or a
+// stand-in when unknown.
 func (o Owner) DisplayName() string {
 	switch {
 	case o.OwnerHidden:
 		return "a hidden process"
-	case o.Name != "":
-		return o.Name
-	case o.Exe != "":
-		return o.Exe
-	default:
-		return fmt.Sprintf("process %d", o.PID)
 	}
+	if n := policy.ProgramName(policy.Assessment{Listener: monitor.Listener{Process: o.Raw}, Origin: o.Judged.Origin}); n != "" {
+		return n
+	}
+	return fmt.Sprintf("process %d", o.PID)
 }
 
 // OwnerShort is "python3 (pid 1234)" or "a hidden process of uid 0".
@@ -166,11 +174,9 @@ func OwnerLines(o Owner, port uint16, proto string, at time.Time) []string {
 		head += " — the process Portlight alerted about"
 	}
 	lines := []string{head}
-	if o.Exe != "" {
-		lines = append(lines, "Program: "+o.Exe)
-	} else {
-		lines = append(lines, "Program: path not readable")
-	}
+	j := o.Judged
+	j.Process, j.OwnerHidden = o.Raw, false
+	lines = append(lines, ProgramLines(j, true)...)
 	if o.Cmdline != "" {
 		lines = append(lines, "Command line: "+o.Cmdline)
 	}
@@ -178,7 +184,7 @@ func OwnerLines(o Owner, port uint16, proto string, at time.Time) []string {
 		"Running "+Since(o.StartTime, at)+".",
 		fmt.Sprintf("Listens on %s, %s.", addrs, ExposureText(o.Exposure)))
 	if o.Verdict.Alert {
-		lines = append(lines, "Portlight alerts: "+strings.Join(o.Verdict.Reasons, ", ")+".")
+		lines = append(lines, "Portlight alerts: "+safetext.Line(strings.Join(DecidingReasons(j, 0), ", "), MaxCmdline)+".")
 	}
 	return lines
 }

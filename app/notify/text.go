@@ -2,10 +2,11 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
@@ -43,19 +44,21 @@ func Markup(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// OwnerName is how a person is told who owns a listener: the cleaned
-// process name, or a phrase when the owner cannot be seen.
-func OwnerName(l monitor.Listener) string {
-	if name := safetext.Line(l.Name, MaxName); name != "" && !l.OwnerHidden {
-		return name
+// OwnerName names a listener's program for a title: its application or
+// file name (policy.ProgramName), never the process name it chose; a phrase
+// when it cannot be seen. Bounded to MaxName runes.
+func OwnerName(a policy.Assessment) string {
+	if a.OwnerHidden {
+		return fmt.Sprintf("A hidden program of user %d", a.UID)
 	}
-	if l.OwnerHidden {
-		return fmt.Sprintf("A process of user %d", l.UID)
+	if name := strings.TrimSpace(policy.ProgramName(a)); name != "" {
+		return Truncate(name, MaxName)
 	}
-	return "An unknown process"
+	return "A program"
 }
 
-// ExposureText says in words who can reach a listener.
+// ExposureText says in words who can reach a listener, as the verdict's
+// reasons do.
 func ExposureText(e monitor.Exposure) string {
 	if e == monitor.Loopback {
 		return "this computer only"
@@ -63,9 +66,12 @@ func ExposureText(e monitor.Exposure) string {
 	return "reachable from the network"
 }
 
-// Compose writes the notification for an alerting listener, e.g. title
-// "python3 is listening on unassigned port 2476/tcp" and a body with its
-// exposure and executable path. Title and body are plain text, bounded; the
+// Compose writes the notification for an alerting listener: a title led
+// by the program's name, e.g. "python3.11 is listening on unassigned port
+// 2476/tcp", and a body of two lines that say what the explainer's first
+// screen says: why (the verdict's deciding reasons) and who (the program's
+// file, package or "not from any package", and what started it), in the
+// content package's words. Title and body are plain text, bounded; the
 // Linux notifier escapes the body for markup. key identifies the alert.
 func Compose(a policy.Assessment, key string) Message {
 	l := a.Listener
@@ -75,35 +81,26 @@ func Compose(a policy.Assessment, key string) Message {
 	case portinfo.Unassigned, portinfo.Reserved, portinfo.StatusDynamic:
 		what = string(a.PortInfo.Status) + " port"
 	}
-	title := fmt.Sprintf("%s is listening on %s %s", OwnerName(l), what, port)
-
-	var body strings.Builder
-	fmt.Fprintf(&body, "%s: %s on %s.", upperFirst(ExposureText(l.Exposure)), port, safetext.Line(l.Address, 45))
-	switch {
-	case l.Exe != "":
-		fmt.Fprintf(&body, "\n%s", safetext.Line(l.Exe, MaxPath))
-	case l.OwnerHidden:
-		body.WriteString("\nOwner hidden: another user's process.")
-	}
-	if l.PID != 0 && !l.OwnerHidden {
-		fmt.Fprintf(&body, " (pid %d)", l.PID)
-	}
-	if len(a.Verdict.Reasons) > 0 {
-		fmt.Fprintf(&body, "\nWhy: %s", safetext.Line(strings.Join(a.Verdict.Reasons, "; "), MaxWhy))
-	}
+	title := fmt.Sprintf("%s is listening on %s %s", OwnerName(a), what, port)
 	return Message{
 		Key:   key,
 		Port:  l.Port,
 		Proto: string(l.Proto),
 		Title: Truncate(title, MaxTitle),
-		Body:  Truncate(body.String(), MaxBody),
+		Body:  Body(a),
 	}
 }
 
-func upperFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if n == 0 {
-		return s
+// Body is a notification's two lines about one listener: "Why: …" with
+// the deciding reasons, "Who: …" with who the program is. Bounded to
+// MaxBody runes, the why line to MaxWhy.
+func Body(a policy.Assessment) string {
+	reasons := content.DecidingReasons(a, 0)
+	if exp := ExposureText(a.Exposure); !slices.Contains(reasons, exp) {
+		reasons = append(reasons, exp)
 	}
-	return string(unicode.ToUpper(r)) + s[n:]
+	why := "Why: " + safetext.Line(strings.Join(reasons, "; "), MaxWhy)
+	who := "Who: " + safetext.Line(content.WhoLine(a), 0)
+	room := MaxBody - utf8.RuneCountInString(why) - 1
+	return why + "\n" + Truncate(who, room)
 }

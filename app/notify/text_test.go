@@ -8,6 +8,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/provenance"
 )
 
 func TestMarkup(t *testing.T) {
@@ -47,26 +48,45 @@ func TestCompose(t *testing.T) {
 		{
 			name:    "unassigned, network",
 			a:       assessment("python3", "/usr/bin/python3.11", 2476, monitor.Network, portinfo.Unassigned),
-			title:   "python3 is listening on unassigned port 2476/tcp",
-			bodyHas: []string{"Reachable from the network", "/usr/bin/python3.11", "pid 4242", "unassigned port"},
+			title:   "python3.11 is listening on unassigned port 2476/tcp",
+			bodyHas: []string{"Why: unassigned port; reachable from the network\nWho: /usr/bin/python3.11 (pid 4242)"},
 		},
 		{
 			name:    "reserved, loopback",
 			a:       assessment("nc", "/usr/bin/nc.openbsd", 1023, monitor.Loopback, portinfo.Reserved),
-			title:   "nc is listening on reserved port 1023/tcp",
-			bodyHas: []string{"This computer only"},
+			title:   "nc.openbsd is listening on reserved port 1023/tcp",
+			bodyHas: []string{"Why: reserved port; this computer only"},
+		},
+		{
+			name:      "the file names it, not the process name",
+			a:         assessment("sshd", "/tmp/.x/miner", 2222, monitor.Network, portinfo.Unassigned),
+			title:     "miner is listening on unassigned port 2222/tcp",
+			bodyLacks: []string{"sshd"},
+		},
+		{
+			name: "application and package",
+			a: func() policy.Assessment {
+				a := assessment("syncthing", "/usr/bin/syncthing", 22000, monitor.Network, portinfo.Unassigned)
+				a.Origin = provenance.Origin{AppName: "Syncthing", Manager: "dpkg", Package: "syncthing", Version: "1.19",
+					Unit: "syncthing.service", UnitScope: "user"}
+				a.Verdict.Reasons = []string{"shipped by package syncthing 1.19 (dpkg)", "unassigned port", "reachable from the network"}
+				return a
+			}(),
+			title: "Syncthing is listening on unassigned port 22000/tcp",
+			bodyHas: []string{"Why: unassigned port; reachable from the network\n" +
+				"Who: /usr/bin/syncthing (pid 4242), shipped by package syncthing 1.19 (dpkg), started by your session's service manager as syncthing.service"},
 		},
 		{
 			name:      "hostile name and path",
-			a:         assessment("<b>x</b>\n\u202Eevil\x1b[31m", "/tmp/<a href='http://e'>&\n", 5173, monitor.Network, portinfo.Unassigned),
-			title:     "<b>x</b> evil is listening on unassigned port 5173/tcp",
-			bodyHas:   []string{"/tmp/<a href='http://e'>&"},
-			bodyLacks: []string{"\u202E", "\x1b"},
+			a:         assessment("<b>x</b>\n\u202Eevil\x1b[31m", "/tmp/<i>evil\u202Efdp.exe\x1b[31m&\n", 5173, monitor.Network, portinfo.Unassigned),
+			title:     "<i>evilfdp.exe& is listening on unassigned port 5173/tcp",
+			bodyHas:   []string{"/tmp/<i>evilfdp.exe&"},
+			bodyLacks: []string{"\u202E", "\x1b", "<b>"},
 		},
 		{
 			name:  "10 KB name bounded",
-			a:     assessment(strings.Repeat("n", 10240), strings.Repeat("/p", 5120), 5173, monitor.Network, portinfo.Unassigned),
-			title: strings.Repeat("n", MaxName) + "… is listening on unassigned port 5173/tcp",
+			a:     assessment(strings.Repeat("n", 10240), "/tmp/"+strings.Repeat("n", 10240), 5173, monitor.Network, portinfo.Unassigned),
+			title: strings.Repeat("n", MaxName-1) + "… is listening on unassigned port 5173/tcp",
 		},
 		{
 			name: "a reason naming a path keeps its end",
@@ -82,7 +102,7 @@ func TestCompose(t *testing.T) {
 		{
 			name:  "empty name",
 			a:     assessment("", "", 5173, monitor.Network, portinfo.Unassigned),
-			title: "An unknown process is listening on unassigned port 5173/tcp",
+			title: "A program is listening on unassigned port 5173/tcp",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +123,9 @@ func TestCompose(t *testing.T) {
 					t.Errorf("message contains %q", s)
 				}
 			}
+			if n := strings.Count(m.Body, "\n"); n != 1 {
+				t.Errorf("body of %d lines, want 2: %q", n+1, m.Body)
+			}
 			if m.Key != "k" || m.Port != tc.a.Port || m.Proto != "tcp" {
 				t.Errorf("identity %+v", m)
 			}
@@ -118,10 +141,10 @@ func TestOwnerHidden(t *testing.T) {
 	a := assessment("", "", 5173, monitor.Network, portinfo.Unassigned)
 	a.OwnerHidden, a.UID, a.PID = true, 1001, 0
 	m := Compose(a, "k")
-	if want := "A process of user 1001 is listening on unassigned port 5173/tcp"; m.Title != want {
+	if want := "A hidden program of user 1001 is listening on unassigned port 5173/tcp"; m.Title != want {
 		t.Errorf("title %q, want %q", m.Title, want)
 	}
-	if !strings.Contains(m.Body, "Owner hidden") {
+	if !strings.Contains(m.Body, "Who: a program of user 1001 that Portlight cannot see") {
 		t.Errorf("body %q", m.Body)
 	}
 }

@@ -75,16 +75,15 @@ func ListenerLabel(port uint16, proto string, owner string, exp monitor.Exposure
 	return s
 }
 
-// ownerLabel is the bounded, cleaned owner of a listener for a menu.
-func ownerLabel(l monitor.Listener) string {
-	switch {
-	case l.OwnerHidden:
-		return fmt.Sprintf("uid %d (hidden)", l.UID)
-	case l.Name == "":
-		return "unknown"
+// ownerLabel is the bounded, cleaned name of a listener's program for a
+// menu: its application or file name (policy.ProgramName), never the
+// process name it chose.
+func ownerLabel(a policy.Assessment) string {
+	if a.OwnerHidden {
+		return fmt.Sprintf("uid %d (hidden)", a.UID)
 	}
-	if s := safetext.Line(l.Name, maxLabelName); s != "" {
-		return s
+	if s := policy.ProgramName(a); s != "" {
+		return safetext.Line(s, maxLabelName)
 	}
 	return "unknown"
 }
@@ -96,7 +95,7 @@ func RecentLabel(a Alert, now time.Time) string {
 	if now.Sub(a.Time) >= 24*time.Hour || now.YearDay() != a.Time.YearDay() {
 		when = a.Time.Format("Jan 2 15:04")
 	}
-	s := fmt.Sprintf("%s  %d/%s  %s", when, a.Assessment.Port, a.Assessment.Proto, ownerLabel(a.Assessment.Listener))
+	s := fmt.Sprintf("%s  %d/%s  %s", when, a.Assessment.Port, a.Assessment.Proto, ownerLabel(a.Assessment))
 	if !a.Open {
 		s += "  (closed)"
 	}
@@ -168,7 +167,7 @@ func BuildMenu(s State) MenuModel {
 	}
 	groups := map[string]*group{}
 	for _, a := range s.Listeners {
-		owner := ownerLabel(a.Listener)
+		owner := ownerLabel(a)
 		k := fmt.Sprintf("%d/%s %s %d", a.Port, a.Proto, owner, a.PID)
 		g, ok := groups[k]
 		if !ok {

@@ -9,6 +9,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/provenance"
 )
 
 func TestListenerLabel(t *testing.T) {
@@ -31,21 +32,27 @@ func TestListenerLabel(t *testing.T) {
 }
 
 func TestOwnerLabelHostile(t *testing.T) {
+	exe := func(path, name string) policy.Assessment {
+		return policy.Assessment{Listener: monitor.Listener{Process: monitor.Process{Exe: path, Name: name}}}
+	}
 	for _, tc := range []struct {
 		name string
-		l    monitor.Listener
+		a    policy.Assessment
 		want string
 	}{
-		{"plain", monitor.Listener{Process: monitor.Process{Name: "python3"}}, "python3"},
-		{"newline and ansi", monitor.Listener{Process: monitor.Process{Name: "a\nb\x1b[31mc"}}, "a bc"},
-		{"bidi override", monitor.Listener{Process: monitor.Process{Name: "x\u202Eyz"}}, "xyz"},
-		{"only control chars", monitor.Listener{Process: monitor.Process{Name: "\x00\x07"}}, "unknown"},
-		{"empty", monitor.Listener{}, "unknown"},
-		{"hidden", monitor.Listener{OwnerHidden: true, UID: 1001}, "uid 1001 (hidden)"},
-		{"10 KB", monitor.Listener{Process: monitor.Process{Name: strings.Repeat("x", 10240)}}, strings.Repeat("x", maxLabelName) + "…"},
+		{"plain", exe("/usr/bin/python3.11", "python3"), "python3.11"},
+		{"the file, not the process name", exe("/tmp/.x/miner", "sshd"), "miner"},
+		{"application name", policy.Assessment{Listener: exe("/usr/bin/syncthing", "syncthing").Listener,
+			Origin: provenance.Origin{AppName: "Syncthing"}}, "Syncthing"},
+		{"newline and ansi", exe("/tmp/a\nb\x1b[31mc", ""), "a bc"},
+		{"bidi override", exe("/tmp/x\u202Eyz", ""), "xyz"},
+		{"process name only", exe("", "python3"), "unknown"},
+		{"empty", policy.Assessment{}, "unknown"},
+		{"hidden", policy.Assessment{Listener: monitor.Listener{OwnerHidden: true, UID: 1001}}, "uid 1001 (hidden)"},
+		{"10 KB", exe("/tmp/"+strings.Repeat("x", 10240), ""), strings.Repeat("x", maxLabelName) + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ownerLabel(tc.l); got != tc.want {
+			if got := ownerLabel(tc.a); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"portlight/app/notify"
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/safetext"
@@ -17,7 +18,8 @@ const maxBodyPorts = 4
 // notices: plain, bounded text (the Linux notifier escapes the body for
 // markup). key comes back when the user clicks it. Program names come from
 // untrusted processes: they are cleaned and bounded before they are put in
-// a sentence, so the port always survives.
+// a sentence, so the port always survives. Titles lead with the program's
+// name (notify.OwnerName), never the process name it chose.
 func noticeMessage(n policy.Notice, key string) notify.Message {
 	m := notify.Message{Key: key}
 	if len(n.Assessments) > 0 {
@@ -33,7 +35,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 		c := notify.Compose(n.Assessments[0], key)
 		if n.Kind == policy.NoticeChanged {
 			a := n.Assessments[0]
-			c.Title = notify.Truncate(fmt.Sprintf("%s on %d/%s changed since it was allowed", notify.OwnerName(a.Listener), a.Port, a.Proto), notify.MaxTitle)
+			c.Title = notify.Truncate(fmt.Sprintf("%s on %d/%s changed since it was allowed", notify.OwnerName(a), a.Port, a.Proto), notify.MaxTitle)
 		}
 		return c
 	case len(n.Assessments) == 0:
@@ -41,7 +43,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 		return m
 	}
 	a := n.Assessments[0]
-	name := notify.OwnerName(a.Listener)
+	name := notify.OwnerName(a)
 	switch n.Kind {
 	case policy.NoticeBurst:
 		m.Title = fmt.Sprintf("%s is listening on %d more ports", name, n.Count)
@@ -58,9 +60,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 	b.WriteString("Ports: " + portList(n.Assessments, n.Count) + ".")
 	if n.Kind != policy.NoticeSummary {
 		fmt.Fprintf(&b, "\n%s.", upper(notify.ExposureText(worstExposure(n.Assessments))))
-		if a.Exe != "" {
-			b.WriteString("\n" + safetext.Line(a.Exe, notify.MaxPath))
-		}
+		b.WriteString("\nWho: " + safetext.Line(content.WhoLine(a), notify.MaxPath))
 	}
 	b.WriteString("\nSee \"Recent alerts\" in the tray.")
 	m.Body = notify.Truncate(b.String(), notify.MaxBody)

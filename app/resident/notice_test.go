@@ -35,14 +35,14 @@ func TestNoticeMessage(t *testing.T) {
 			name:    "one alert",
 			n:       policy.Notice{Kind: policy.NoticeAlert, Count: 1, Assessments: []policy.Assessment{one}},
 			title:   "python3 is listening on unassigned port 2476/tcp",
-			bodyHas: []string{"Reachable from the network", "/usr/bin/python3"},
+			bodyHas: []string{"Why: unassigned port; reachable from the network", "Who: /usr/bin/python3 (pid 10)"},
 			port:    2476,
 		},
 		{
 			name:    "several ports",
 			n:       policy.Notice{Kind: policy.NoticeAlert, Count: 7, Assessments: []policy.Assessment{one, local, one, local, alerting(1, "python3", monitor.Loopback), alerting(2, "python3", monitor.Loopback)}},
 			title:   "python3 is listening on 7 new ports",
-			bodyHas: []string{"Ports: 2476/tcp, 5173/tcp, 1/tcp, 2/tcp and 3 more.", "Reachable from the network"},
+			bodyHas: []string{"Ports: 2476/tcp, 5173/tcp, 1/tcp, 2/tcp and 3 more.", "Reachable from the network", "Who: /usr/bin/python3 (pid 10)"},
 			port:    2476,
 		},
 		{
@@ -56,7 +56,7 @@ func TestNoticeMessage(t *testing.T) {
 			name:    "changed",
 			n:       policy.Notice{Kind: policy.NoticeChanged, Count: 1, Assessments: []policy.Assessment{one}},
 			title:   "python3 on 2476/tcp changed since it was allowed",
-			bodyHas: []string{"2476/tcp"},
+			bodyHas: []string{"Why: unassigned port", "Who: /usr/bin/python3"},
 			port:    2476,
 		},
 		{

@@ -96,7 +96,9 @@ type mimicry struct {
 //     process with an executable is always posing;
 //   - a system service's name is posing unless the file is that service's
 //     (its name, a known alternative such as gdm3, or a file of a package
-//     whose name says so, intact);
+//     whose name says so, intact); a file that merely bears the service's
+//     name is the service only in a system binary folder or when its
+//     package is intact;
 //   - otherwise a process name unlike both its file and its argv[0] (a
 //     prefix either way counts as alike, ignoring case: "python3" runs
 //     python3.12; a symlink's name, such as "vi" for vim.basic, explains
@@ -115,8 +117,18 @@ func nameMimics(p monitor.Process, o provenance.Origin, interpreter bool) (mimic
 	if len(p.Argv) > 0 {
 		argv0 = argvName(p.Argv[0])
 	}
+	intact := o.Packaged() && o.Integrity != provenance.IntegrityMismatch
 	for _, name := range []string{p.Name, argv0} {
-		if name == "" || ownName(name, base) {
+		if name == "" {
+			continue
+		}
+		if ownName(name, base) {
+			// A file named like a system service is that service only
+			// where services live, or when its package vouches for it:
+			// ~/Downloads/sshd calling itself sshd is posing all the same.
+			if _, svc, ok := daemonFor(name); ok && !intact && !systemBinary(exe) {
+				return mimicry{poses: "the system service " + svc, name: name}, true
+			}
 			continue
 		}
 		if kernelThreadName(name) {
@@ -126,7 +138,6 @@ func nameMimics(p monitor.Process, o provenance.Origin, interpreter bool) (mimic
 			return mimicry{poses: "the system service " + svc, name: name}, true
 		}
 	}
-	intact := o.Packaged() && o.Integrity != provenance.IntegrityMismatch
 	if p.Name == "" || p.Name == "exe" || interpreter || intact || sameName(p.Name, argv0) || renamer(base) {
 		return mimicry{}, false
 	}
@@ -218,6 +229,24 @@ func renamer(base string) bool {
 	b := strings.ToLower(strings.TrimPrefix(base, "."))
 	for _, r := range renamers {
 		if strings.HasPrefix(b, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// systemBinaryDirs are where system services' executables live; only root
+// can write there on a sound system.
+var systemBinaryDirs = []string{
+	"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/local/sbin/", "/usr/local/bin/",
+	"/usr/lib/", "/usr/libexec/", "/lib/", "/usr/local/lib/", "/opt/",
+}
+
+// systemBinary reports whether exe lies in a system binary folder.
+func systemBinary(exe string) bool {
+	exe = path.Clean(exe)
+	for _, d := range systemBinaryDirs {
+		if strings.HasPrefix(exe, d) {
 			return true
 		}
 	}

@@ -149,6 +149,8 @@ func TestProgramSignals(t *testing.T) {
 		{"kernel thread name", proc("/home/me/bin/k", "kworker/0:1", "[kworker/0:1]"), none, []want{{TriggerNameMimics, false}}, 0},
 		{"bracketed argv", proc("/usr/bin/python3.12", "python3", "[kthreadd]"), none, []want{{TriggerNameMimics, false}}, 0},
 		{"daemon name, other file", proc("/opt/sshd2/run", "sshd", "sshd"), none, []want{{TriggerNameMimics, false}}, 0},
+		{"file named like a daemon in Downloads", proc("/home/me/Downloads/sshd", "sshd", "sshd"), none, []want{{TriggerNameMimics, false}}, 0},
+		{"unpackaged daemon in a system folder", proc("/usr/local/sbin/sshd", "sshd", "sshd"), none, nil, 0},
 		{"daemon name on an interpreter", proc("/usr/bin/python3.12", "sshd", "sshd"),
 			provenance.Origin{Manager: "dpkg", Package: "python3.12-minimal", Integrity: provenance.IntegrityMatch},
 			[]want{{TriggerNameMimics, false}}, 0},

@@ -122,14 +122,23 @@ func (e *Explainer) refresh() {
 	e.last = text
 	e.heading.SetText(e.expl.Heading)
 	var objs []fyne.CanvasObject
+	primary, hasPrimary := content.PrimaryOwner(in)
 	for i, s := range e.expl.Sections {
 		if i > 0 {
 			objs = append(objs, widget.NewSeparator())
 		}
 		objs = append(objs, sectionTitle(s.Title))
-		if s.Key == content.KeyNow && in.Scanned && in.ScanErr == nil && len(in.Now) > 0 {
+		switch {
+		case s.Key == content.KeyWorry:
+			objs = append(objs, worryLabel(in))
+			continue
+		case s.Key == content.KeyDo && hasPrimary:
+			objs = append(objs, e.actions(primary, s)...)
+			continue
+		case s.Key == content.KeyNow && in.Scanned && in.ScanErr == nil && len(in.Now) > 0:
 			for _, o := range content.Owners(in.Now, in.FocusPID) {
-				objs = append(objs, e.ownerBlock(o)...)
+				// The primary owner's actions are on the first screen.
+				objs = append(objs, e.ownerBlock(o, !hasPrimary || !sameOwner(o, primary))...)
 			}
 			continue
 		}
@@ -144,8 +153,52 @@ func (e *Explainer) refresh() {
 	e.body.Refresh()
 }
 
-// ownerBlock shows one listening process with its actions.
-func (e *Explainer) ownerBlock(o content.Owner) []fyne.CanvasObject {
+// worryLabel is the "Should I worry?" line, coloured by its level: the
+// error colour for a high alert, the warning colour for a low one, the
+// success colour when there is nothing to worry about.
+func worryLabel(in content.Input) *widget.Label {
+	level, line := content.WorryLine(in)
+	l := widget.NewLabelWithStyle(line, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = levelImportance(level)
+	return l
+}
+
+// levelImportance maps a worry level to the label importance that colours it.
+func levelImportance(l content.Level) widget.Importance {
+	switch l {
+	case content.LevelHigh:
+		return widget.DangerImportance
+	case content.LevelLow:
+		return widget.WarningImportance
+	case content.LevelNone:
+		return widget.SuccessImportance
+	}
+	return widget.MediumImportance
+}
+
+// sameOwner reports whether two owners are the same process (or hidden owner).
+func sameOwner(a, b content.Owner) bool {
+	return a.PID == b.PID && a.OwnerHidden == b.OwnerHidden && a.UID == b.UID && a.StartTime.Equal(b.StartTime)
+}
+
+// actions is the "What you can do" section of the first screen: the
+// primary owner's buttons, then how to check by hand. A hidden owner gets
+// the command that shows it.
+func (e *Explainer) actions(o content.Owner, s content.Section) []fyne.CanvasObject {
+	if o.OwnerHidden {
+		return []fyne.CanvasObject{e.commandRow(content.Command{OS: "Linux", Title: "show which process it is (needs sudo)",
+			Command: content.HiddenOwnerCommand(e.port, e.proto)})}
+	}
+	objs := []fyne.CanvasObject{e.actionRow(o)}
+	if n := len(s.Lines); n > 0 {
+		objs = append(objs, wrapped(s.Lines[n-1]))
+	}
+	return objs
+}
+
+// ownerBlock shows one listening process, with its actions when withActions.
+func (e *Explainer) ownerBlock(o content.Owner, withActions bool) []fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	lines := content.OwnerLines(o, e.port, e.proto, e.m.at)
 	if o.OwnerHidden {
@@ -158,17 +211,30 @@ func (e *Explainer) ownerBlock(o content.Owner) []fyne.CanvasObject {
 	for _, l := range lines {
 		objs = append(objs, wrapped(l))
 	}
+	if !withActions {
+		return objs
+	}
+	return append(objs, e.actionRow(o))
+}
+
+// actionRow is an owner's buttons: allow, show its folder, end. "End
+// process" names every process it ends when several hold the socket.
+func (e *Explainer) actionRow(o content.Owner) fyne.CanvasObject {
 	allowAll := widget.NewButton("Allow this app on all ports", func() { e.allow(o, true) })
 	allowPort := widget.NewButton("Allow this app on this port", func() { e.allow(o, false) })
 	reveal := widget.NewButton("Show its folder", func() { e.reveal(o) })
-	end := widget.NewButton("End process…", func() { e.confirmEnd(o) })
+	end := widget.NewButton(content.EndLabel(o), func() { e.confirmEnd(o) })
 	end.Importance = widget.DangerImportance
 	if o.Raw.Exe == "" {
 		allowAll.Disable()
 		allowPort.Disable()
 		reveal.Disable()
 	}
-	return append(objs, container.NewHBox(allowAll, allowPort, reveal, end))
+	if len(content.EndTargets(o)) > 1 {
+		// A label that names several processes does not fit beside the others.
+		return container.NewVBox(container.NewHBox(allowAll, allowPort, reveal), container.NewHBox(end))
+	}
+	return container.NewHBox(allowAll, allowPort, reveal, end)
 }
 
 // commandRow shows a command with a copy button.
@@ -225,9 +291,11 @@ func (e *Explainer) confirmEnd(o content.Owner) {
 func (e *Explainer) end(o content.Owner) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := e.m.deps.Terminate(ctx, o.Raw); err != nil {
-		e.showError(err)
-		return
+	for _, p := range content.EndTargets(o) {
+		if err := e.m.deps.Terminate(ctx, p); err != nil {
+			e.showError(err)
+			return
+		}
 	}
 	e.say(content.EndedText(o))
 }

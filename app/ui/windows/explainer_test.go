@@ -59,7 +59,7 @@ func TestExplainerShowsListenerAndActs(t *testing.T) {
 	r.m.Apply(snap(listener(5173, "127.0.0.1", 41, "node"), listener(5173, "::1", 41, "node"), listener(22, "0.0.0.0", 1, "sshd")), nil, t0)
 	for _, want := range []string{
 		"node (pid 41), user alice — the process Portlight alerted about",
-		"Program: /usr/bin/node", "Command line: node --serve",
+		"Program file: /usr/bin/node", "Command line: node --serve",
 		"Running since", "(10 minutes ago).",
 		"Listens on 127.0.0.1, ::1, reachable from this computer only.",
 		"Portlight alerts: unassigned port",

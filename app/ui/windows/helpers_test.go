@@ -17,6 +17,7 @@ import (
 
 	"portlight/content"
 	"portlight/monitor"
+	"portlight/monitor/policy"
 )
 
 // rig is a manager on a test app with recording fakes for the OS actions.
@@ -38,7 +39,12 @@ func newRig(t *testing.T, history History) *rig {
 	t.Helper()
 	a := test.NewTempApp(t)
 	r := &rig{app: a, allow: &MemoryAllower{}}
+	// The policy judges by the port and the path alone: what this machine
+	// has installed (a packaged node, the knowledge file's Vite) must not
+	// change what the tests see. Tests of the program's origin set Assess.
+	p := &policy.Policy{Rules: policy.DefaultRules()}
 	r.m = NewManager(a, Deps{
+		Assess:    p.Assess,
 		Allower:   r.allow,
 		History:   history,
 		Reveal:    func(dir string) error { r.revealed = append(r.revealed, dir); return nil },

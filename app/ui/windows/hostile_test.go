@@ -35,7 +35,7 @@ func TestExplainerActsOnRawProcess(t *testing.T) {
 			t.Errorf("raw text shown: %q", s)
 		}
 	}
-	if !hasText(w, "Program: /tmp/a b/ddd") {
+	if !hasText(w, "Program file: /tmp/a b/ddd") {
 		t.Errorf("cleaned path not shown: %q", texts(w))
 	}
 
