@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -166,6 +168,16 @@ func merge(prev, next *OutsideChange) *OutsideChange {
 func (s *Store) outsideLocked() (w written, ok bool, pend, all *OutsideChange) {
 	w, ok = readWritten(s.Dir())
 	_, statErr := os.Stat(s.path)
+	if !ok && statErr == nil && firstRunOfRecord(s.Dir()) {
+		// Settings written by a Portlight that kept no record: take them
+		// as they are, silently, rather than greet an upgrade with an
+		// alarm. A record deleted later is still reported: by then the
+		// resident's heartbeat file exists.
+		w = written{Guarded: guardOf(s.cur)}
+		if err := saveWritten(s.Dir(), w); err == nil {
+			w, ok = readWritten(s.Dir())
+		}
+	}
 	pend = pending(w, ok, s.cur, statErr == nil, s.now())
 	return w, ok, pend, merge(w.Outside, pend)
 }
@@ -351,4 +363,20 @@ func entryChange(old, cur policy.AllowEntry) string {
 		parts = append(parts, "note or date")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// HeartbeatFileName is the resident's heartbeat in the state folder
+// (written by the tray app): once it exists, this version of Portlight has
+// run there and keeps a record of the settings it writes.
+const HeartbeatFileName = "running.json"
+
+// firstRunOfRecord reports whether no record of Portlight's own writes was
+// ever kept in dir: neither the record nor the resident's heartbeat exists.
+func firstRunOfRecord(dir string) bool {
+	for _, name := range []string{WrittenFileName, HeartbeatFileName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
 }

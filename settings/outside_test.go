@@ -140,7 +140,11 @@ func TestOutsideChangeRemovedEntryAndDeletedRecord(t *testing.T) {
 	editAsOutsider(t, s.Path(), func(f string) string {
 		return strings.Replace(f, `path = "/usr/bin/b"`, `path = "/tmp/b"`, 1)
 	})
-	// The outsider deletes the record too, hoping for a silent change.
+	// The tray app has run here (its heartbeat exists); the outsider
+	// deletes the record too, hoping for a silent change.
+	if err := os.WriteFile(filepath.Join(dir, HeartbeatFileName), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Remove(filepath.Join(dir, WrittenFileName)); err != nil {
 		t.Fatal(err)
 	}
@@ -165,5 +169,31 @@ func TestOutsideChangeFreshInstallIsQuiet(t *testing.T) {
 	}
 	if _, ok := s.OutsideChange(); ok {
 		t.Fatal("fresh install shows a change")
+	}
+}
+
+// TestOutsideChangeUpgradeIsQuiet: settings written by a Portlight that
+// kept no record (no record, no heartbeat) are taken as they are, silently,
+// and a later outside edit is reported against them.
+func TestOutsideChangeUpgradeIsQuiet(t *testing.T) {
+	dir := t.TempDir()
+	old := "schema = 1\n\n[[allow]]\npath = \"/usr/bin/a\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "settings.toml"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok, err := s.TakeOutsideChange(); err != nil || ok {
+		t.Fatalf("an upgrade reported %+v %v %v", c, ok, err)
+	}
+	editAsOutsider(t, s.Path(), func(f string) string {
+		return strings.Replace(f, `path = "/usr/bin/a"`, `path = "/tmp/a"`, 1)
+	})
+	s.Check()
+	c, ok, err := s.TakeOutsideChange()
+	if err != nil || !ok || c.NoRecord {
+		t.Fatalf("edit after the upgrade: %+v %v %v", c, ok, err)
 	}
 }

@@ -25,7 +25,7 @@ const (
 	// runFileName is the resident's heartbeat in the state folder: when
 	// this run started, when it was last seen working, and when it
 	// stopped cleanly.
-	runFileName = "running.json"
+	runFileName = settings.HeartbeatFileName
 	// beatEvery is how often the heartbeat is written, on a tick (no timer
 	// of its own): the start of a gap is known to within it.
 	beatEvery = time.Minute
