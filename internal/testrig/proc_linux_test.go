@@ -1,9 +1,10 @@
 package testrig
 
 import (
-	"errors"
+	"fmt"
+	"os"
 	"os/exec"
-	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,35 +41,29 @@ func TestNobodyExeIsRunnableByNobody(t *testing.T) {
 	}
 }
 
-// A child started with DieWithParent is killed when the thread that started
-// it ends.
+// A child started with DieWithParent dies with its parent: a helper process
+// (this test binary in the "orphan" role) starts `sleep 60`, prints its pid
+// and exits; the sleep must be gone soon after.
 func TestDieWithParentKillsTheChild(t *testing.T) {
-	started := make(chan *exec.Cmd, 1)
-	go func() {
-		// Never unlocked: the thread exits with this goroutine.
-		runtime.LockOSThread()
-		cmd := DieWithParent(exec.Command("sleep", "60"))
-		if err := cmd.Start(); err != nil {
-			t.Error(err)
-			started <- nil
-			return
-		}
-		started <- cmd
-	}()
-	cmd := <-started
-	if cmd == nil {
-		return
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), roleEnv+"=orphan")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("child ended with %v, want killed by SIGKILL", err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("helper printed %q", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); strings.Contains(string(stat), ") Z ") {
+			break // a zombie: dead, waiting for init to reap it
 		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the child outlived its parent thread by 10 s")
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("sleep (pid %d) outlived its parent by 10 s", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
