@@ -11,34 +11,21 @@ import (
 	"time"
 )
 
-func TestAsNobodyRunsAsNobody(t *testing.T) {
-	RequireRoot(t, "to start a process as nobody")
-	out, err := AsNobody(exec.Command("id", "-u")).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.TrimSpace(string(out)); got != "65534" {
-		t.Fatalf("id -u = %q, want 65534", got)
-	}
-}
+// roleEnv makes the test binary a helper process instead of running tests.
+const roleEnv = "PORTLIGHT_TESTRIG_ROLE"
 
-func TestNobodyExeIsRunnableByNobody(t *testing.T) {
-	RequireRoot(t, "to chown nobody's home")
-	exe, env := NobodyExe(t)
-	cmd := AsNobody(exec.Command(exe, "-test.run=^$"))
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("nobody runs the copy: %v\n%s", err, out)
-	}
-	var home string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
-			home = v
+func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) == "orphan" {
+		// Start a child tied to this process, say its pid, and exit.
+		cmd := DieWithParent(exec.Command("sleep", "60"))
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
+		fmt.Println(cmd.Process.Pid)
+		os.Exit(0)
 	}
-	if home == "" {
-		t.Fatal("no HOME in nobody's environment")
-	}
+	os.Exit(m.Run())
 }
 
 // A child started with DieWithParent dies with its parent: a helper process
