@@ -14,7 +14,7 @@ export PORTLIGHT_ARTIFACTS := $(ARTIFACTS)
 FUZZTIME ?= 10s
 STATICCHECK ?= v0.8.2
 
-.PHONY: all build run test test-extra bench lint fuzz measure deps deps-build clean
+.PHONY: all build run check test test-extra bench lint fuzz measure deps deps-build clean
 
 all: build
 
@@ -30,6 +30,13 @@ build: deps-build
 run: build
 	$(BIN)
 
+# The fast loop: go vet and the short tests, on a machine with Go and the
+# build packages only. Slow tests (the churn soak) and desktop tests (Xvfb,
+# a session bus, dunst, a tray watcher, xdotool) skip, naming what they need.
+check:
+	$(GO) vet ./...
+	$(GO) test -short ./...
+
 # Packages whose tests must not overlap: the churn soak floods the machine
 # with listeners (which a real tray and its notifications would then report),
 # and the desktop tests each start an Xvfb (xvfb-run -a is not race-free).
@@ -38,6 +45,9 @@ SERIAL_PKGS := monitor app/ui e2e
 # Every test: gofmt, go vet and staticcheck first, then unit and integration tests, the end-to-end desktop test under
 # Xvfb with a private session bus, and a run of each fuzz target with an
 # execution budget (scripts/fuzz-budget.txt).
+# PORTLIGHT_REQUIRE_DESKTOP=1 turns a missing desktop tool from a skip into
+# a failure: the full loop (and CI, which runs it) cannot pass by skipping.
+test: export PORTLIGHT_REQUIRE_DESKTOP := 1
 test: deps
 	mkdir -p $(ARTIFACTS)
 	$(MAKE) --no-print-directory lint

@@ -39,11 +39,10 @@ func run(ctx context.Context, args []string) error {
 	case name == "ui":
 		return ui.Run(args[1:])
 	case name == "help" || name == "-h" || name == "--help":
-		if len(args) > 1 && cli.Has(args[1]) {
-			return cli.Run(ctx, args[1], cli.Env{Args: []string{"--help"}, Stdout: os.Stdout, Stderr: os.Stdout})
+		if len(args) > 1 {
+			return cli.Help(ctx, os.Stdout, args[1])
 		}
-		cli.Usage(os.Stdout)
-		return nil
+		return cli.Help(ctx, os.Stdout, "")
 	case cli.Has(name):
 		return cli.Run(ctx, name, cli.Env{Args: args[1:], Stdout: os.Stdout, Stderr: os.Stderr})
 	default:

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
 // xdgHome points os.UserConfigDir at a fresh folder.
@@ -23,11 +25,8 @@ func xdgHome(t *testing.T) string {
 // validate runs desktop-file-validate from desktop-file-utils on a file.
 func validate(t *testing.T, path string) {
 	t.Helper()
-	tool, err := exec.LookPath("desktop-file-validate")
-	if err != nil {
-		t.Fatalf("this test needs desktop-file-validate (apt install desktop-file-utils): %v", err)
-	}
-	out, err := exec.Command(tool, path).CombinedOutput()
+	testrig.RequireTool(t, "desktop-file-validate")
+	out, err := exec.Command("desktop-file-validate", path).CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		data, _ := os.ReadFile(path)
 		t.Fatalf("desktop-file-validate: %v\n%s\nfile:\n%s", err, out, data)

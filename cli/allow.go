@@ -19,8 +19,8 @@ import (
 )
 
 func init() {
-	register("allow", "allow a program to listen (PATH [--port N]... [--pin] [--args PATTERN]), or --list", runAllow)
-	register("disallow", "remove a program from the allow-list (PATH)", runDisallow)
+	register("allow", runAllow)
+	register("disallow", runDisallow)
 }
 
 // AllowListOutput is the JSON document `portlight allow --list --json`
@@ -61,11 +61,7 @@ func runAllow(ctx context.Context, env Env) error {
 	note := fs.String("note", "", "a note to keep with the entry")
 	list := fs.Bool("list", false, "list the allow-list instead")
 	asJSON := fs.Bool("json", false, "with --list, print JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: portlight allow PATH [--port N]... [--proto tcp|udp] [--pin] [--script FILE | --args PATTERN] [--note TEXT]")
-		fmt.Fprintln(fs.Output(), "       portlight allow --list [--json]")
-		fs.PrintDefaults()
-	}
+	fs.Usage = usage(fs, "allow")
 	pos, help, err := parseInterleaved(fs, env.Args)
 	if help || err != nil {
 		return err
@@ -132,10 +128,7 @@ func runAllow(ctx context.Context, env Env) error {
 
 func runDisallow(ctx context.Context, env Env) error {
 	fs := newFlags("disallow", env)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: portlight disallow PATH")
-		fs.PrintDefaults()
-	}
+	fs.Usage = usage(fs, "disallow")
 	pos, help, err := parseInterleaved(fs, env.Args)
 	if help || err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 
 	"portlight/cmdline"
 )
@@ -19,18 +18,18 @@ type Env struct {
 	Stderr io.Writer
 }
 
-// command is one sub-command. Files of this package add theirs in init.
+// command is one sub-command. Files of this package add theirs in init;
+// its usage and summary are in cmdline.Commands.
 type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, env Env) error
+	name string
+	run  func(ctx context.Context, env Env) error
 }
 
 var commands = map[string]command{}
 
 // register adds a sub-command; each command's file calls it from init.
-func register(name, summary string, run func(ctx context.Context, env Env) error) {
-	commands[name] = command{name: name, summary: summary, run: run}
+func register(name string, run func(ctx context.Context, env Env) error) {
+	commands[name] = command{name: name, run: run}
 }
 
 // ErrUsage marks an error caused by bad arguments (exit status 2). It is
@@ -52,19 +51,32 @@ func Run(ctx context.Context, name string, env Env) error {
 	return c.run(ctx, env)
 }
 
-// Usage writes the list of sub-commands.
+// Usage writes the list of commands, from cmdline.Commands.
 func Usage(w io.Writer) {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	fmt.Fprintln(w, "Usage: portlight [command] [flags]")
 	fmt.Fprintln(w, "\nWith no command, Portlight starts the tray app on the desktop session.")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
+	for _, c := range cmdline.Commands {
+		if c.Name != "" {
+			fmt.Fprintf(w, "  %-16s %s\n", c.Name, c.Summary)
+		}
 	}
-	fmt.Fprintln(w, "  ui               open a Portlight window (explain PORT/PROTO | listeners | settings)")
-	fmt.Fprintln(w, "\nRun 'portlight COMMAND --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'portlight help COMMAND' for a command's usage and flags.")
+}
+
+// Help writes `portlight help [NAME]`: the list of commands, or one
+// command's usage, description and flags. An unknown name is a usage error.
+func Help(ctx context.Context, w io.Writer, name string) error {
+	switch _, known := cmdline.Lookup(name); {
+	case name == "":
+		Usage(w)
+		return nil
+	case Has(name):
+		return Run(ctx, name, Env{Args: []string{"--help"}, Stdout: w, Stderr: w})
+	case known:
+		fmt.Fprint(w, Description(name))
+		return nil
+	default:
+		return fmt.Errorf("help: unknown command %q: %w", name, ErrUsage)
+	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("explain", "everything known of a port, and how to check it by hand", runExplain)
+	register("explain", runExplain)
 }
 
 // ExplainOutput is the JSON document `portlight explain --json` prints: the

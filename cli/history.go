@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register("history", "show what listened where and when (JSON lines with --json)", runHistory)
+	register("history", runHistory)
 }
 
 func runHistory(ctx context.Context, env Env) error {

@@ -16,8 +16,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -26,6 +24,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"portlight/internal/testrig"
 	"portlight/monitor/policy"
 )
 
@@ -113,8 +112,8 @@ func startHostile(t *testing.T, exe string, argv []string, comm string, tcp, udp
 	t.Helper()
 	argv = append(argv, fmt.Sprintf("--ports=%d,%d", tcp, udp))
 	cmd := &exec.Cmd{Path: exe, Args: argv, Stderr: os.Stderr,
-		Env:         append(os.Environ(), hostileRoleEnv+"=listen", hostileCommEnv+"="+comm),
-		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}}
+		Env: append(os.Environ(), hostileRoleEnv+"=listen", hostileCommEnv+"="+comm)}
+	testrig.DieWithParent(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -374,24 +373,6 @@ func TestHostileNamesExplainJSON(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the watch goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // firstScanMarker binds a loopback TCP listener, to be done before a watch
 // starts, and returns the text by which watch's output shows that listener
 // in its first scan (text or JSON lines). Output holding it means the first
@@ -413,7 +394,7 @@ func TestHostileNamesWatch(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/json=%v", name, asJSON), func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
-				var out, errOut syncBuffer
+				var out, errOut testrig.SyncBuffer
 				marker := firstScanMarker(t, asJSON)
 				args := []string{"--interval", "20ms", "--no-history"}
 				if asJSON {

@@ -8,15 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
+
+	"portlight/internal/testrig"
 )
 
 // Portlight needs no privileges: run as an ordinary user, every command works,
@@ -52,20 +51,18 @@ func runCLIRole() int {
 	}
 }
 
-const nobodyUID = 65534
-
 // asNobody prepares a copy of the test binary nobody can run (a 0755 file in
 // 0755 directories; t.TempDir is 0700) and a home directory of nobody's, and
 // returns a function running `portlight ARGS...` as nobody.
 func asNobody(t *testing.T) func(args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	exe, env := nobodyExe(t)
+	exe, env := testrig.NobodyExe(t)
 	env = append(env, cliRoleEnv+"=run")
 	return func(args ...string) (string, string, error) {
 		cmd := exec.Command(exe, args...)
 		cmd.Env = env
 		cmd.Dir = "/"
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+		testrig.AsNobody(cmd)
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		err := cmd.Run()
@@ -73,56 +70,10 @@ func asNobody(t *testing.T) func(args ...string) (stdout, stderr string, err err
 	}
 }
 
-// nobodyExe returns the copy of the test binary and nobody's environment.
-func nobodyExe(t *testing.T) (string, []string) {
-	t.Helper()
-	base := t.TempDir()
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	exe := filepath.Join(base, "portlight.test")
-	dst, err := os.OpenFile(exe, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(base, "home")
-	if err := os.Mkdir(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(home, nobodyUID, nobodyUID); err != nil {
-		t.Fatal(err)
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_") && !strings.HasPrefix(kv, "USER=") {
-			env = append(env, kv)
-		}
-	}
-	return exe, append(env, "HOME="+home, "USER=nobody")
-}
-
+// requireRoot skips a test that runs the CLI as nobody when not root.
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run the CLI as nobody next to root's sockets; run `make test` as root (CI does)")
-	}
+	testrig.RequireRoot(t, "to run the CLI as nobody next to root's sockets")
 }
 
 // rootListeners binds a TCP and a UDP socket in this (root) process.
@@ -159,7 +110,7 @@ func TestScanAsNobody(t *testing.T) {
 	found := map[string]bool{}
 	hiddenOthers := 0
 	for _, l := range doc.Listeners {
-		if l.UID != nobodyUID && l.OwnerHidden {
+		if l.UID != testrig.NobodyUID && l.OwnerHidden {
 			hiddenOthers++
 		}
 		if (l.Proto == "tcp" && l.Port == tcp) || (l.Proto == "udp" && l.Port == udp) {
@@ -223,12 +174,11 @@ func TestExplainAsNobody(t *testing.T) {
 func TestNobodySeesOwnProcess(t *testing.T) {
 	requireRoot(t)
 	run := asNobody(t)
-	exe, env := nobodyExe(t)
+	exe, env := testrig.NobodyExe(t)
 	cmd := exec.Command(exe)
 	cmd.Env = append(env, hostileRoleEnv+"=listen")
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID},
-		Pdeathsig: syscall.SIGKILL}
+	testrig.DieWithParent(testrig.AsNobody(cmd))
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +210,7 @@ func TestNobodySeesOwnProcess(t *testing.T) {
 		}
 		if (l.Proto == "tcp" && l.Port == tcp) || (l.Proto == "udp" && l.Port == udp) {
 			mine++
-			if l.OwnerHidden || int(l.PID) != cmd.Process.Pid || l.Exe != exe || l.UID != nobodyUID || l.User != "nobody" {
+			if l.OwnerHidden || int(l.PID) != cmd.Process.Pid || l.Exe != exe || l.UID != testrig.NobodyUID || l.User != "nobody" {
 				t.Errorf("nobody's own socket %s: %+v, want pid %d exe %s", l.Key(), l.Listener, cmd.Process.Pid, exe)
 			}
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register("scan", "list the listening sockets now, with port facts and verdicts", runScan)
+	register("scan", runScan)
 }
 
 // ScanOutput is the JSON document `portlight scan --json` prints.

@@ -26,12 +26,10 @@ const IANARegistryURL = "https://www.iana.org/assignments/service-names-port-num
 const maxRegistryBytes = 32 << 20
 
 func init() {
-	register("update-registry", "download IANA's port registry and use it instead of the built-in one", runUpdateRegistry)
+	register("update-registry", runUpdateRegistry)
 }
 
-var updateRegistryHelp = `Usage: portlight update-registry [--url URL | --file PATH] [--timeout D] [--dry-run]
-
-Downloads IANA's Service Name and Transport Protocol Port Number Registry
+var updateRegistryHelp = `Downloads IANA's Service Name and Transport Protocol Port Number Registry
 (XML, over https only), checks that it parses, holds a sane number of port
 records, is not older than the registry Portlight uses now nor dated after
 tomorrow, names no service on a range wider than the widest in IANA's

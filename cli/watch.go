@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register("watch", "run the monitor headless, one event per line (JSON lines with --json); records history", runWatch)
+	register("watch", runWatch)
 }
 
 // WatchLine is one line of `portlight watch --json`: the flat, stable fields of

@@ -15,17 +15,9 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-)
 
-// requireTools fails the test naming the first missing tool.
-func requireTools(t testing.TB, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("missing tool %s (see scripts/deps.sh)", tool)
-		}
-	}
-}
+	"portlight/internal/testrig"
+)
 
 // artifacts returns the test's folder for screenshots and logs:
 // $PORTLIGHT_ARTIFACTS/e2e/<test>, or ../artifacts/e2e/<test> from here.
@@ -117,7 +109,7 @@ func waitName(t testing.TB, conn *dbus.Conn, name string) {
 // listeners too, and their bubbles must not sit under the test's click.
 func desktop(t testing.TB, conn *dbus.Conn, dir, showOnly string) (watcher *exec.Cmd) {
 	t.Helper()
-	requireTools(t, "status-notifier-watcher", "dunst", "dunstctl")
+	testrig.RequireTool(t, "status-notifier-watcher", "dunst", "dunstctl")
 	// Every bus message, for reading after a failure.
 	start(t, filepath.Join(dir, "dbus-monitor.log"), nil, "dbus-monitor", "--session")
 	watcher = start(t, filepath.Join(dir, "watcher.log"), nil, "status-notifier-watcher", "--log-level", "DEBUG")

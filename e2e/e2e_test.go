@@ -17,6 +17,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"portlight/history"
+	"portlight/internal/testrig"
 	"portlight/monitor"
 )
 
@@ -28,7 +29,7 @@ const interval = time.Second
 // naming it arrives within two intervals, a real click on it opens the
 // explainer for that port, and Portlight holds no inet socket.
 func TestDesktop(t *testing.T) {
-	requireTools(t, "xdotool", "xprop", "import", "convert", "ss")
+	testrig.RequireTool(t, "xdotool", "xprop", "import", "convert", "ss")
 	dir := artifacts(t)
 	conn := sessionBus(t)
 	port := unassignedPort(t, 0)

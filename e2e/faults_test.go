@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
 // waitExit waits for cmd to exit within d and returns its error.
@@ -160,7 +162,7 @@ func closeWindowProcess(win string) {
 // Portlight. The alert raised meanwhile is kept, the tray registers when
 // the watcher appears, and the notification is shown when dunst appears.
 func TestLateDaemons(t *testing.T) {
-	requireTools(t, "status-notifier-watcher", "dunst")
+	testrig.RequireTool(t, "status-notifier-watcher", "dunst")
 	dir := artifacts(t)
 	conn := sessionBus(t)
 	port := unassignedPort(t, 28100)

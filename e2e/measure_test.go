@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
 // BenchmarkResidentIdle measures the resident process at rest on the
@@ -52,7 +54,7 @@ func BenchmarkResidentIdle(b *testing.B) {
 			// come and go, as on an idle desktop. D-Bus still works: the
 			// test's bus listens on a socket path (testdata/session.conf),
 			// not in the abstract namespace, which is per network namespace.
-			requireTools(b, "unshare")
+			testrig.RequireTool(b, "unshare")
 			app = start(b, filepath.Join(dir, "portlight.log"),
 				[]string{"PORTLIGHT_HOME=" + b.TempDir(), "LANG=en_US.UTF-8"}, "unshare", "--net", "--", portlight(b))
 		} else {

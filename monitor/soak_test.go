@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
 // soakSize is one size of the churn soak.
@@ -163,6 +165,7 @@ func soakSizeFromEnv(t *testing.T) soakSize {
 // program can take them and the world benchmark (12,000 below) is not in
 // the way; a port someone else holds is skipped.
 func TestSoakChurn(t *testing.T) {
+	testrig.Slow(t, "the churn soak (make soak runs the full one)")
 	size := soakSizeFromEnv(t)
 	low, err := ephemeralLow()
 	if err != nil {

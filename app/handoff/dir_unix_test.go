@@ -10,10 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// nobody is the uid a root test gives a folder to make it someone else's.
-const nobody = 65534
+	"portlight/internal/testrig"
+)
 
 // foreignHome returns a PORTLIGHT_HOME whose run folder belongs to another
 // user, and that folder. As root it makes one (chown to nobody); as another
@@ -42,7 +41,7 @@ func foreignHome(t *testing.T) (home, run string) {
 	if err := os.Chmod(run, 0o777); err != nil { // past the umask
 		t.Fatal(err)
 	}
-	if err := os.Chown(run, nobody, nobody); err != nil {
+	if err := os.Chown(run, testrig.NobodyUID, testrig.NobodyUID); err != nil {
 		t.Fatal(err)
 	}
 	return d, run

@@ -19,6 +19,7 @@ import (
 
 	"portlight/app/handoff"
 	"portlight/assets"
+	"portlight/internal/testrig"
 )
 
 // runHome points PORTLIGHT_HOME at a fresh folder and returns it; the
@@ -49,7 +50,7 @@ func foreignRun(t *testing.T) {
 	if err := os.Chmod(run, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chown(run, 65534, 65534); err != nil {
+	if err := os.Chown(run, testrig.NobodyUID, testrig.NobodyUID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -94,9 +95,10 @@ func TestLockResidentImpostorHoldsTheLock(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the lock's holder is read from /proc/locks")
 	}
+	testrig.RequireTool(t, "flock")
 	flock, err := exec.LookPath("flock")
 	if err != nil {
-		t.Fatal("missing tool flock (apt-get install util-linux)")
+		t.Fatal(err)
 	}
 	runHome(t)
 	t.Setenv(handoff.RuntimeDirEnv, "")
@@ -250,13 +252,8 @@ func TestIconFileReplacesSymlinkWithoutFollowing(t *testing.T) {
 // $TMPDIR/portlight-UID first, world-writable. Portlight runs anyway, from
 // a private folder with a random name, and leaves nothing in theirs.
 func TestLockResidentHostileTmpFolder(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to act as another user (setpriv to nobody)")
-	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Fatal("missing tool setpriv (apt-get install util-linux)")
-	}
+	testrig.RequireRoot(t, "to act as another user (setpriv to nobody)")
+	testrig.RequireTool(t, "setpriv")
 	tmp, err := os.MkdirTemp("", "pltmp")
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +270,7 @@ func TestLockResidentHostileTmpFolder(t *testing.T) {
 	if hostile != filepath.Join(tmp, fmt.Sprintf("portlight-%d", os.Getuid())) {
 		t.Fatalf("Dir() = %s, not under TMPDIR", hostile)
 	}
-	out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "mkdir", "-m", "0777", hostile).CombinedOutput()
+	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "mkdir", "-m", "0777", hostile).CombinedOutput()
 	if err != nil {
 		t.Fatalf("nobody could not make %s: %v %s", hostile, err, out)
 	}

@@ -10,8 +10,13 @@ import (
 	"portlight/content"
 )
 
-// Usage is the window process's command line.
-const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui listeners | portlight ui history [--port N[/tcp|/udp]] [--exe PATH] | portlight ui settings"
+// Usage is the window process's command line, from the command table.
+var Usage = usage()
+
+func usage() string {
+	c, _ := cmdline.Lookup("ui")
+	return "usage: " + strings.Join(c.Usage(), " | ")
+}
 
 // ParseArgs reads the window process's arguments (after "ui") into the
 // request for its first window. Errors wrap cmdline.ErrUsage.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"portlight/app/handoff"
@@ -59,5 +60,43 @@ func TestHistoryRequestValidate(t *testing.T) {
 	}
 	if err := (handoff.Request{Kind: handoff.History, Exe: "/usr/bin/node"}).Validate(); err != nil {
 		t.Errorf("history request by program: %v", err)
+	}
+}
+
+// TestParseArgsTakesTheTable builds a command line from every form and flag
+// of `ui` in cmdline.Commands and checks that the parser takes it, so the
+// usage text and the man page cannot offer what the parser refuses.
+func TestParseArgsTakesTheTable(t *testing.T) {
+	c, ok := cmdline.Lookup("ui")
+	if !ok || len(c.Forms) < 4 {
+		t.Fatalf("cmdline.Commands has no ui command with its windows: %+v", c)
+	}
+	sample := map[string]string{"PORT[/PROTO]": "53/udp", "N": "42", "N[/PROTO]": "5432/tcp", "PATH": "/usr/bin/node"}
+	for _, f := range c.Forms {
+		var args []string
+		for _, w := range strings.Fields(f.Operands) {
+			if v, ok := sample[w]; ok {
+				w = v
+			}
+			args = append(args, w)
+		}
+		for _, fl := range f.Flags {
+			v, ok := sample[fl.Arg]
+			if !ok {
+				t.Fatalf("no sample value for %s", fl.Arg)
+			}
+			args = append(args, "--"+fl.Name, v)
+		}
+		r, err := ParseArgs(args)
+		if err != nil {
+			t.Errorf("ParseArgs(%q) from the table: %v", args, err)
+			continue
+		}
+		if string(r.Kind) != args[0] {
+			t.Errorf("ParseArgs(%q) opens %q", args, r.Kind)
+		}
+	}
+	if !strings.Contains(Usage, "portlight ui history [--port N[/PROTO]] [--exe PATH]") {
+		t.Errorf("Usage lacks the history window: %q", Usage)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"portlight/history"
+	"portlight/internal/testrig"
 	"portlight/monitor"
 )
 
@@ -25,11 +26,7 @@ func TestHistoryWindowUnderXvfb(t *testing.T) {
 		historyInside(t)
 		return
 	}
-	for tool, pkg := range map[string]string{"xvfb-run": "xvfb", "dbus-run-session": "dbus", "xdotool": "xdotool", "import": "imagemagick", "xauth": "xauth"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("this test needs %s (apt-get install %s)", tool, pkg)
-		}
-	}
+	testrig.Desktop(t, desktopTools...)
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

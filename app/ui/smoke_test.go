@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"portlight/app/handoff"
+	"portlight/internal/testrig"
 )
 
 // TestMain lets the test binary be the window process itself: with
@@ -40,11 +41,7 @@ func TestWindowProcessUnderXvfb(t *testing.T) {
 		sigtermInside(t)
 		return
 	}
-	for tool, pkg := range map[string]string{"xvfb-run": "xvfb", "dbus-run-session": "dbus", "xdotool": "xdotool", "import": "imagemagick", "xauth": "xauth"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("this test needs %s (apt-get install %s)", tool, pkg)
-		}
-	}
+	testrig.Desktop(t, desktopTools...)
 	home, err := os.MkdirTemp("", "plui")
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +59,11 @@ func TestWindowProcessUnderXvfb(t *testing.T) {
 		t.Fatalf("xvfb-run: %v", err)
 	}
 }
+
+// desktopTools are what a window test under Xvfb runs: the virtual screen,
+// a private session bus, xdotool to find and drive windows, and ImageMagick's
+// import for screenshots.
+var desktopTools = []string{"xvfb-run", "xauth", "dbus-run-session", "xdotool", "import"}
 
 // artifacts returns $PORTLIGHT_ARTIFACTS, or ./artifacts at the repository root.
 func artifacts(t *testing.T) string {

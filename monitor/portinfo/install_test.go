@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"portlight/data"
+	"portlight/internal/testrig"
 )
 
 // newerSSH is the description a test registry gives port 22/tcp, so a lookup
@@ -49,33 +49,6 @@ func useHome(t *testing.T) string {
 	reloadCurrent()
 	t.Cleanup(reloadCurrent)
 	return home
-}
-
-// captureLog records slog output for the test's life.
-func captureLog(t *testing.T) *syncBuffer {
-	t.Helper()
-	var buf syncBuffer
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
-	return &buf
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestInstallRegistryThenLookupUsesIt(t *testing.T) {
@@ -270,7 +243,7 @@ func TestDamagedStoredRegistryFallsBackToEmbedded(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			home := useHome(t)
-			logs := captureLog(t)
+			logs := testrig.CaptureLog(t)
 			c.write(home)
 			info := Lookup(22, "tcp")
 			if info.RegistryDate != data.IANAUpdated || info.Services[0].Description == newerSSH {
@@ -303,7 +276,7 @@ func TestStoredOlderThanEmbeddedIsIgnoredQuietly(t *testing.T) {
 	// What a stored file looks like after Portlight itself was upgraded to a
 	// newer embedded registry.
 	storeRaw(t, home, bytes.Replace(csv, []byte("updated 2026-10-01"), []byte("updated 2020-01-01"), 1))
-	logs := captureLog(t)
+	logs := testrig.CaptureLog(t)
 	reloadCurrent()
 	if got := Lookup(22, "tcp").RegistryDate; got != data.IANAUpdated {
 		t.Errorf("Lookup speaks from %s, want the newer embedded %s", got, data.IANAUpdated)

@@ -1,0 +1,83 @@
+//go:build unix
+
+package testrig
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// NobodyUID is the uid (and gid) of the user nobody on Debian, the ordinary
+// user a root test runs a child as.
+const NobodyUID = 65534
+
+// AsNobody makes cmd run as the user nobody (uid and gid 65534, no
+// supplementary groups). Starting it needs root.
+func AsNobody(cmd *exec.Cmd) *exec.Cmd {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: NobodyUID, Gid: NobodyUID}
+	return cmd
+}
+
+// RequireRoot skips the test unless it runs as root, saying what it needs
+// root for. `make test` runs as root in CI.
+func RequireRoot(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skipf("needs root %s; run `make test` as root (CI does)", why)
+	}
+}
+
+// NobodyExe copies the running test binary where nobody can run it (a 0755
+// file in 0755 folders; t.TempDir is 0700) and makes nobody a home folder.
+// It returns the copy and an environment for nobody: the test's own,
+// with HOME, USER and XDG_* replaced. Needs root (for the chown).
+func NobodyExe(t testing.TB) (exe string, env []string) {
+	t.Helper()
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	exe = filepath.Join(base, filepath.Base(self))
+	dst, err := os.OpenFile(exe, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(base, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(home, NobodyUID, NobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_") && !strings.HasPrefix(kv, "USER=") {
+			env = append(env, kv)
+		}
+	}
+	return exe, append(env, "HOME="+home, "USER=nobody")
+}
