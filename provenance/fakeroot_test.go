@@ -129,7 +129,11 @@ func TestFakeRootDesktopEntries(t *testing.T) {
 		t.Errorf("snap: %+v", o)
 	}
 
-	t.Setenv("LANG", "de_DE.UTF-8")
+	// LC_ALL, then LC_MESSAGES, then LANG decide (as in gettext): set all
+	// three, since make test runs under LC_ALL=C.UTF-8.
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		t.Setenv(k, "de_DE.UTF-8")
+	}
 	de := NewResolver(Options{Root: root, Home: filepath.Join(root, "home/user")})
 	if o := de.Lookup(0, "/usr/bin/hello", 0, 0); o.AppName != "Hallo Welt" {
 		t.Errorf("German name = %q", o.AppName)
