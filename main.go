@@ -15,9 +15,11 @@ import (
 	"portlight/app/resident"
 	"portlight/app/ui"
 	"portlight/cli"
+	"portlight/internal/quietlocale"
 )
 
 func main() {
+	quietlocale.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:])
 	stop()

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"portlight/monitor"
@@ -246,9 +247,9 @@ func RangeText(port uint16) string {
 	}
 }
 
-// citeMarks matches the "[1][2]" reference marks of ATT&CK descriptions,
+// citeMarks matches (compiled on first use, not at start-up) the "[1][2]" reference marks of ATT&CK descriptions,
 // whose references the window does not list.
-var citeMarks = regexp.MustCompile(`\[\d+\]`)
+var citeMarks = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[\d+\]`) })
 
 // UseLines lists unofficial uses with their sources: development tools
 // first, then community reports, then attack history, whose sources are named
@@ -267,7 +268,7 @@ func UseLines(uses []portinfo.Unofficial) []string {
 				community = append(community, fmt.Sprintf("%s — community-reported, as of 2020%s.", use, sourceSuffix(u)))
 			}
 		case "attack":
-			use = strings.TrimSpace(citeMarks.ReplaceAllString(use, ""))
+			use = strings.TrimSpace(citeMarks().ReplaceAllString(use, ""))
 			line := "History: " + strings.TrimSuffix(use, ".") + "."
 			if u.URL != "" {
 				line += " (" + u.URL + ")"

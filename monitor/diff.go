@@ -28,8 +28,12 @@ func compareEndpoints(a, b endpoint) int {
 // same socket with the same owner, then by owner, and what is left is paired
 // as owner changes, with any surplus opened or closed. Every event carries
 // next.Time: a Closed listener is stamped when its absence was seen. Nil when
-// nothing changed.
+// nothing changed; at once when both snapshots hold the same slice.
 func Diff(prev, next Snapshot) []Event {
+	if len(prev.Listeners) == len(next.Listeners) &&
+		(len(next.Listeners) == 0 || &prev.Listeners[0] == &next.Listeners[0]) {
+		return nil // the same listeners: a Scanner's still tick
+	}
 	p := sortedIdx(prev.Listeners)
 	n := sortedIdx(next.Listeners)
 	var events []Event
@@ -59,8 +63,15 @@ func Diff(prev, next Snapshot) []Event {
 
 func sortedIdx(ls []Listener) []int {
 	idx := make([]int, len(ls))
+	sorted := true
 	for i := range idx {
 		idx[i] = i
+		if i > 0 && sorted && compareEndpoints(endpointOf(&ls[i-1]), endpointOf(&ls[i])) > 0 {
+			sorted = false
+		}
+	}
+	if sorted { // a Scanner's snapshot is: nothing to sort
+		return idx
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
 		return compareEndpoints(endpointOf(&ls[a]), endpointOf(&ls[b]))
@@ -81,9 +92,11 @@ func groupEnd(ls []Listener, idx []int, i int) int {
 // into prev) and after (ni into next).
 func matchGroup(events []Event, prev []Listener, pi []int, next []Listener, ni []int, snap Snapshot) []Event {
 	if len(pi) == 1 && len(ni) == 1 { // the common case
-		a, b := prev[pi[0]], next[ni[0]]
-		if !a.SameOwner(b) {
-			events = append(events, Event{Kind: OwnerChanged, Time: snap.Time, Listener: b, Previous: &a})
+		// Copied only for an event: a copy whose address is taken is a
+		// heap allocation, once per endpoint otherwise.
+		if !prev[pi[0]].SameOwner(next[ni[0]]) {
+			a := prev[pi[0]]
+			events = append(events, Event{Kind: OwnerChanged, Time: snap.Time, Listener: next[ni[0]], Previous: &a})
 		}
 		return events
 	}

@@ -163,3 +163,25 @@ func TestWatch(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDiffOneOpened diffs two snapshots of 400 listeners, as a Scanner
+// returns them (sorted), in which one listener opened.
+func BenchmarkDiffOneOpened(b *testing.B) {
+	var prev, next Snapshot
+	for i := range 400 {
+		proto := Proto("tcp")
+		if i%2 == 1 {
+			proto = "udp"
+		}
+		l := lst(proto, "127.0.0.1", uint16(20000+i/2), int32(100+i), uint64(1000+i))
+		prev.Listeners = append(prev.Listeners, l)
+	}
+	next.Listeners = slices.Clone(prev.Listeners)
+	next.Listeners = append(next.Listeners, lst("tcp", "127.0.0.1", 30000, 99, 99))
+	b.ReportAllocs()
+	for b.Loop() {
+		if evs := Diff(prev, next); len(evs) != 1 {
+			b.Fatalf("%d events", len(evs))
+		}
+	}
+}

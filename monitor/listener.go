@@ -139,7 +139,9 @@ func (l Listener) SameOwner(o Listener) bool {
 	return l.PID == o.PID && l.Exe == o.Exe && l.StartTime.Equal(o.StartTime)
 }
 
-// Snapshot is the set of listeners seen by one scan.
+// Snapshot is the set of listeners seen by one scan. Its Listeners are
+// read-only: a Scanner hands the same slice out again while nothing changes
+// (and Diff then knows at once that nothing did).
 type Snapshot struct {
 	Time      time.Time
 	Listeners []Listener

@@ -88,6 +88,14 @@ type Scanner struct {
 	socks  []Socket
 	unsure map[socketKey]bool
 
+	// The last scan, for the still tick: when the source lists the same
+	// sockets with the same owners and holders, the last snapshot's
+	// listeners are the answer again (see Scan).
+	lastSocks     []Socket
+	lastPids      []int32
+	lastListeners []Listener
+	lastReusable  bool
+
 	// Test hooks, called between the stages of a scan.
 	afterEnumerate, afterAttribute func()
 }
@@ -117,6 +125,9 @@ func NewScanner(opts ...Option) *Scanner {
 }
 
 // Scan returns the current listeners, sorted by port, protocol and address.
+// When the source lists the same sockets with the same owners and holders as
+// last time, the snapshot shares the last one's Listeners (read-only, see
+// Snapshot): such a scan costs about the kernel's dump and allocates nothing.
 //
 // Owners: a socket whose process cannot be seen (another user's, without
 // root; or held by no process) is reported with OwnerHidden, PID 0, its uid
@@ -146,9 +157,20 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	if s.afterAttribute != nil {
 		s.afterAttribute()
 	}
+	gen := s.attr.holdersGen()
+	if s.lastReusable && gen == s.gen && slices.Equal(socks, s.lastSocks) && slices.Equal(s.pids, s.lastPids) {
+		// A still tick, the usual one: nothing to build, sort or look up.
+		snap := Snapshot{Time: time.Now(), Listeners: s.lastListeners}
+		if s.recheckExe(snap.Listeners) {
+			s.lastReusable = false
+		}
+		return snap, nil
+	}
+	s.lastSocks = append(s.lastSocks[:0], socks...)
+	s.lastPids = append(s.lastPids[:0], s.pids...)
+	s.lastReusable = true
 	socks = s.dropVanished(ctx, socks)
 	snap := Snapshot{Time: time.Now(), Listeners: make([]Listener, len(socks))}
-	gen := s.attr.holdersGen()
 	refresh := gen != s.gen
 	for i, so := range socks {
 		snap.Listeners[i] = s.listener(ctx, so, s.pids[i], refresh)
@@ -156,7 +178,10 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	s.gen = gen
 	slices.SortFunc(snap.Listeners, compareListeners)
 	s.sweep(socks)
-	s.recheckExe(snap.Listeners)
+	if s.recheckExe(snap.Listeners) {
+		s.lastReusable = false
+	}
+	s.lastListeners = snap.Listeners
 	return snap, nil
 }
 
@@ -188,6 +213,8 @@ func (s *Scanner) dropVanished(ctx context.Context, socks []Socket) []Socket {
 	if len(s.unsure) == 0 {
 		return socks
 	}
+	// Sockets not seen before without an owner: the next scan looks again.
+	s.lastReusable = false
 	// The source may reuse its slice: keep this scan's sockets apart.
 	s.socks = append(s.socks[:0], socks...)
 	again, err := s.src.Sockets(ctx)
@@ -219,7 +246,8 @@ const exeChecksPerScan = 2
 // is checked. Its cached facts are dropped so the next scan reports the new
 // program (an owner_changed event when it is the owner, as SameOwner
 // compares Exe) or the new identity.
-func (s *Scanner) recheckExe(ls []Listener) {
+// It reports whether it dropped anything.
+func (s *Scanner) recheckExe(ls []Listener) (dropped bool) {
 	for i := 0; i < min(exeChecksPerScan, len(ls)); i++ {
 		s.exeAt = (s.exeAt + 1) % len(ls)
 		l := &ls[s.exeAt]
@@ -227,17 +255,18 @@ func (s *Scanner) recheckExe(ls []Listener) {
 			continue
 		}
 		if len(l.Holders) == 0 {
-			s.recheckOne(&l.Process)
+			dropped = s.recheckOne(&l.Process) || dropped
 		}
 		for j := range l.Holders {
-			s.recheckOne(&l.Holders[j])
+			dropped = s.recheckOne(&l.Holders[j]) || dropped
 		}
 	}
+	return dropped
 }
 
-func (s *Scanner) recheckOne(p *Process) {
+func (s *Scanner) recheckOne(p *Process) bool {
 	if p.Exe == "" || !s.attr.exeChanged(p.PID, p.Identity, p.Exe) {
-		return
+		return false
 	}
 	for k, l := range s.cache {
 		if k.pid == p.PID || holdsPid(l.Holders, p.PID) {
@@ -245,6 +274,7 @@ func (s *Scanner) recheckOne(p *Process) {
 		}
 	}
 	s.facts.forget(p.PID)
+	return true
 }
 
 func holdsPid(ps []Process, pid int32) bool {
@@ -295,6 +325,7 @@ func (s *Scanner) listener(ctx context.Context, so Socket, pid int32, refresh bo
 		// cache, and look for the owner again next time.
 		l.PID = pid
 		s.attr.forget(so)
+		s.lastReusable = false
 		return l
 	}
 	s.hpids = s.attr.holders(so, s.hpids[:0])

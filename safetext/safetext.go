@@ -22,6 +22,9 @@ const Ellipsis = "…"
 // them) are dropped, and so are the line and paragraph separators U+2028 and
 // U+2029 (Pango and other layout engines break lines on them).
 func Line(s string, max int) string {
+	if printableASCII(s) && (max <= 0 || len(s) <= max) {
+		return s // nothing to change: most text is like this
+	}
 	var b strings.Builder
 	b.Grow(min(len(s), 256))
 	n := 0
@@ -46,6 +49,17 @@ func Line(s string, max int) string {
 		n++
 	}
 	return b.String()
+}
+
+// printableASCII reports whether every byte of s is in ' '..'~', which Line
+// keeps as it is.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // skipEscape returns the index just past the escape sequence whose ESC ended

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Sources are the readers a DB is built from. Nil readers are skipped, so
@@ -30,14 +31,29 @@ var knownProtos = []string{"tcp", "udp", "sctp", "dccp"}
 type DB struct {
 	date       string
 	reg        []regRow
-	regIx      map[string]*portIndex // by protocol; "" holds protocol-less rows only
+	regIx      map[string]*lazyIndex // by protocol; "" holds protocol-less rows only
 	unofficial []unofficialRow
 	unofIx     *portIndex
 }
 
+// lazyIndex is a protocol's registry index, built on its first lookup: a
+// command that explains one TCP port never builds the UDP, SCTP and DCCP
+// ones (each costs 512 KiB and a pass over every row).
+type lazyIndex struct {
+	once  sync.Once
+	ix    *portIndex
+	build func() *portIndex
+}
+
+// get returns the index, building it on first use.
+func (l *lazyIndex) get() *portIndex {
+	l.once.Do(func() { l.ix = l.build() })
+	return l.ix
+}
+
 // NewDB parses the sources and indexes them.
 func NewDB(s Sources) (*DB, error) {
-	db := &DB{date: s.RegistryDate, regIx: map[string]*portIndex{}}
+	db := &DB{date: s.RegistryDate, regIx: map[string]*lazyIndex{}}
 	if s.IANA != nil {
 		rows, err := parseIANA(s.IANA)
 		if err != nil {
@@ -46,13 +62,15 @@ func NewDB(s Sources) (*DB, error) {
 		db.reg = rows
 	}
 	for _, p := range append([]string{""}, knownProtos...) {
-		var spans []span
-		for i := range db.reg {
-			if r := &db.reg[i]; r.proto == "" || r.proto == p {
-				spans = append(spans, span{lo: r.lo, hi: r.hi, id: int32(i)})
+		db.regIx[p] = &lazyIndex{build: func() *portIndex {
+			var spans []span
+			for i := range db.reg {
+				if r := &db.reg[i]; r.proto == "" || r.proto == p {
+					spans = append(spans, span{lo: r.lo, hi: r.hi, id: int32(i)})
+				}
 			}
-		}
-		db.regIx[p] = newPortIndex(spans)
+			return newPortIndex(spans)
+		}}
 	}
 	// Order of kinds in a lookup: curated dev servers (checked, current),
 	// Wikipedia (community, 2020), then ATT&CK (history).
@@ -107,7 +125,7 @@ func (db *DB) Lookup(port uint16, proto string) Info {
 		ix = db.regIx[""]
 	}
 	reserved := false
-	for _, id := range ix.at(port) {
+	for _, id := range ix.get().at(port) {
 		r := &db.reg[id]
 		switch {
 		case r.svc.Name != "":

@@ -66,8 +66,10 @@ func StoredRegistryPath() (string, error) {
 	return filepath.Join(dir, RegistryFile), nil
 }
 
-// storedHeader is the first line of a stored registry.
-var storedHeader = regexp.MustCompile(`^# Portlight IANA registry updated (\d{4}-\d{2}-\d{2}), (\d+) records`)
+// storedHeader is the first line of a stored registry (compiled on first use).
+var storedHeader = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^# Portlight IANA registry updated (\d{4}-\d{2}-\d{2}), (\d+) records`)
+})
 
 // LoadStored reads a registry stored by InstallRegistry and builds a DB from
 // it plus the embedded unofficial-use data. It returns the registry's date.
@@ -127,7 +129,7 @@ func gunzip(b []byte, limit int64) ([]byte, error) {
 // parseStoredHeader reads the date and record count from the first line.
 func parseStoredHeader(csv []byte) (date string, records int, err error) {
 	line, _, _ := bufio.NewReader(bytes.NewReader(csv)).ReadLine()
-	m := storedHeader.FindSubmatch(line)
+	m := storedHeader().FindSubmatch(line)
 	if m == nil {
 		return "", 0, fmt.Errorf("first line is not a Portlight registry header: %.80q", line)
 	}

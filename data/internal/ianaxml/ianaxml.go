@@ -11,12 +11,13 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"portlight/safetext"
 )
 
-// hyphenBreak matches a letter, a hyphen and a line break with its indent.
-var hyphenBreak = regexp.MustCompile(`(\pL)-\n[ \t]*`)
+// hyphenBreak (compiled on first use) matches a letter, a hyphen and a line break with its indent.
+var hyphenBreak = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\pL)-\n[ \t]*`) })
 
 // Record is one registry row that carries a port number or range.
 type Record struct {
@@ -305,7 +306,7 @@ func render(m mixed, people map[string]person) string {
 		default:
 			// A word hyphenated at a line end ("explicitly-\nconfigured")
 			// stays one word.
-			text := hyphenBreak.ReplaceAllString(p.text, "$1-")
+			text := hyphenBreak().ReplaceAllString(p.text, "$1-")
 			b.WriteString(strings.Map(func(r rune) rune {
 				if r == '\n' || r == '\r' || r == '\t' {
 					return ' '
