@@ -11,7 +11,7 @@ import (
 )
 
 // Usage is the window process's command line.
-const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui listeners | portlight ui history [--port N[/tcp|/udp]] [--exe PATH] | portlight ui settings"
+const Usage = "usage: portlight ui explain PORT[/tcp|/udp] [--pid N] | portlight ui home | portlight ui welcome | portlight ui listeners | portlight ui history [--port N[/tcp|/udp]] [--exe PATH] | portlight ui settings"
 
 // ParseArgs reads the window process's arguments (after "ui") into the
 // request for its first window. Errors wrap cmdline.ErrUsage.
@@ -23,7 +23,7 @@ func ParseArgs(args []string) (handoff.Request, error) {
 		return bad("which window?")
 	}
 	switch args[0] {
-	case "listeners", "settings":
+	case "listeners", "settings", "home", "welcome":
 		if len(args) > 1 {
 			return bad("%s takes no arguments", args[0])
 		}
