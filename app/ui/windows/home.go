@@ -19,7 +19,8 @@ import (
 // alerts, pause, history, settings) and says what the resident reports
 // (no tray, notifications kept for a missing daemon).
 
-// homeBar is the row of buttons and the notice above the listeners table.
+// homeBar is the row of buttons above the listeners table and the notice
+// under it.
 type homeBar struct {
 	m      *Manager
 	w      fyne.Window
@@ -31,8 +32,11 @@ type homeBar struct {
 	shown string
 }
 
-func newHomeBar(m *Manager, w fyne.Window) (*homeBar, fyne.CanvasObject) {
-	h := &homeBar{m: m, w: w}
+// newHomeBar returns the bar, its buttons (beside the filter, so the
+// table stays where it was) and its notice (under the table, hidden when
+// there is nothing to say).
+func newHomeBar(m *Manager, w fyne.Window) (h *homeBar, buttons, notice fyne.CanvasObject) {
+	h = &homeBar{m: m, w: w}
 	h.notice = widget.NewLabel("")
 	h.notice.Wrapping = fyne.TextWrapWord
 	h.notice.Hide()
@@ -40,8 +44,7 @@ func newHomeBar(m *Manager, w fyne.Window) (*homeBar, fyne.CanvasObject) {
 	h.pause = widget.NewButton("Pause alerts", h.showPause)
 	hist := widget.NewButton("History…", func() { m.OpenHistory(content.HistoryFilter{}) })
 	set := widget.NewButton("Settings…", func() { m.OpenSettings() })
-	row := container.NewHBox(h.recent, h.pause, hist, set)
-	return h, container.NewVBox(row, h.notice)
+	return h, container.NewHBox(h.recent, h.pause, hist, set), h.notice
 }
 
 // update reads the resident's status and shows it.

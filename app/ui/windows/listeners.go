@@ -61,10 +61,10 @@ func newListeners(m *Manager) *Listeners {
 	l.filter.SetPlaceHolder("Filter (port, program, user, alert…)")
 	l.filter.OnChanged = l.SetFilter
 	l.count = widget.NewLabel("")
-	var bar fyne.CanvasObject
-	l.home, bar = newHomeBar(m, l.w)
-	top := container.NewVBox(bar, container.NewBorder(nil, nil, nil, explainEntry(m, l.w), l.filter))
-	l.w.SetContent(container.NewBorder(top, l.count, nil, nil, l.table))
+	var buttons, notice fyne.CanvasObject
+	l.home, buttons, notice = newHomeBar(m, l.w)
+	top := container.NewBorder(nil, nil, buttons, explainEntry(m, l.w), l.filter)
+	l.w.SetContent(container.NewBorder(top, container.NewVBox(notice, l.count), nil, nil, l.table))
 	l.w.Resize(fyne.NewSize(1040, 560))
 	escCloses(l.w)
 	l.apply()
