@@ -2,6 +2,7 @@ package resident
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -118,22 +119,23 @@ func trayless(m notify.Message) notify.Message {
 	return m
 }
 
-// systrayLog turns fyne.io/systray's log lines (it writes to the standard
-// logger) into the resident's log. Its registration failures are expected
-// without a tray host, which the resident reports itself: they go to the
-// debug level.
-type systrayLog struct{ log *slog.Logger }
+// systrayLog filters the standard logger's output, which fyne.io/systray
+// writes its errors to. Its registration failures are expected without a
+// tray host, which the resident reports itself: they go to the debug log.
+// Every other line goes to out unchanged (slog's default handler writes
+// through the standard logger too, so this must never log through slog's
+// default).
+type systrayLog struct {
+	out io.Writer
+	log *slog.Logger // a logger that does not write to the standard logger, or nil
+}
 
 func (s systrayLog) Write(p []byte) (int, error) {
-	msg := string(bytes.TrimSpace(p))
-	rest, fromSystray := strings.CutPrefix(msg, "systray error: ")
-	switch {
-	case !fromSystray:
-		s.log.Info(msg)
-	case strings.HasPrefix(rest, "failed to register"):
-		s.log.Debug("tray registration failed", "err", rest)
-	default:
-		s.log.Warn("tray", "err", rest)
+	if i := bytes.Index(p, []byte("systray error: failed to register")); i >= 0 {
+		if s.log != nil {
+			s.log.Debug("tray registration failed", "err", string(bytes.TrimSpace(p[i+len("systray error: "):])))
+		}
+		return len(p), nil
 	}
-	return len(p), nil
+	return s.out.Write(p)
 }

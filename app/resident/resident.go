@@ -282,9 +282,8 @@ func (r *resident) startTray(ctx context.Context) (end func()) {
 	// fyne.io/systray writes its errors to the standard logger; without a
 	// tray host each one is expected, and said once, in a notification.
 	tlog := r.base.With("subsystem", "tray")
-	prevOut, prevFlags := log.Writer(), log.Flags()
-	log.SetFlags(0)
-	log.SetOutput(systrayLog{tlog})
+	prevOut := log.Writer()
+	log.SetOutput(systrayLog{out: prevOut})
 	// Known before the first scan, so that its notification is worded
 	// for the desktop as it is.
 	if present, err := hostPresent(); err == nil {
@@ -317,7 +316,6 @@ func (r *resident) startTray(ctx context.Context) (end func()) {
 	return func() {
 		stop()
 		log.SetOutput(prevOut)
-		log.SetFlags(prevFlags)
 	}
 }
 
