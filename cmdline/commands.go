@@ -55,6 +55,8 @@ var Commands = []Command{
 	{Name: "ui", Summary: "open a window (the tray does this for you)",
 		Forms: []Form{
 			{Operands: "explain PORT[/PROTO]", Flags: []Flag{{Name: "pid", Arg: "N"}}},
+			{Operands: "home"},
+			{Operands: "welcome"},
 			{Operands: "listeners"},
 			{Operands: "history", Flags: []Flag{{Name: "port", Arg: "N[/PROTO]"}, {Name: "exe", Arg: "PATH"}}},
 			{Operands: "settings"},

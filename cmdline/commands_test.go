@@ -16,7 +16,7 @@ func TestSynopsis(t *testing.T) {
 			"portlight allow PATH [--port N]... [--proto tcp|udp] [--pin] [--script PATH | --args PATTERN | --any-script] [--note TEXT]",
 			"portlight allow --list [--json]"}},
 		{"update-registry", []string{"portlight update-registry [--url URL | --file PATH] [--timeout D] [--dry-run]"}},
-		{"ui", []string{"portlight ui explain PORT[/PROTO] [--pid N]", "portlight ui listeners",
+		{"ui", []string{"portlight ui explain PORT[/PROTO] [--pid N]", "portlight ui home", "portlight ui welcome", "portlight ui listeners",
 			"portlight ui history [--port N[/PROTO]] [--exe PATH]", "portlight ui settings"}},
 	} {
 		cmd, ok := Lookup(c.name)

@@ -51,7 +51,7 @@ type Request struct {
 // Validate reports whether a request is well formed.
 func (r Request) Validate() error {
 	switch r.Kind {
-	case Listeners, Settings:
+	case Listeners, Settings, Home, Welcome:
 		return nil
 	case Explain:
 		if r.Port == 0 {

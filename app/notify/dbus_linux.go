@@ -223,7 +223,8 @@ func (d *DBus) handle(sig *dbus.Signal, owner string) string {
 }
 
 // Notify shows m. Where the server supports actions, the notification
-// carries "default" and "Investigate" (and AllowLabel when m.CanAllow);
+// carries "default" and "Investigate" (and AllowLabel when m.CanAllow), or
+// only "default" labelled m.OpenLabel;
 // otherwise it is plain and the tray is the way in.
 func (d *DBus) Notify(ctx context.Context, m Message) error {
 	d.mu.Lock()
@@ -243,7 +244,10 @@ func (d *DBus) Notify(ctx context.Context, m Message) error {
 		body = Markup(body)
 	}
 	var actions []string
-	if d.actions {
+	switch {
+	case d.actions && m.OpenLabel != "":
+		actions = []string{ActionDefault, m.OpenLabel}
+	case d.actions:
 		actions = []string{ActionDefault, "Investigate", ActionInvestigate, "Investigate"}
 		if m.CanAllow {
 			actions = append(actions, ActionAllow, AllowLabel)

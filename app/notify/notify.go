@@ -51,6 +51,10 @@ type Message struct {
 	// CanAllow adds an "Allow app…" action (ActionAllow), which opens the
 	// explainer to confirm.
 	CanAllow bool
+	// OpenLabel, when not "", replaces the "Investigate" action with one
+	// button of this label (e.g. "Open Portlight"); it is reported as
+	// ActionDefault, like a click on the bubble.
+	OpenLabel string
 }
 
 // Click is the user acting on a notification: which one and which action

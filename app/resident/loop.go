@@ -139,6 +139,7 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 		r.deliver(ctx, n, now)
 	}
 	r.summarize(ctx, now)
+	r.tellNoTray(ctx, now)
 	if len(r.unsent) > 0 && now.Sub(r.lastRetry) >= retryEvery {
 		r.retry(ctx, now)
 	}
@@ -262,7 +263,11 @@ func (r *resident) group(ids []string) string {
 func (r *resident) show(ctx context.Context, m notify.Message, now time.Time) {
 	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := r.notifier.Notify(nctx, m)
+	shown := m
+	if r.host.absent() {
+		shown = trayless(m)
+	}
+	err := r.notifier.Notify(nctx, shown)
 	if err == nil {
 		r.failing = false
 		return
@@ -282,6 +287,7 @@ func (r *resident) show(ctx context.Context, m notify.Message, now time.Time) {
 // retry sends the notifications that could not be shown.
 func (r *resident) retry(ctx context.Context, now time.Time) {
 	r.lastRetry = now
+	r.dirty = true // the count of kept notifications changes
 	pending := r.unsent
 	r.unsent = nil
 	for i, m := range pending {
@@ -315,7 +321,7 @@ func (r *resident) summarize(ctx context.Context, now time.Time) {
 	r.show(ctx, notify.Message{
 		Key:   summaryKey,
 		Title: fmt.Sprintf("%d more alerts", r.held),
-		Body:  "Portlight held these notifications back; they are in the tray's \"Recent alerts\".",
+		Body:  "Portlight held these notifications back; " + hintHeld,
 	}, now)
 	r.held = 0
 }
@@ -340,6 +346,10 @@ func (r *resident) handle(ctx context.Context, a action, now time.Time) {
 		r.setPause(policy.Pause{}, now)
 	case actRetry:
 		r.retry(ctx, now)
+	case actHome:
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Home})
+	case actHostUp, actHostDown:
+		r.onHost(a.kind == actHostUp, now)
 	case actListeners, actHistory, actSettings:
 		req, _ := windowRequest(a)
 		r.openWindow(ctx, req)
@@ -363,8 +373,8 @@ func (r *resident) open(ctx context.Context, a action, now time.Time) {
 		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
 		return
 	}
-	if a.id == summaryKey {
-		r.openWindow(ctx, handoff.Request{Kind: handoff.Listeners})
+	if a.id == summaryKey || a.id == homeKey {
+		r.openWindow(ctx, handoff.Request{Kind: handoff.Home})
 		return
 	}
 	if r.openNote(ctx, a.id) {
@@ -397,10 +407,11 @@ func (r *resident) render(now time.Time) {
 	if !r.pause.Until.IsZero() && !now.Before(r.pause.Until) && r.model.Paused {
 		r.dirty = true // a timed pause just ended
 	}
-	if !r.dirty || r.view == nil {
+	if !r.dirty {
 		return
 	}
 	r.dirty = false
+	defer r.writeStatus()
 	r.model = BuildMenu(State{
 		Now:         now,
 		Listeners:   r.current,
@@ -411,5 +422,7 @@ func (r *resident) render(now time.Time) {
 		ScanErr:     r.scanErr,
 		Problem:     r.problem,
 	})
-	r.view.Apply(r.model)
+	if r.view != nil {
+		r.view.Apply(r.model)
+	}
 }

@@ -29,7 +29,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 	switch {
 	case n.Kind == policy.NoticeBaseline:
 		m.Title = safetext.Line(n.Title(), notify.MaxTitle)
-		m.Body = "What listened when Portlight first started is taken as known; new listeners will be reported. See \"Listening now\" in the tray."
+		m.Body = "What listened when Portlight first started is taken as known; new listeners will be reported. " + hintListening
 		return m
 	case (n.Kind == policy.NoticeAlert || n.Kind == policy.NoticeChanged) && len(n.Assessments) == 1 && n.Count <= 1:
 		c := notify.Compose(n.Assessments[0], key)
@@ -62,7 +62,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 		fmt.Fprintf(&b, "\n%s.", upper(notify.ExposureText(worstExposure(n.Assessments))))
 		b.WriteString("\nWho: " + safetext.Line(content.WhoLine(a), notify.MaxPath))
 	}
-	b.WriteString("\nSee \"Recent alerts\" in the tray.")
+	b.WriteString("\n" + hintRecent)
 	m.Body = notify.Truncate(b.String(), notify.MaxBody)
 	return m
 }

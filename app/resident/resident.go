@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -124,6 +125,11 @@ type resident struct {
 	view     interface{ Apply(MenuModel) }
 	model    MenuModel
 	dirty    bool
+
+	host       hostWatch // whether the desktop has a tray host
+	desktop    string    // XDG_CURRENT_DESKTOP, to name a tray fix
+	statusOn   bool      // write the status file for the window process
+	lastStatus []byte    // the status file's last content
 }
 
 // newResident returns the state for opts, with the gate resumed from its
@@ -183,6 +189,9 @@ func Run(ctx context.Context, opts Options) error {
 	r := newResident(opts, store, log)
 	r.base = base
 	r.windows = &windowProcs{}
+	r.desktop = os.Getenv("XDG_CURRENT_DESKTOP")
+	r.statusOn = true
+	defer os.Remove(handoff.StatusPath())
 	if r.opts.Diff == nil {
 		r.opts.Diff = monitor.Diff
 	}
@@ -232,12 +241,12 @@ func (r *resident) endWindows() {
 func handOver(ctx context.Context) error {
 	holder := handoff.LockHolder(filepath.Join(handoff.Dir(), residentLock))
 	if holder.Known {
-		slog.Info("Portlight is already running; opening its listeners window", "running", holder.String())
+		slog.Info("Portlight is already running; opening its window", "running", holder.String())
 	} else {
-		slog.Info("Portlight is already running; opening its listeners window")
+		slog.Info("Portlight is already running; opening its window")
 	}
 	r := &resident{log: slog.Default()}
-	return r.startWindowOrHandoff(ctx, handoff.Request{Kind: handoff.Listeners})
+	return r.startWindowOrHandoff(ctx, handoff.Request{Kind: handoff.Home})
 }
 
 // startWindowOrHandoff is openWindow, waited for.
@@ -271,6 +280,16 @@ func (r *resident) avoidImpostor(err error) {
 // startTray starts fyne.io/systray on its own D-Bus connection and the
 // re-registration watch. It returns the function that removes the tray.
 func (r *resident) startTray(ctx context.Context) (end func()) {
+	// fyne.io/systray writes its errors to the standard logger; without a
+	// tray host each one is expected, and said once, in a notification.
+	tlog := r.base.With("subsystem", "tray")
+	prevOut := log.Writer()
+	log.SetOutput(systrayLog{out: prevOut})
+	// Known before the first scan, so that its notification is worded
+	// for the desktop as it is.
+	if present, err := hostPresent(); err == nil {
+		r.onHost(present, time.Now())
+	}
 	ready := make(chan *tray, 1)
 	start, stop := systray.RunWithExternalLoop(func() {
 		ready <- newTray(ctx, r.actions)
@@ -279,7 +298,14 @@ func (r *resident) startTray(ctx context.Context) (end func()) {
 	r.view = <-ready
 	r.dirty = true
 	go func() {
-		err := keepRegistered(ctx, r.base.With("subsystem", "tray"), func() { r.post(ctx, action{kind: actRetry}) })
+		onHost := func(present bool) {
+			kind := actHostDown
+			if present {
+				kind = actHostUp
+			}
+			r.post(ctx, action{kind: kind})
+		}
+		err := keepRegistered(ctx, tlog, func() { r.post(ctx, action{kind: actRetry}) }, onHost)
 		switch {
 		case errors.Is(err, errSessionGone):
 			r.log.Info("the session bus closed: the desktop session ended")
@@ -288,7 +314,10 @@ func (r *resident) startTray(ctx context.Context) (end func()) {
 			r.log.Warn("tray re-registration disabled", "err", err)
 		}
 	}()
-	return stop
+	return func() {
+		stop()
+		log.SetOutput(prevOut)
+	}
 }
 
 // post queues an action for the loop.

@@ -27,6 +27,9 @@ const (
 	actQuit                          // quit Portlight
 	actRetry                         // a notification daemon appeared: show kept alerts
 	actNone                          // a disabled line
+	actHome                          // open the home window (welcome the first time)
+	actHostUp                        // a tray host appeared
+	actHostDown                      // the tray host went away
 )
 
 // action is one request from the tray or a notification to the resident's
@@ -180,7 +183,7 @@ func newTray(ctx context.Context, out chan<- action) *tray {
 	} {
 		go t.forward(f.it, f.a)
 	}
-	systray.SetOnTapped(func() { t.send(action{kind: actListeners}) })
+	systray.SetOnTapped(func() { t.send(action{kind: actHome}) })
 	return t
 }
 

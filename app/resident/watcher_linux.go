@@ -51,8 +51,9 @@ func sessionBusAvailable() bool {
 //
 // It also calls onNotifier when a notification daemon takes its name, so
 // alerts kept while there was none are shown at once, and returns
-// errSessionGone when the session bus goes away.
-func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) error {
+// errSessionGone when the session bus goes away. onHost is called with
+// whether a tray host exists each time the watcher's name changes owner.
+func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func(), onHost func(bool)) error {
 	watch, err := dbus.ConnectSessionBus()
 	if err != nil {
 		return fmt.Errorf("tray: connect to session bus: %w", err)
@@ -76,6 +77,12 @@ func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) er
 	}
 	signals := make(chan *dbus.Signal, 8)
 	watch.Signal(signals)
+	// Asked again now that changes are watched: a host that appeared since
+	// the resident's first look is not missed.
+	var present bool
+	if err := watch.BusObject().Call(dbusName+".NameHasOwner", 0, watcherName).Store(&present); err == nil {
+		onHost(present)
+	}
 
 	// A first round at start: the watcher may have started together with us.
 	retry := time.NewTimer(registerStep)
@@ -98,12 +105,16 @@ func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) er
 			name, _ := sig.Body[0].(string)
 			owner, _ := sig.Body[2].(string)
 			switch {
+			case name == watcherName && owner == "":
+				log.Info("tray host went away")
+				onHost(false)
 			case owner == "":
 			case name == notificationsName:
 				log.Info("notification daemon appeared", "owner", owner)
 				onNotifier()
 			case name == watcherName:
 				log.Info("tray host appeared", "owner", owner)
+				onHost(true)
 				delay = registerStep
 				retry.Reset(delay)
 			}
@@ -121,6 +132,19 @@ func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) er
 			}
 		}
 	}
+}
+
+// hostPresent reports whether a tray host owns the watcher's name.
+func hostPresent() (bool, error) {
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return false, fmt.Errorf("tray: session bus: %w", err)
+	}
+	var ok bool
+	if err := conn.BusObject().Call(dbusName+".NameHasOwner", 0, watcherName).Store(&ok); err != nil {
+		return false, fmt.Errorf("tray: ask for %s: %w", watcherName, err)
+	}
+	return ok, nil
 }
 
 // ensureRegistered registers the item on systray's connection unless the

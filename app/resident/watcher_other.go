@@ -12,7 +12,12 @@ import (
 func sessionBusAvailable() bool { return true }
 
 // keepRegistered is Linux-only: other systems' trays need no watcher.
-func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func()) error { return nil }
+func keepRegistered(ctx context.Context, log *slog.Logger, onNotifier func(), onHost func(bool)) error {
+	return nil
+}
+
+// hostPresent: other systems always have a tray area.
+func hostPresent() (bool, error) { return true, nil }
 
 // errSessionGone is never returned outside Linux.
 var errSessionGone = errors.New("session bus closed")

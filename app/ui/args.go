@@ -28,7 +28,7 @@ func ParseArgs(args []string) (handoff.Request, error) {
 		return bad("which window?")
 	}
 	switch args[0] {
-	case "listeners", "settings":
+	case "listeners", "settings", "home", "welcome":
 		if len(args) > 1 {
 			return bad("%s takes no arguments", args[0])
 		}

@@ -121,7 +121,9 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 		// settings window say the settings could not be opened, and why.
 		log.Warn("settings unavailable; judging with the defaults", "err", err)
 		deps.SettingsErr = err
+		wireHome(&deps, nil, log)
 	} else {
+		wireHome(&deps, store, log)
 		if hist != nil {
 			// Judge owner changes as the tray does; detached before the
 			// history closes (defers run last-in, first-out).

@@ -23,6 +23,7 @@ type Listeners struct {
 	table  *escTable
 	filter *escEntry
 	count  *widget.Label
+	home   *homeBar
 	// painted is the signature of the rows last painted: a scan that changes
 	// nothing repaints nothing (a table refresh costs ~5 % of a core each
 	// second under software GL).
@@ -60,8 +61,10 @@ func newListeners(m *Manager) *Listeners {
 	l.filter.SetPlaceHolder("Filter (port, program, user, alert…)")
 	l.filter.OnChanged = l.SetFilter
 	l.count = widget.NewLabel("")
-	top := container.NewBorder(nil, nil, nil, explainEntry(m, l.w), l.filter)
-	l.w.SetContent(container.NewBorder(top, l.count, nil, nil, l.table))
+	var buttons, notice fyne.CanvasObject
+	l.home, buttons, notice = newHomeBar(m, l.w)
+	top := container.NewBorder(nil, nil, buttons, explainEntry(m, l.w), l.filter)
+	l.w.SetContent(container.NewBorder(top, container.NewVBox(notice, l.count), nil, nil, l.table))
 	l.w.Resize(fyne.NewSize(1040, 560))
 	escCloses(l.w)
 	l.apply()
@@ -70,6 +73,9 @@ func newListeners(m *Manager) *Listeners {
 
 // Window returns the listeners window.
 func (l *Listeners) Window() fyne.Window { return l.w }
+
+// Notice returns the home notice shown above the table ("" when none).
+func (l *Listeners) Notice() string { return l.home.shown }
 
 // Rows returns the rows shown, in order.
 func (l *Listeners) Rows() []listing.Row { return l.rows }
@@ -82,6 +88,7 @@ func (l *Listeners) apply() {
 	} else {
 		l.model.Tick(m.deps.Now())
 	}
+	l.home.update()
 	l.show()
 }
 

@@ -63,6 +63,21 @@ type Deps struct {
 	Interval time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Status reads what the resident reports (no tray, kept notifications,
+	// recent alerts); nil shows none of it.
+	Status func() (handoff.Status, error)
+	// SetPause pauses or resumes alerts; nil leaves the pause buttons inert.
+	SetPause func(policy.Pause) error
+	// FirstRun claims the first run: it reports true once ever, and the
+	// home window is then the welcome. nil: never.
+	FirstRun func() bool
+	// StartAtLogin and SetStartAtLogin read and change "start at login" for
+	// the welcome's switch; nil disables it.
+	StartAtLogin    func() bool
+	SetStartAtLogin func(bool) error
+	// SettingsDir and HistoryPath are where Portlight keeps its settings and
+	// history, for the welcome ("" when unknown).
+	SettingsDir, HistoryPath string
 	// Do runs fn on Fyne's goroutine; default fyne.Do. (Fyne's test driver
 	// runs fn at once on the caller's goroutine; tests serialise it instead.)
 	Do func(fn func())
@@ -115,6 +130,7 @@ type Manager struct {
 	listeners  *Listeners
 	history    *HistoryWindow
 	settings   fyne.Window
+	welcome    *Welcome
 	open       int
 
 	// OnLastClosed runs when the last window closes; default quits the app.
@@ -146,6 +162,10 @@ func (m *Manager) Open(r handoff.Request) fyne.Window {
 		return m.OpenListeners().w
 	case handoff.History:
 		return m.OpenHistory(HistoryFilterOf(r)).w
+	case handoff.Home:
+		return m.OpenHome()
+	case handoff.Welcome:
+		return m.OpenWelcome().w
 	default:
 		return m.OpenSettings()
 	}
@@ -167,6 +187,28 @@ func (m *Manager) OpenExplainer(port uint16, proto string, pid int32) *Explainer
 	m.track(e.w, func() { delete(m.explainers, key) })
 	e.w.Show()
 	return e
+}
+
+// OpenHome opens Portlight's home: the welcome on the first run ever, the
+// listeners window after that.
+func (m *Manager) OpenHome() fyne.Window {
+	if m.deps.FirstRun != nil && m.deps.FirstRun() {
+		return m.OpenWelcome().w
+	}
+	return m.OpenListeners().w
+}
+
+// OpenWelcome opens the welcome window, or raises it.
+func (m *Manager) OpenWelcome() *Welcome {
+	if m.welcome != nil {
+		m.welcome.w.RequestFocus()
+		return m.welcome
+	}
+	wl := newWelcome(m)
+	m.welcome = wl
+	m.track(wl.w, func() { m.welcome = nil })
+	wl.w.Show()
+	return wl
 }
 
 // OpenListeners opens the listeners window, or raises it.

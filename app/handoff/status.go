@@ -1,0 +1,99 @@
+package handoff
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Home is the window a person lands on: the welcome the first time, the
+// listeners window with the recent alerts after that. A notification's
+// "Open Portlight", the tray icon and a second `portlight` start ask for it.
+const Home Kind = "home"
+
+// Welcome is the first-run welcome window.
+const Welcome Kind = "welcome"
+
+// statusName is the resident's status file in Dir().
+const statusName = "status.json"
+
+// maxStatus bounds what ReadStatus reads.
+const maxStatus = 64 << 10
+
+// Status is what the resident tells the window process about itself: the
+// windows have no other line to it. It lives in Dir() (0700, this user's).
+type Status struct {
+	// NoTray is true when the desktop has no tray host
+	// (StatusNotifierWatcher): the window is Portlight's home.
+	NoTray bool `json:"no_tray"`
+	// TrayFix names what gives this desktop a tray, when known.
+	TrayFix string `json:"tray_fix,omitempty"`
+	// Kept counts notifications waiting for a notification daemon.
+	Kept int `json:"kept"`
+	// Unread counts unread alerts.
+	Unread int `json:"unread"`
+	// Paused says that alerts are paused, and until when ("" when not).
+	Paused string `json:"paused,omitempty"`
+	// Recent are the latest alerts, newest first.
+	Recent []StatusAlert `json:"recent,omitempty"`
+}
+
+// StatusAlert is one recent alert as the tray lists it.
+type StatusAlert struct {
+	Label  string `json:"label"`
+	Port   uint16 `json:"port"`
+	Proto  string `json:"proto"`
+	Unread bool   `json:"unread,omitempty"`
+}
+
+// StatusPath returns the path of the resident's status file.
+func StatusPath() string { return filepath.Join(Dir(), statusName) }
+
+// WriteStatus replaces the status file with s, through a temporary file
+// renamed over it (never following a link planted at its path).
+func WriteStatus(s Status) error {
+	dir, err := RuntimeDir()
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("handoff: encode status: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".status-*.json")
+	if err != nil {
+		return fmt.Errorf("handoff: write status: %w", err)
+	}
+	_, werr := f.Write(data)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("handoff: write status: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, statusName)); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("handoff: write status: %w", err)
+	}
+	return nil
+}
+
+// ReadStatus reads the resident's status file. A missing file (no resident
+// runs) is an error wrapping os.ErrNotExist.
+func ReadStatus() (Status, error) {
+	var s Status
+	f, err := os.OpenFile(StatusPath(), os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return s, fmt.Errorf("handoff: read status: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStatus))
+	if err != nil {
+		return s, fmt.Errorf("handoff: read status: %w", err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("handoff: read status: %w", err)
+	}
+	return s, nil
+}

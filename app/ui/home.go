@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"portlight/app/handoff"
+	"portlight/app/ui/windows"
+	"portlight/autostart"
+	"portlight/history"
+	"portlight/monitor/policy"
+	"portlight/settings"
+)
+
+// welcomedName marks, in the settings folder, that the welcome was shown.
+const welcomedName = "welcomed"
+
+// wireHome gives the home and welcome windows the resident's status, the
+// pause, the first-run mark and the "start at login" switch.
+func wireHome(deps *windows.Deps, store *settings.Store, log *slog.Logger) {
+	deps.Status = handoff.ReadStatus
+	if p, err := history.DefaultPath(); err == nil {
+		deps.HistoryPath = p
+	}
+	if store == nil {
+		return
+	}
+	deps.SettingsDir = store.Dir()
+	deps.SetPause = func(p policy.Pause) error {
+		return store.Update(func(s *settings.Settings) error {
+			s.Pause = p
+			return nil
+		})
+	}
+	deps.StartAtLogin = func() bool { return store.Settings().StartAtLogin }
+	deps.SetStartAtLogin = func(on bool) error {
+		if err := store.Update(func(s *settings.Settings) error {
+			s.StartAtLogin = on
+			return nil
+		}); err != nil {
+			return err
+		}
+		exe, err := os.Executable()
+		if err == nil {
+			exe, err = filepath.EvalSymlinks(exe)
+		}
+		if err != nil {
+			return fmt.Errorf("start at login: %w", err)
+		}
+		return autostart.Sync(on, exe)
+	}
+	deps.FirstRun = func() bool { return claimFirstRun(store.Dir(), log) }
+}
+
+// claimFirstRun creates the "welcomed" mark in dir and reports whether
+// this call made it: true once ever. A mark that cannot be written (a
+// read-only folder) counts as shown, so the welcome never nags.
+func claimFirstRun(dir string, log *slog.Logger) bool {
+	f, err := os.OpenFile(filepath.Join(dir, welcomedName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if !errors.Is(err, os.ErrExist) {
+			log.Warn("first-run mark", "err", err)
+		}
+		return false
+	}
+	f.Close()
+	return true
+}
