@@ -88,6 +88,11 @@ func TestSecondInstance(t *testing.T) {
 	conn := sessionBus(t)
 	desktop(t, conn, dir, "no notification shown")
 	home := t.TempDir()
+	// Not the first run: the hand-over opens the home, not the welcome
+	// (TestNoTray covers the welcome).
+	if err := os.WriteFile(filepath.Join(home, "welcomed"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	first := startPortlight(t, dir, home)
 	if !waitFor(10*time.Second, func() bool { return registeredBy(conn, first.Process.Pid) }) {
 		t.Fatal("first instance's tray not registered")
