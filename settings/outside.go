@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"portlight/history"
 	"portlight/monitor/policy"
 )
 
@@ -371,9 +372,11 @@ func entryChange(old, cur policy.AllowEntry) string {
 const HeartbeatFileName = "running.json"
 
 // firstRunOfRecord reports whether no record of Portlight's own writes was
-// ever kept in dir: neither the record nor the resident's heartbeat exists.
+// ever kept in dir: neither the record, nor the resident's heartbeat, nor a
+// history exists. The history is there too because deleting it to hide a
+// change would lose (and show the loss of) everything Portlight remembers.
 func firstRunOfRecord(dir string) bool {
-	for _, name := range []string{WrittenFileName, HeartbeatFileName} {
+	for _, name := range []string{WrittenFileName, HeartbeatFileName, history.FileName} {
 		if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
 			return false
 		}

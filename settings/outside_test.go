@@ -1,6 +1,8 @@
 package settings
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"portlight/history"
 	"portlight/monitor/policy"
 )
 
@@ -195,5 +198,34 @@ func TestOutsideChangeUpgradeIsQuiet(t *testing.T) {
 	c, ok, err := s.TakeOutsideChange()
 	if err != nil || !ok || c.NoRecord {
 		t.Fatalf("edit after the upgrade: %+v %v %v", c, ok, err)
+	}
+}
+
+// TestOutsideChangeDeletedMarksStillReported: an outsider who edits the
+// allow-list and deletes both the record and the heartbeat is still
+// reported while the history exists.
+func TestOutsideChangeDeletedMarksStillReported(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(allowPath("/usr/bin/a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, history.FileName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	editAsOutsider(t, s.Path(), func(f string) string {
+		return strings.Replace(f, `path = "/usr/bin/a"`, `path = "/tmp/a"`, 1)
+	})
+	for _, name := range []string{WrittenFileName, HeartbeatFileName} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	s.Check()
+	if c, ok, err := s.TakeOutsideChange(); err != nil || !ok || !c.NoRecord {
+		t.Fatalf("outside change with its marks deleted: %+v %v %v", c, ok, err)
 	}
 }

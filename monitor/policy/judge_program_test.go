@@ -107,7 +107,7 @@ func TestJudgeProgram(t *testing.T) {
 			true, SeverityHigh, []Trigger{TriggerUnassigned}, false, "", nil},
 		{"another mount namespace never matches a path entry", withAllow(defaults, AllowEntry{Path: "/opt/app"}), foreign,
 			true, SeverityHigh, []Trigger{TriggerUnassigned}, false, "",
-			[]string{"runs in another mount namespace (a container or sandbox): its path is the one inside it"}},
+			[]string{"/opt/app runs in another mount namespace, where its path names another file: an entry by path does not apply"}},
 		{"memfd never matches", withAllow(defaults, AllowEntry{Path: "/memfd:x"}), memfd,
 			true, SeverityHigh, []Trigger{TriggerExeMemfd, TriggerUnassigned}, false, "runs from memory (memfd), with no file on disk", nil},
 	}

@@ -134,7 +134,7 @@ func nameMimics(p monitor.Process, o provenance.Origin, interpreter bool) (mimic
 		if kernelThreadName(name) {
 			return mimicry{poses: "a kernel thread", name: name}, true
 		}
-		if d, svc, ok := daemonFor(name); ok && !d.owns(base, o) {
+		if d, svc, ok := daemonFor(name); ok && !d.owns(exe, base, o) {
 			return mimicry{poses: "the system service " + svc, name: name}, true
 		}
 	}
@@ -205,14 +205,15 @@ func daemonFor(name string) (daemon, string, bool) {
 
 // owns reports whether an executable (its file name and origin) is the
 // service's own.
-func (d daemon) owns(base string, o provenance.Origin) bool {
-	if strings.HasPrefix(base, "systemd") && slices.Contains(d.pkgs, "systemd") {
+func (d daemon) owns(exe, base string, o provenance.Origin) bool {
+	intact := o.Packaged() && o.Integrity != provenance.IntegrityMismatch
+	// A file's name vouches for it only where services live: ~/bin/systemd
+	// or ~/bin/sshd-session is not the service, whatever it is called.
+	if (intact || systemBinary(exe)) && (strings.HasPrefix(base, "systemd") && slices.Contains(d.pkgs, "systemd") ||
+		slices.Contains(d.exes, base)) {
 		return true
 	}
-	if slices.Contains(d.exes, base) {
-		return true
-	}
-	if !o.Packaged() || o.Integrity == provenance.IntegrityMismatch {
+	if !intact {
 		return false
 	}
 	pkg := strings.ToLower(o.Package)

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -87,7 +88,7 @@ func (pl Places) Writable(name string) (Place, bool) {
 		if !ok {
 			continue
 		}
-		if tmp == "/tmp" && strings.HasPrefix(rest, "go-build") {
+		if tmp == "/tmp" && goBuildExe.MatchString(rest) {
 			return Place{placeGoBuild, "the go tool's temporary build folder (" + tmp + ")"}, true
 		}
 		return Place{placeTemp, "a temporary folder (" + tmp + ")"}, true
@@ -143,3 +144,8 @@ func SystemPlaces() Places {
 	home, _ := os.UserHomeDir() // no home: only /home/* and /root count
 	return Places{Home: home, Stat: os.Stat}
 }
+
+// goBuildExe is the layout the go tool gives the programs `go run` and
+// `go test` build (go-buildNNN/bNNN/exe/NAME); any other name under /tmp that
+// merely starts with go-build is a temporary folder like the rest.
+var goBuildExe = regexp.MustCompile(`^go-build[0-9]+/b[0-9]+/(exe/[^/]+|[^/]+\.test)$`)

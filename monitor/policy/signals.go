@@ -106,6 +106,16 @@ func ProgramSignals(p monitor.Process, o provenance.Origin, pl Places, on Trigge
 	if deletedMark && state == monitor.ExeUnknown {
 		state = monitor.ExeDeleted
 	}
+	if state == monitor.ExeForeignMount && !sandboxed(o) {
+		// Any program can unshare a mount namespace of its own (user
+		// namespaces are on by default): outside a container or sandbox
+		// Portlight knows, the path is judged as it reads, and the
+		// kernel's deleted mark still counts.
+		state = monitor.ExeUnknown
+		if deletedMark {
+			state = monitor.ExeDeleted
+		}
+	}
 	intact := o.Packaged() && o.Integrity != provenance.IntegrityMismatch
 	switch state {
 	case monitor.ExeMemfd:
@@ -226,4 +236,10 @@ func inlineCode(exe string, argv []string) (code, shell bool) {
 		return false, shell
 	}
 	return false, false
+}
+
+// sandboxed reports whether the origin places the process in a container or
+// a sandbox (Flatpak, Snap), where another mount namespace is by design.
+func sandboxed(o provenance.Origin) bool {
+	return o.Container != nil || o.Manager == "flatpak" || o.Manager == "snap"
 }
