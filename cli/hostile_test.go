@@ -444,8 +444,9 @@ func TestHostileNamesWatch(t *testing.T) {
 				seen := 0
 				for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 					var w struct {
-						PID      int  `json:"pid"`
-						Baseline bool `json:"baseline"`
+						PID      int    `json:"pid"`
+						Event    string `json:"event"`
+						Baseline bool   `json:"baseline"`
 						Listener struct {
 							Exe     string `json:"exe"`
 							Cmdline string `json:"cmdline"`
@@ -460,7 +461,8 @@ func TestHostileNamesWatch(t *testing.T) {
 							t.Errorf("watch --json line %d: the hostile process, started after the first scan, marked baseline", i+1)
 						}
 						if w.Listener.Exe != jsonString(p.exe) || w.Listener.Cmdline != jsonString(strings.Join(p.argv, " ")) {
-							t.Errorf("watch --json: exe or cmdline does not round-trip")
+							t.Errorf("watch --json line %d (%s): exe %q (want %q), cmdline %d bytes (want %d): does not round-trip",
+								i+1, w.Event, w.Listener.Exe, jsonString(p.exe), len(w.Listener.Cmdline), len(jsonString(strings.Join(p.argv, " "))))
 						}
 					}
 				}

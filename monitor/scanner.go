@@ -316,10 +316,8 @@ func (s *Scanner) listener(ctx context.Context, so Socket, pid int32, refresh bo
 		s.cache[k] = l
 		return l
 	}
-	start, err := s.attr.startKey(pid)
-	if err == nil {
-		l.Process, err = s.facts.get(ctx, pid, start, s.attr.startKey)
-	}
+	var err error
+	l.Process, err = s.processFacts(ctx, pid)
 	if err != nil {
 		// Exited mid-scan: report the pid that held the socket, do not
 		// cache, and look for the owner again next time.
@@ -334,6 +332,24 @@ func (s *Scanner) listener(ctx context.Context, so Socket, pid int32, refresh bo
 	return l
 }
 
+// processFacts returns pid's facts from the cache, read again when the
+// process has called execve since they were read: a pid keeps its start time
+// across execve, so a child seen between fork and exec (holding its parent's
+// sockets) would otherwise keep its parent's executable and command line
+// for the program it became. One readlink and one statx per new listener.
+func (s *Scanner) processFacts(ctx context.Context, pid int32) (Process, error) {
+	start, err := s.attr.startKey(pid)
+	if err != nil {
+		return Process{}, err
+	}
+	p, err := s.facts.get(ctx, pid, start, s.attr.startKey)
+	if err == nil && p.Exe != "" && s.attr.exeChanged(pid, p.Identity, p.Exe) {
+		s.facts.forget(pid)
+		p, err = s.facts.get(ctx, pid, start, s.attr.startKey)
+	}
+	return p, err
+}
+
 // holdersOf returns the holders' facts: owner first, then the others in the
 // attributor's order. A holder that exited meanwhile is left out (the
 // attributor's re-checks drop it soon).
@@ -344,11 +360,7 @@ func (s *Scanner) holdersOf(ctx context.Context, owner Process, pids []int32) []
 		if pid == owner.PID {
 			continue
 		}
-		start, err := s.attr.startKey(pid)
-		if err != nil {
-			continue
-		}
-		if p, err := s.facts.get(ctx, pid, start, s.attr.startKey); err == nil {
+		if p, err := s.processFacts(ctx, pid); err == nil {
 			hs = append(hs, p)
 		}
 	}
