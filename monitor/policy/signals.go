@@ -160,6 +160,10 @@ func ProgramSignals(p monitor.Process, o provenance.Origin, pl Places, on Trigge
 			if pl, ok := pl.Writable(p.Script); ok {
 				add(newSignal(TriggerInterpreterScript, fmt.Sprintf("runs the script %s from %s", shown(p.Script), pl.Words), pl.Weak(), true))
 			}
+		} else if !foreign {
+			if s, ok := scriptArgSignal(p, pl); ok {
+				add(s)
+			}
 		}
 	}
 	if m, ok := nameMimics(p, o, interp); ok {
@@ -242,4 +246,43 @@ func inlineCode(exe string, argv []string) (code, shell bool) {
 // a sandbox (Flatpak, Snap), where another mount namespace is by design.
 func sandboxed(o provenance.Origin) bool {
 	return o.Container != nil || o.Manager == "flatpak" || o.Manager == "snap"
+}
+
+// maxScriptArgs bounds how many arguments scriptArgSignal looks at.
+const maxScriptArgs = 16
+
+// scriptArgSignal covers interpreters whose script the monitor does not
+// resolve (deno, bun, lua, fish, pwsh...), and Python's -m, which loads a
+// module from the working folder: an argument that names a file in a
+// writable place, resolved against the working folder, is the script; a
+// module run from a working folder in such a place is a weaker hint.
+func scriptArgSignal(p monitor.Process, pl Places) (Signal, bool) {
+	if len(p.Argv) < 2 {
+		return Signal{}, false
+	}
+	module := false
+	for _, a := range p.Argv[1:min(len(p.Argv), maxScriptArgs+1)] {
+		if a == "-m" {
+			module = true
+		}
+		if a == "" || strings.HasPrefix(a, "-") {
+			continue
+		}
+		f := a
+		if !path.IsAbs(f) {
+			if p.Cwd == "" || !strings.ContainsAny(f, "./") {
+				continue // a subcommand ("run") or a bare word, not a file
+			}
+			f = path.Join(p.Cwd, f)
+		}
+		if place, ok := pl.Writable(f); ok {
+			return newSignal(TriggerInterpreterScript, fmt.Sprintf("runs %s from %s", shown(f), place.Words), place.Weak(), true), true
+		}
+	}
+	if module && p.Cwd != "" {
+		if place, ok := pl.Writable(path.Join(p.Cwd, "x")); ok {
+			return newSignal(TriggerInterpreterScript, fmt.Sprintf("runs a module from its working folder %s, in %s", shown(p.Cwd), place.Words), true, true), true
+		}
+	}
+	return Signal{}, false
 }

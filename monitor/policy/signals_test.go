@@ -162,6 +162,14 @@ func TestProgramSignals(t *testing.T) {
 			[]want{{TriggerNameMimics, false}}, 0},
 		{"systemd name, other file", proc("/home/me/bin/sd", "systemd-journal", "systemd-journald"), none, []want{{TriggerNameMimics, false}}, 0},
 		{"renamed unlike file and argv", proc("/opt/tool/tool", "dbusx", "/opt/tool/tool"), none, []want{{TriggerNameMimics, true}}, 0},
+		{"bun script in /tmp", proc("/usr/local/bin/bun", "bun", "bun", "/tmp/evil.js"), none, []want{{TriggerInterpreterScript, false}}, 0},
+		{"deno run from /dev/shm", proc("/usr/bin/deno", "deno", "deno", "run", "--allow-net", "/dev/shm/x.ts"), none, []want{{TriggerInterpreterScript, false}}, 0},
+		{"lua script relative to a /tmp cwd", cwd(proc("/usr/bin/lua5.4", "lua5.4", "lua", "./x.lua"), "/tmp/w"), none, []want{{TriggerInterpreterScript, false}}, 0},
+		{"python -m from a /tmp cwd", cwd(proc("/usr/bin/python3.11", "python3", "python3", "-m", "evil"), "/tmp"),
+			provenance.Origin{Manager: "dpkg", Package: "python3.11-minimal", Integrity: provenance.IntegrityMatch}, []want{{TriggerInterpreterScript, true}}, 0},
+		{"python -m http.server in a project", cwd(proc("/usr/bin/python3.11", "python3", "python3", "-m", "http.server", "8000"), "/home/me/site"),
+			provenance.Origin{Manager: "dpkg", Package: "python3.11-minimal", Integrity: provenance.IntegrityMatch}, nil, 0},
+		{"deno script in a project", cwd(proc("/usr/bin/deno", "deno", "deno", "run", "main.ts"), "/home/me/site"), none, nil, 0},
 		{"interpreter with inline code", proc("/usr/bin/python3.12", "python3", "python3", "-c", "import pty"), none,
 			[]want{{TriggerInterpreterScript, false}}, 0},
 		{"shell -c is weak", proc("/usr/bin/bash", "bash", "bash", "-c", "x"), none, []want{{TriggerInterpreterScript, true}}, 0},
@@ -204,4 +212,10 @@ func TestSignalReasonsAreSafeText(t *testing.T) {
 			}
 		}
 	}
+}
+
+// cwd sets a process's working folder.
+func cwd(p monitor.Process, dir string) monitor.Process {
+	p.Cwd = dir
+	return p
 }
