@@ -251,38 +251,51 @@ func sandboxed(o provenance.Origin) bool {
 // maxScriptArgs bounds how many arguments scriptArgSignal looks at.
 const maxScriptArgs = 16
 
+// scriptExts are the file name endings of scripts and bundles an
+// interpreter runs.
+var scriptExts = []string{".js", ".mjs", ".cjs", ".ts", ".mts", ".py", ".pyc", ".rb", ".pl", ".php",
+	".lua", ".sh", ".bash", ".zsh", ".fish", ".ps1", ".jar", ".tcl", ".r", ".jl"}
+
 // scriptArgSignal covers interpreters whose script the monitor does not
-// resolve (deno, bun, lua, fish, pwsh...), and Python's -m, which loads a
-// module from the working folder: an argument that names a file in a
-// writable place, resolved against the working folder, is the script; a
-// module run from a working folder in such a place is a weaker hint.
+// resolve (deno, bun, lua, fish, pwsh...). The script is the first argument
+// that is a path ("./x", "/tmp/x", "dir/x") or named like a script,
+// resolved against the working folder; the arguments after it are the
+// script's, and a module's name after -m is not a file. (python -m from a
+// working folder in /tmp can load a module planted there, but it is also
+// how people share a folder over HTTP: not judged.)
 func scriptArgSignal(p monitor.Process, pl Places) (Signal, bool) {
 	if len(p.Argv) < 2 {
 		return Signal{}, false
 	}
-	module := false
+	afterM := false
 	for _, a := range p.Argv[1:min(len(p.Argv), maxScriptArgs+1)] {
+		if afterM {
+			afterM = false
+			continue // the module's name
+		}
 		if a == "-m" {
-			module = true
+			afterM = true
+			continue
 		}
 		if a == "" || strings.HasPrefix(a, "-") {
 			continue
 		}
+		lower := strings.ToLower(a)
+		script := slices.ContainsFunc(scriptExts, func(e string) bool { return strings.HasSuffix(lower, e) })
+		if !script && !strings.Contains(a, "/") {
+			continue
+		}
 		f := a
 		if !path.IsAbs(f) {
-			if p.Cwd == "" || !strings.ContainsAny(f, "./") {
-				continue // a subcommand ("run") or a bare word, not a file
+			if p.Cwd == "" {
+				continue
 			}
 			f = path.Join(p.Cwd, f)
 		}
 		if place, ok := pl.Writable(f); ok {
 			return newSignal(TriggerInterpreterScript, fmt.Sprintf("runs %s from %s", shown(f), place.Words), place.Weak(), true), true
 		}
-	}
-	if module && p.Cwd != "" {
-		if place, ok := pl.Writable(path.Join(p.Cwd, "x")); ok {
-			return newSignal(TriggerInterpreterScript, fmt.Sprintf("runs a module from its working folder %s, in %s", shown(p.Cwd), place.Words), true, true), true
-		}
+		break // the arguments after the script are the script's
 	}
 	return Signal{}, false
 }
