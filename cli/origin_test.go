@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,20 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// needOrSkip skips a test whose tool is missing under a quick run, and
-// fails it when the full run requires everything.
-func needOrSkip(t *testing.T, ok bool, what string) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("PORTLIGHT_REQUIRE_DESKTOP") == "1" {
-		t.Fatalf("needs %s", what)
-	}
-	t.Skipf("needs %s", what)
-}
+	"portlight/internal/testrig"
+)
 
 // servingPort reads the port from http.server's first line: "Serving HTTP
 // on 127.0.0.1 port 43567 (http://127.0.0.1:43567/) ...".
@@ -36,11 +24,11 @@ var servingPort = regexp.MustCompile(`port (\d+)`)
 func startPackagedServer(t *testing.T) (exe, pkg string, port uint16) {
 	t.Helper()
 	_, err := exec.LookPath("dpkg-query")
-	needOrSkip(t, err == nil, "dpkg-query (a Debian system)")
+	testrig.Need(t, err == nil, "dpkg-query (a Debian system)")
 	exe, err = filepath.EvalSymlinks("/usr/bin/python3")
-	needOrSkip(t, err == nil, "/usr/bin/python3 (package python3-minimal)")
+	testrig.Need(t, err == nil, "/usr/bin/python3 (package python3-minimal)")
 	out, err := exec.Command("dpkg-query", "-S", exe).Output()
-	needOrSkip(t, err == nil, exe+" shipped by a Debian package")
+	testrig.Need(t, err == nil, exe+" shipped by a Debian package")
 	pkg, _, _ = strings.Cut(strings.TrimSpace(string(out)), ":")
 
 	cmd := exec.Command(exe, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0")

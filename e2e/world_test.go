@@ -16,6 +16,8 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/provenance"
+
+	"portlight/internal/testrig"
 )
 
 // worldListener is one listener of the test world and what is expected of
@@ -94,11 +96,7 @@ func worldNeeds(t *testing.T) {
 	if len(missing) == 0 {
 		return
 	}
-	msg := "TestWorld needs " + strings.Join(missing, ", ")
-	if testing.Short() && os.Getenv("PORTLIGHT_REQUIRE_DESKTOP") != "1" {
-		t.Skip(msg)
-	}
-	t.Fatal(msg)
+	testrig.NeedUnlessShort(t, false, strings.Join(missing, ", "))
 }
 
 // multiarch is Debian's library folder per Go architecture.

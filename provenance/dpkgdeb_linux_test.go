@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
 // dpkgRun runs dpkg, waiting out another dpkg's lock for a while.
@@ -30,8 +32,8 @@ func dpkgRun(t *testing.T, args ...string) {
 // its installed file is changed.
 func TestRealInstalledPackageIntegrity(t *testing.T) {
 	_, errDeb := exec.LookPath("dpkg-deb")
-	needOrSkip(t, errDeb == nil, "dpkg-deb")
-	needOrSkip(t, os.Geteuid() == 0, "root, to install a package with dpkg -i")
+	testrig.Need(t, errDeb == nil, "dpkg-deb")
+	testrig.Need(t, os.Geteuid() == 0, "root, to install a package with dpkg -i")
 	const name = "portlight-provenance-test"
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "tree")

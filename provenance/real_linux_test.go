@@ -12,20 +12,9 @@ import (
 	"testing"
 	"time"
 	"unsafe"
-)
 
-// needOrSkip skips a test whose tool or privilege is missing under a quick
-// run, and fails it when the full run requires everything.
-func needOrSkip(t *testing.T, ok bool, what string) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("PORTLIGHT_REQUIRE_DESKTOP") == "1" {
-		t.Fatalf("needs %s", what)
-	}
-	t.Skipf("needs %s", what)
-}
+	"portlight/internal/testrig"
+)
 
 // startProcess runs a real process for the test's duration.
 func startProcess(t *testing.T, cmd *exec.Cmd) int32 {
@@ -66,7 +55,7 @@ func dpkgVersion(t *testing.T, pkg string) string {
 
 func TestRealPackagedProcess(t *testing.T) {
 	_, err := exec.LookPath("dpkg-query")
-	needOrSkip(t, err == nil, "dpkg-query (a Debian system)")
+	testrig.Need(t, err == nil, "dpkg-query (a Debian system)")
 	home := t.TempDir()
 	write(t, filepath.Join(home, ".local/share/applications/portlight-sleeper.desktop"),
 		"[Desktop Entry]\nType=Application\nName=Sleeper\nIcon=sleeper\nExec=sleep 60\n")
@@ -104,7 +93,7 @@ func openPTY(t *testing.T) (ptmx, tty *os.File) {
 	t.Helper()
 	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		needOrSkip(t, false, "/dev/ptmx: "+err.Error())
+		testrig.Need(t, false, "/dev/ptmx: "+err.Error())
 	}
 	t.Cleanup(func() { ptmx.Close() })
 	var n, unlock uint32
@@ -179,7 +168,7 @@ func TestRealDiversion(t *testing.T) {
 
 func TestRealConcurrentLookups(t *testing.T) {
 	_, err := exec.LookPath("dpkg-query")
-	needOrSkip(t, err == nil, "dpkg-query (a Debian system)")
+	testrig.Need(t, err == nil, "dpkg-query (a Debian system)")
 	r := NewResolver(Options{Home: t.TempDir()})
 	type proc struct {
 		pid      int32

@@ -160,3 +160,31 @@ func mainGate(short bool, tools ...string) (string, error) {
 		return "skipped: " + msg, nil
 	}
 }
+
+// Need skips the test, saying what it needs, when ok is false (a tool,
+// a privilege or a Debian system that is not there), or fails it when
+// RequireEnv is set.
+func Need(t testing.TB, ok bool, what string) {
+	t.Helper()
+	need(t, ok, Required(), what)
+}
+
+func need(t tb, ok, required bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if required {
+		t.Fatalf("needs %s", what)
+		return
+	}
+	t.Skipf("needs %s", what)
+}
+
+// NeedUnlessShort is Need for a test that must run in the full loop even
+// without RequireEnv: when ok is false it skips only under -short (and not
+// RequireEnv), and fails otherwise.
+func NeedUnlessShort(t testing.TB, ok bool, what string) {
+	t.Helper()
+	need(t, ok, Required() || !testing.Short(), what)
+}

@@ -100,3 +100,20 @@ func TestMainGate(t *testing.T) {
 		t.Errorf("xauth missing, required: %q, %v; want an error naming xauth", skip, err)
 	}
 }
+
+func TestNeedSkipsOrFailsNamingWhatIsMissing(t *testing.T) {
+	var r recorder
+	need(&r, true, true, "x")
+	if r.skipped != "" || r.failed != "" {
+		t.Fatalf("need met: %+v", r)
+	}
+	need(&r, false, false, "dpkg-deb")
+	if r.skipped != "needs dpkg-deb" || r.failed != "" {
+		t.Fatalf("not required: %+v, want a skip naming dpkg-deb", r)
+	}
+	r = recorder{}
+	need(&r, false, true, "dpkg-deb")
+	if r.failed != "needs dpkg-deb" || r.skipped != "" {
+		t.Fatalf("required: %+v, want a failure naming dpkg-deb", r)
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/godbus/dbus/v5"
+
+	"portlight/internal/testrig"
 )
 
 // The notification service's D-Bus names (the desktop notifications spec).
@@ -55,13 +57,7 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 func Bus(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		const msg = "missing tool dbus-daemon (apt-get install dbus)"
-		if testing.Short() && os.Getenv("PORTLIGHT_REQUIRE_DESKTOP") != "1" {
-			t.Skip(msg)
-		}
-		t.Fatal(msg)
-	}
+	testrig.NeedUnlessShort(t, err == nil, "dbus-daemon (apt-get install dbus)")
 	cfg := filepath.Join(t.TempDir(), "bus.conf")
 	if err := os.WriteFile(cfg, []byte(busConfig), 0o600); err != nil {
 		t.Fatal(err)
