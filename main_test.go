@@ -5,51 +5,20 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-// binary builds the portlight binary once per test run; the test binary's
-// TestMain removes it.
-func binary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "portlight-main-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "portlight")
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = fmt.Errorf("missing tool go: %w", err)
-			return
-		}
-		out, err := exec.Command(gobin, "build", "-o", buildPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
+// binary is the portlight command, built once per test run; TestMain
+// removes it.
+func binary(t testing.TB) string { return testrig.Portlight(t) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildPath != "" {
-		os.RemoveAll(filepath.Dir(buildPath))
-	}
+	testrig.RemoveBuilt()
 	os.Exit(code)
 }
 

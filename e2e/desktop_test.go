@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -131,39 +130,8 @@ func desktop(t testing.TB, conn *dbus.Conn, dir, showOnly string) (watcher *exec
 	return watcher
 }
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-// portlight builds the binary once per test run.
-func portlight(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "portlight-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "portlight")
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = fmt.Errorf("missing tool go: %w", err)
-			return
-		}
-		cmd := exec.Command(gobin, "build", "-o", buildPath, "portlight")
-		cmd.Dir = ".."
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
+// portlight is the command under test, built once per run.
+func portlight(t testing.TB) string { return testrig.Portlight(t) }
 
 // startPortlight starts the resident process with its own PORTLIGHT_HOME.
 // At the end of the test every process of that home (window processes

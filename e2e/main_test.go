@@ -38,9 +38,7 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv(envInner) == "1" || listing() {
 		code := m.Run()
-		if buildPath != "" {
-			os.RemoveAll(filepath.Dir(buildPath))
-		}
+		testrig.RemoveBuilt()
 		os.Exit(code)
 	}
 	os.Exit(reexec())
