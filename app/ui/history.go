@@ -12,7 +12,7 @@ import (
 // storeHistory shows the history store's owners of a port in the explainer.
 type storeHistory struct{ s *history.Store }
 
-// PastOwners implements windows.History.
+// PastOwners implements views.History.
 func (h storeHistory) PastOwners(port uint16, proto monitor.Proto) ([]content.PastOwner, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/windows"
+	"portlight/app/ui/views"
 	"portlight/autostart"
 	"portlight/history"
 	"portlight/monitor/policy"
@@ -20,7 +20,7 @@ const welcomedName = "welcomed"
 
 // wireHome gives the home and welcome windows the resident's status, the
 // pause, the first-run mark and the "start at login" switch.
-func wireHome(deps *windows.Deps, store *settings.Store, log *slog.Logger) {
+func wireHome(deps *views.Deps, store *settings.Store, log *slog.Logger) {
 	deps.Status = handoff.ReadStatus
 	if p, err := history.DefaultPath(); err == nil {
 		deps.HistoryPath = p

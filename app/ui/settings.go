@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"portlight/app/settingsui"
-	"portlight/app/ui/windows"
+	"portlight/app/ui/views"
 	"portlight/monitor"
 	"portlight/settings"
 )
@@ -16,7 +16,7 @@ import (
 // this app" to the allow-list, and open the real settings window. Changes made
 // by another process (the tray, the CLI, a hand edit) are picked up every
 // second.
-func wireSettings(ctx context.Context, deps *windows.Deps, store *settings.Store, scanner windows.Scanner) {
+func wireSettings(ctx context.Context, deps *views.Deps, store *settings.Store, scanner views.Scanner) {
 	deps.Assess = store.Assess
 	deps.Allower = settings.Allower{Store: store}
 	deps.Settings = func(a fyne.App) fyne.Window {

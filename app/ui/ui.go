@@ -5,7 +5,7 @@
 // hands its request to the running one over a unix socket (package handoff)
 // and exits. The process scans the listeners itself, and exits when its last
 // window closes. This is the only package that imports Fyne's GL driver; the
-// windows themselves live in package windows, which tests drive without X.
+// windows themselves live in package views, which tests drive without X.
 package ui
 
 import (
@@ -22,7 +22,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"portlight/app/handoff"
-	"portlight/app/ui/windows"
+	"portlight/app/ui/views"
 	"portlight/assets"
 	"portlight/history"
 	"portlight/monitor"
@@ -106,7 +106,7 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 
 	scanner := monitor.NewScanner()
 	defer scanner.Close()
-	deps := windows.Deps{Scanner: scanner} // the OS actions default to osact's
+	deps := views.Deps{Scanner: scanner} // the OS actions default to osact's
 	var hist *history.Store
 	if store, err := history.Open(ctx, history.Options{Logger: log}); err != nil {
 		log.Warn("history unavailable; the explainer will not show past owners", "err", err)
@@ -132,7 +132,7 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 		}
 		wireSettings(ctx, &deps, store, scanner)
 	}
-	m := windows.NewManager(a, deps)
+	m := views.NewManager(a, deps)
 
 	// quitting is only touched on Fyne's goroutine: a request is either
 	// opened before the last window closes, or refused after it, never lost.

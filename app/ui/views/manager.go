@@ -1,8 +1,8 @@
-// Package windows builds Portlight's windows (explainer, listeners, history, settings)
+// Package views builds Portlight's windows (explainer, listeners, history, settings)
 // on a fyne.App it is given. It never imports Fyne's GL driver
 // (fyne.io/fyne/v2/app), so it builds and is tested with CGO_ENABLED=0 and no
 // display through fyne.io/fyne/v2/test; package ui owns the real app.
-package windows
+package views
 
 import (
 	"context"
