@@ -41,8 +41,9 @@ func commandEnv(t testing.TB, extra ...string) []string {
 
 // TestCLIStderrUnderCLocales runs the built binary's headless commands
 // under the C locales a server, a container or `make test` uses: each must
-// print its output and nothing on stderr (Fyne, linked for the GUI, logs a
-// locale error at init under C.UTF-8 unless kept from it).
+// print its output and nothing on stderr (a library that logs at init, as
+// Fyne does under C.UTF-8, would show here; portlight-ui's own check is in
+// TestWindowProgramChecksArguments).
 func TestCLIStderrUnderCLocales(t *testing.T) {
 	bin := binary(t)
 	commands := [][]string{{"--help"}, {"scan"}, {"scan", "--json"}, {"explain", "22", "--json"}}

@@ -144,14 +144,14 @@ wait:
 	}
 	clicked := time.Now()
 
-	// Portlight starts `portlight ui explain PORT/tcp` ...
+	// Portlight starts `portlight-ui explain PORT/tcp` ...
 	logPath := filepath.Join(dir, "portlight.log")
 	if !waitFor(5*time.Second, func() bool {
 		log, _ := os.ReadFile(logPath)
-		return childWithArgs(pid, "ui", "explain", portName) ||
-			strings.Contains(string(log), fmt.Sprintf("args=\"[ui explain %s]\"", portName))
+		return childWithArgs(pid, "portlight-ui", "explain", portName) ||
+			strings.Contains(string(log), fmt.Sprintf("args=\"[explain %s]\"", portName))
 	}) {
-		t.Fatalf("no `portlight ui explain %s` process within 5 s of the click", portName)
+		t.Fatalf("no `portlight-ui explain %s` process within 5 s of the click", portName)
 	}
 	// ... whose window is titled for the port. xdotool matches WM_NAME,
 	// which cannot hold the em dash, so find the window by the title's
@@ -309,9 +309,10 @@ func netWMName(win string) string {
 	return strings.Trim(v, `"`)
 }
 
-// childWithArgs reports whether a process whose parent is ppid runs with
-// args at the end of its command line.
-func childWithArgs(ppid int, args ...string) bool {
+// childWithArgs reports whether a process whose parent is ppid runs the
+// program named prog (the last element of its path) with args at the end
+// of its command line.
+func childWithArgs(ppid int, prog string, args ...string) bool {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
@@ -329,7 +330,8 @@ func childWithArgs(ppid int, args ...string) bool {
 		}
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 		parts := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-		if len(parts) >= len(args) && strings.Join(parts[len(parts)-len(args):], " ") == strings.Join(args, " ") {
+		if len(parts) > len(args) && filepath.Base(parts[0]) == prog &&
+			strings.Join(parts[len(parts)-len(args):], " ") == strings.Join(args, " ") {
 			return true
 		}
 	}

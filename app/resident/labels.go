@@ -263,7 +263,7 @@ type windowItem struct {
 }
 
 // windowItems are the tray menu's window items, in order: each runs
-// `portlight ui <window>` (or hands the request to the running window
+// portlight-ui <window> (or hands the request to the running window
 // process), as windowRequest and windowArgs say.
 var windowItems = []windowItem{
 	{"Listeners…", action{kind: actListeners}},

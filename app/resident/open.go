@@ -5,26 +5,19 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"time"
 
 	"portlight/app/handoff"
+	"portlight/app/launch"
 )
 
-// windowArgs returns the `portlight` arguments that open the window a
-// request asks for, e.g. ["ui", "explain", "2476/tcp"].
-func windowArgs(r handoff.Request) []string {
-	switch r.Kind {
-	case handoff.Explain:
-		return []string{"ui", "explain", strconv.Itoa(int(r.Port)) + "/" + r.Proto}
-	default:
-		return []string{"ui", string(r.Kind)}
-	}
-}
+// windowArgs returns the portlight-ui arguments that open the window a
+// request asks for, e.g. ["explain", "2476/tcp"].
+func windowArgs(r handoff.Request) []string { return launch.Args(r) }
 
 // openWindow hands the request to the running window process, or starts
-// one (`portlight ui ...`, our own executable, never through a shell) and
-// reaps it when it exits. It runs on its own goroutine: the monitor loop
+// one (portlight-ui, next to our own executable or on PATH, never through a
+// shell) and reaps it when it exits. It runs on its own goroutine: the monitor loop
 // never waits for a window.
 func (r *resident) openWindow(ctx context.Context, req handoff.Request) {
 	if r.opts.OpenWindow != nil {
@@ -49,11 +42,11 @@ func (r *resident) openWindow(ctx context.Context, req handoff.Request) {
 }
 
 func (r *resident) startWindow(req handoff.Request) error {
-	exe := r.opts.Executable
+	exe := r.opts.UIExecutable
 	if exe == "" {
 		var err error
-		if exe, err = os.Executable(); err != nil {
-			return fmt.Errorf("find own executable: %w", err)
+		if exe, err = launch.Find(launch.UI); err != nil {
+			return fmt.Errorf("open a window: %w", err)
 		}
 	}
 	cmd := exec.Command(exe, windowArgs(req)...)

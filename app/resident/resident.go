@@ -4,7 +4,7 @@
 // A Fyne app idles at ~1 % of a core and ~125 MB because its GLFW loop ticks
 // at 60 Hz even with every window hidden (measurements in docs/headless.md),
 // so this process uses fyne.io/systray and D-Bus directly and starts the
-// Fyne windows as a second process (`portlight ui ...`) on demand.
+// Fyne windows as a second program (portlight-ui) on demand.
 package resident
 
 import (
@@ -52,8 +52,12 @@ type Options struct {
 	NoTray bool
 	// NoHistory records no history.
 	NoHistory bool
-	// Executable is the binary started for windows; "" means os.Executable.
+	// Executable is this program, as the login entry names it; "" means
+	// os.Executable.
 	Executable string
+	// UIExecutable is the window program started for windows; "" means
+	// portlight-ui as launch.Find finds it.
+	UIExecutable string
 	// OpenWindow, when set, replaces handing a window request to the
 	// window process (tests record the requests instead).
 	OpenWindow func(handoff.Request)

@@ -25,9 +25,9 @@ func TestWindowItems(t *testing.T) {
 		label string
 		args  []string
 	}{
-		{"Listeners…", []string{"ui", "listeners"}},
-		{"History…", []string{"ui", "history"}},
-		{"Settings…", []string{"ui", "settings"}},
+		{"Listeners…", []string{"listeners"}},
+		{"History…", []string{"history"}},
+		{"Settings…", []string{"settings"}},
 	} {
 		i := slices.IndexFunc(windowItems, func(w windowItem) bool { return w.label == tc.label })
 		req, ok := windowRequest(windowItems[i].act)
@@ -35,7 +35,7 @@ func TestWindowItems(t *testing.T) {
 			t.Errorf("%s: request %+v ok=%v invalid: %v", tc.label, req, ok, req.Validate())
 		}
 		if got := windowArgs(req); !slices.Equal(got, tc.args) {
-			t.Errorf("%s runs portlight %q, want %q", tc.label, got, tc.args)
+			t.Errorf("%s runs portlight-ui %q, want %q", tc.label, got, tc.args)
 		}
 	}
 	if _, ok := windowRequest(action{kind: actQuit}); ok {
@@ -49,12 +49,12 @@ func TestWindowItems(t *testing.T) {
 func TestHistoryItemStartsWindow(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "args")
-	script := filepath.Join(dir, "portlight")
+	script := filepath.Join(dir, "portlight-ui")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	r, _ := newTestResident(&fakeScanner{}, &fakeNotifier{}, nil, alertAbove40000)
-	r.opts.Executable = script
+	r.opts.UIExecutable = script
 	i := slices.IndexFunc(windowItems, func(w windowItem) bool { return w.label == "History…" })
 	req, _ := windowRequest(windowItems[i].act)
 	if req != (handoff.Request{Kind: handoff.History}) {
@@ -67,8 +67,8 @@ func TestHistoryItemStartsWindow(t *testing.T) {
 	for {
 		b, err := os.ReadFile(out)
 		if err == nil {
-			if got := strings.TrimSpace(string(b)); got != "ui\nhistory" {
-				t.Fatalf("the window process got %q, want ui history", got)
+			if got := strings.TrimSpace(string(b)); got != "history" {
+				t.Fatalf("the window process got %q, want history", got)
 			}
 			return
 		}

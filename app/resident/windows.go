@@ -12,7 +12,7 @@ import (
 // them.
 const windowEndWait = 3 * time.Second
 
-// windowProcs are the window processes (`portlight ui ...`) a resident
+// windowProcs are the window processes (portlight-ui) a resident
 // started and that still run. Quitting Portlight, or SIGTERM and SIGINT to
 // it, closes its windows too: none outlives the tray it came from. A
 // process a second instance started while handing over is not tracked: it

@@ -13,7 +13,7 @@ import (
 )
 
 // TestWindowsEndWithResident starts real window processes the way the tray
-// does (the executable is a script standing in for `portlight ui ...`) and
+// does (the executable is a script standing in for portlight-ui) and
 // ends them as Run does on its way out: one that quits on SIGTERM, one
 // that ignores it and is killed after the wait. Neither outlives end.
 func TestWindowsEndWithResident(t *testing.T) {
@@ -31,13 +31,13 @@ func TestWindowsEndWithResident(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			script, ready := filepath.Join(dir, "portlight"), filepath.Join(dir, "ready")
+			script, ready := filepath.Join(dir, "portlight-ui"), filepath.Join(dir, "ready")
 			body := "#!/bin/sh\n" + c.setup + ": > '" + ready + "'\nexec sleep 60\n"
 			if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			r, _ := newTestResident(&fakeScanner{}, &fakeNotifier{}, nil, alertAbove40000)
-			r.opts.Executable = script
+			r.opts.UIExecutable = script
 			r.windows = &windowProcs{}
 			if err := r.startWindow(handoff.Request{Kind: handoff.Listeners}); err != nil {
 				t.Fatalf("startWindow: %v", err)
@@ -70,12 +70,12 @@ func TestWindowsEndWithResident(t *testing.T) {
 // TestWindowAfterEnd: a window process that starts after the resident
 // began ending (openWindow runs on a goroutine) is ended at once.
 func TestWindowAfterEnd(t *testing.T) {
-	script := filepath.Join(t.TempDir(), "portlight")
+	script := filepath.Join(t.TempDir(), "portlight-ui")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	r, _ := newTestResident(&fakeScanner{}, &fakeNotifier{}, nil, alertAbove40000)
-	r.opts.Executable = script
+	r.opts.UIExecutable = script
 	r.windows = &windowProcs{}
 	r.windows.end(time.Second)
 	if err := r.startWindow(handoff.Request{Kind: handoff.Settings}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"portlight/app/handoff"
+	"portlight/app/launch"
 	"portlight/app/ui/views"
 	"portlight/autostart"
 	"portlight/history"
@@ -43,16 +44,26 @@ func wireHome(deps *views.Deps, store *settings.Store, log *slog.Logger) {
 		}); err != nil {
 			return err
 		}
-		exe, err := os.Executable()
-		if err == nil {
-			exe, err = filepath.EvalSymlinks(exe)
-		}
-		if err != nil {
-			return fmt.Errorf("start at login: %w", err)
-		}
-		return autostart.Sync(on, exe)
+		return syncAutostart(on)
 	}
 	deps.FirstRun = func() bool { return claimFirstRun(store.Dir(), log) }
+}
+
+// syncAutostart makes the login entry start the tray app, or removes it.
+// The entry names portlight, found as portlight-ui finds it (next to this
+// program, else on PATH), never this program: the tray is portlight's.
+func syncAutostart(on bool) error {
+	if !on {
+		return autostart.Sync(false, "")
+	}
+	exe, err := launch.Find(launch.Core)
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return fmt.Errorf("start at login: %w", err)
+	}
+	return autostart.Sync(on, exe)
 }
 
 // claimFirstRun creates the "welcomed" mark in dir and reports whether

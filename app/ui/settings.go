@@ -28,6 +28,7 @@ func wireSettings(ctx context.Context, deps *views.Deps, store *settings.Store, 
 				}
 				return snap.Listeners
 			},
+			StartAtLogin: syncAutostart,
 		})
 	}
 	go store.Watch(ctx, time.Second)

@@ -1,9 +1,9 @@
-// Package ui is the on-demand window process (`portlight ui ...`): the
-// explainer, listeners and settings windows, built with Fyne.
+// Package ui is the on-demand window process (the portlight-ui program,
+// which `portlight ui ...` runs): the explainer, listeners, history and
+// settings windows, built with Fyne.
 //
-// At most one window process runs at a time: a later `portlight ui ...`
-// hands its request to the running one over a unix socket (package handoff)
-// and exits. The process scans the listeners itself, and exits when its last
+// At most one window process runs at a time: a later one hands its request
+// to the running one over a unix socket (package handoff) and exits. The process scans the listeners itself, and exits when its last
 // window closes. This is the only package that imports Fyne's GL driver; the
 // windows themselves live in package views, which tests drive without X.
 package ui
@@ -22,11 +22,9 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"portlight/app/handoff"
+	"portlight/app/launch"
 	"portlight/app/ui/views"
 	"portlight/assets"
-	"portlight/history"
-	"portlight/monitor"
-	"portlight/settings"
 )
 
 // AppID is the Fyne application id, as in FyneApp.toml (preferences, the
@@ -40,10 +38,11 @@ const handoffWait = 5 * time.Second
 // errQuitting refuses requests that arrive after the last window closed.
 var errQuitting = errors.New("window process is quitting")
 
-// Run runs the window process with its arguments (after "ui"): it hands the
+// Run runs the window process with its arguments (those after `portlight
+// ui`, e.g. "explain", "22/tcp"): it hands the
 // request to a running window process, or becomes one.
 func Run(args []string) error {
-	req, err := ParseArgs(args)
+	req, err := launch.Parse(args)
 	if err != nil {
 		return err
 	}
@@ -103,89 +102,77 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("portlight.png", assets.AppIcon))
+	deps, closeDeps := openDeps(ctx, log)
+	defer closeDeps()
+	p := &process{app: a, srv: srv, m: views.NewManager(a, deps), appDone: make(chan struct{})}
+	p.m.OnLastClosed = p.quit
 
-	scanner := monitor.NewScanner()
-	defer scanner.Close()
-	deps := views.Deps{Scanner: scanner} // the OS actions default to osact's
-	var hist *history.Store
-	if store, err := history.Open(ctx, history.Options{Logger: log}); err != nil {
-		log.Warn("history unavailable; the explainer will not show past owners", "err", err)
-	} else {
-		defer store.Close()
-		hist = store
-		deps.History = storeHistory{store}
-		deps.Events = store // the history window's searches
-	}
-	if store, err := settings.OpenDefault(); err != nil {
-		// The windows judge with the defaults; the allow buttons and the
-		// settings window say the settings could not be opened, and why.
-		log.Warn("settings unavailable; judging with the defaults", "err", err)
-		deps.SettingsErr = err
-		wireHome(&deps, nil, log)
-	} else {
-		wireHome(&deps, store, log)
-		if hist != nil {
-			// Judge owner changes as the tray does; detached before the
-			// history closes (defers run last-in, first-out).
-			store.SetUsualOwners(hist)
-			defer store.SetUsualOwners(nil)
-		}
-		wireSettings(ctx, &deps, store, scanner)
-	}
-	m := views.NewManager(a, deps)
-
-	// quitting is only touched on Fyne's goroutine: a request is either
-	// opened before the last window closes, or refused after it, never lost.
-	// quit is re-entered (a.Quit closes the windows, the last close calls
-	// OnLastClosed), so it is guarded by the flag, not a sync.Once, which
-	// would deadlock.
-	quitting := false
-	appDone := make(chan struct{})
-	quit := func() {
-		if quitting {
-			return
-		}
-		quitting = true
-		srv.Close() // new requests now start a new window process
-		a.Quit()
-	}
-	m.OnLastClosed = quit
-
-	go func() {
-		err := srv.Serve(ctx, func(r handoff.Request) error {
-			done := make(chan bool, 1)
-			fyne.Do(func() {
-				if quitting {
-					done <- false
-					return
-				}
-				m.Open(r)
-				done <- true
-			})
-			select {
-			case ok := <-done:
-				if ok {
-					return nil
-				}
-			case <-appDone:
-			}
-			return errQuitting
-		})
-		if err != nil {
-			log.Error("handoff server stopped", "err", err)
-		}
-	}()
-	go m.Run(ctx)
-	go func() {
-		select {
-		case <-ctx.Done(): // SIGINT or SIGTERM
-			fyne.Do(quit)
-		case <-appDone:
-		}
-	}()
-
-	m.Open(req)
+	go p.takeRequests(ctx, log)
+	go p.m.Run(ctx)
+	go p.quitOnSignal(ctx)
+	p.m.Open(req)
 	a.Run()
-	close(appDone)
+	close(p.appDone)
 	return nil
+}
+
+// process is a running window process: its app, its windows and the
+// server that hands it later requests.
+type process struct {
+	app fyne.App
+	srv *handoff.Server
+	m   *views.Manager
+	// quitting is only touched on Fyne's goroutine: a request is either
+	// opened before the last window closes, or refused after it, never
+	// lost.
+	quitting bool
+	appDone  chan struct{} // closed when the app has stopped
+}
+
+// quit stops taking requests and quits the app. It is re-entered (Quit
+// closes the windows, the last close calls OnLastClosed), so it is guarded
+// by the flag, not a sync.Once, which would deadlock. Fyne's goroutine only.
+func (p *process) quit() {
+	if p.quitting {
+		return
+	}
+	p.quitting = true
+	p.srv.Close() // new requests now start a new window process
+	p.app.Quit()
+}
+
+// takeRequests opens each handed-over request's window on Fyne's
+// goroutine, and refuses those that come once the process is quitting.
+func (p *process) takeRequests(ctx context.Context, log *slog.Logger) {
+	err := p.srv.Serve(ctx, func(r handoff.Request) error {
+		done := make(chan bool, 1)
+		fyne.Do(func() {
+			if p.quitting {
+				done <- false
+				return
+			}
+			p.m.Open(r)
+			done <- true
+		})
+		select {
+		case ok := <-done:
+			if ok {
+				return nil
+			}
+		case <-p.appDone:
+		}
+		return errQuitting
+	})
+	if err != nil {
+		log.Error("handoff server stopped", "err", err)
+	}
+}
+
+// quitOnSignal quits when ctx ends (SIGINT or SIGTERM) before the app does.
+func (p *process) quitOnSignal(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+		fyne.Do(p.quit)
+	case <-p.appDone:
+	}
 }

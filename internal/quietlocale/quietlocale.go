@@ -1,26 +1,25 @@
 // Package quietlocale keeps Fyne's package initialisation from printing
 // "Fyne error: Error parsing user locale C" under the C.UTF-8 locale, which
-// every command of the one portlight binary would otherwise show on stderr.
+// the window program portlight-ui would otherwise show on stderr each time
+// it starts. (portlight itself links no Fyne and needs none of this.)
 //
 // Fyne's lang package picks a translation in its init, from the locale that
 // github.com/jeandeaual/go-locale reads from LC_ALL, LC_MESSAGES or LANG. That
 // library treats "C" and "POSIX" as "no locale" (Fyne falls back to English)
 // but turns "C.UTF-8" into the language tag "C", which fails to parse and is
-// logged. The binary links Fyne for the tray and windows, so the init runs for
-// the headless commands too; no import graph of the CLI can avoid it.
+// logged, whatever the program then does.
 //
 // This package's init runs first and, for the duration of package
 // initialisation only, shows Fyne the plain "C" it already understands: the
 // same English result, without the log. main calls Restore before anything
-// else, so the commands, their children and the GUI see the user's locale
+// else, so the windows and the programs they start see the user's locale
 // as it was.
 //
 // Why this init runs before Fyne's: Go initialises packages in import-path
 // order, each as soon as its imports are initialised. This package imports
 // only os; Fyne's lang package imports text/template, whose imports include
 // os and whose path sorts after "portlight/...". So once text/template could
-// run, this package can too and sorts ahead of it. TestCLIStderrUnderCLocales
-// in package main checks the effect on the built binary.
+// run, this package can too and sorts ahead of it.
 package quietlocale
 
 import "os"

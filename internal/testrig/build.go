@@ -15,10 +15,12 @@ var (
 	buildErr  error
 )
 
-// Portlight builds the portlight command once per test binary, into a
-// temporary folder, and returns its path; RemoveBuilt deletes it (call it
-// from TestMain after m.Run). Tests run in a package folder of the module,
-// so the command builds by its import path from any of them.
+// Portlight builds Portlight's two programs once per test binary, portlight
+// and the window program portlight-ui, into one temporary folder (where
+// portlight finds portlight-ui, as once installed), and returns portlight's
+// path; RemoveBuilt deletes them (call it from TestMain after m.Run). Tests
+// run in a package folder of the module, so the programs build by their
+// import paths from any of them.
 func Portlight(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -33,7 +35,9 @@ func Portlight(t testing.TB) string {
 			buildErr = fmt.Errorf("missing tool go: %w", err)
 			return
 		}
-		out, err := exec.Command(gobin, "build", "-o", buildPath, "portlight").CombinedOutput()
+		// One go build for both: they share most packages.
+		out, err := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
+			"portlight", "portlight/cmd/portlight-ui").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -44,7 +48,14 @@ func Portlight(t testing.TB) string {
 	return buildPath
 }
 
-// RemoveBuilt deletes the binary Portlight built, if it built one.
+// PortlightUI returns the path of the window program Portlight built next
+// to portlight.
+func PortlightUI(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(filepath.Dir(Portlight(t)), "portlight-ui")
+}
+
+// RemoveBuilt deletes the programs Portlight built, if it built them.
 func RemoveBuilt() {
 	if buildPath != "" {
 		os.RemoveAll(filepath.Dir(buildPath))

@@ -1,4 +1,4 @@
-package ui
+package launch
 
 import (
 	"fmt"
@@ -18,9 +18,12 @@ func usage() string {
 	return "usage: " + strings.Join(c.Usage(), " | ")
 }
 
-// ParseArgs reads the window process's arguments (after "ui") into the
-// request for its first window. Errors wrap cmdline.ErrUsage.
-func ParseArgs(args []string) (handoff.Request, error) {
+// Parse reads the window process's arguments (those after `portlight ui`,
+// which are portlight-ui's own) into the request for its first window.
+// Errors wrap cmdline.ErrUsage. Both binaries call it: `portlight ui` so a
+// mistake is a usage error before anything starts, portlight-ui because it
+// is also run directly.
+func Parse(args []string) (handoff.Request, error) {
 	bad := func(format string, a ...any) (handoff.Request, error) {
 		return handoff.Request{}, fmt.Errorf("ui: %s (%s): %w", fmt.Sprintf(format, a...), Usage, cmdline.ErrUsage)
 	}
@@ -106,4 +109,32 @@ func parseHistory(args []string, bad func(string, ...any) (handoff.Request, erro
 		r.Port, r.Proto = port, string(proto)
 	}
 	return r, nil
+}
+
+// Args is the inverse of Parse: the arguments that open r's window, e.g.
+// ["explain", "2476/tcp"]. Parse(Args(r)) is r for every valid request.
+func Args(r handoff.Request) []string {
+	switch r.Kind {
+	case handoff.Explain:
+		args := []string{string(r.Kind), strconv.Itoa(int(r.Port)) + "/" + r.Proto}
+		if r.PID != 0 {
+			args = append(args, "--pid", strconv.Itoa(int(r.PID)))
+		}
+		return args
+	case handoff.History:
+		args := []string{string(r.Kind)}
+		if r.Port != 0 {
+			port := strconv.Itoa(int(r.Port))
+			if r.Proto != "" {
+				port += "/" + r.Proto
+			}
+			args = append(args, "--port", port)
+		}
+		if r.Exe != "" {
+			args = append(args, "--exe", r.Exe)
+		}
+		return args
+	default:
+		return []string{string(r.Kind)}
+	}
 }

@@ -1,4 +1,4 @@
-package ui
+package launch
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"portlight/cmdline"
 )
 
-func TestParseArgs(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		args []string
 		want handoff.Request
@@ -41,15 +41,15 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"tray"}, handoff.Request{}, false},
 	}
 	for _, tt := range tests {
-		got, err := ParseArgs(tt.args)
+		got, err := Parse(tt.args)
 		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseArgs(%q) = %+v, %v; want %+v ok=%v", tt.args, got, err, tt.want, tt.ok)
+			t.Errorf("Parse(%q) = %+v, %v; want %+v ok=%v", tt.args, got, err, tt.want, tt.ok)
 		}
 		if err == nil && got.Validate() != nil {
-			t.Errorf("ParseArgs(%q) = %+v, which handoff refuses: %v", tt.args, got, got.Validate())
+			t.Errorf("Parse(%q) = %+v, which handoff refuses: %v", tt.args, got, got.Validate())
 		}
 		if err != nil && !errors.Is(err, cmdline.ErrUsage) {
-			t.Errorf("ParseArgs(%q) error %v does not wrap cmdline.ErrUsage", tt.args, err)
+			t.Errorf("Parse(%q) error %v does not wrap cmdline.ErrUsage", tt.args, err)
 		}
 	}
 }
@@ -63,10 +63,10 @@ func TestHistoryRequestValidate(t *testing.T) {
 	}
 }
 
-// TestParseArgsTakesTheTable builds a command line from every form and flag
+// TestParseTakesTheTable builds a command line from every form and flag
 // of `ui` in cmdline.Commands and checks that the parser takes it, so the
 // usage text and the man page cannot offer what the parser refuses.
-func TestParseArgsTakesTheTable(t *testing.T) {
+func TestParseTakesTheTable(t *testing.T) {
 	c, ok := cmdline.Lookup("ui")
 	if !ok || len(c.Forms) < 4 {
 		t.Fatalf("cmdline.Commands has no ui command with its windows: %+v", c)
@@ -87,16 +87,39 @@ func TestParseArgsTakesTheTable(t *testing.T) {
 			}
 			args = append(args, "--"+fl.Name, v)
 		}
-		r, err := ParseArgs(args)
+		r, err := Parse(args)
 		if err != nil {
-			t.Errorf("ParseArgs(%q) from the table: %v", args, err)
+			t.Errorf("Parse(%q) from the table: %v", args, err)
 			continue
 		}
 		if string(r.Kind) != args[0] {
-			t.Errorf("ParseArgs(%q) opens %q", args, r.Kind)
+			t.Errorf("Parse(%q) opens %q", args, r.Kind)
 		}
 	}
 	if !strings.Contains(Usage, "portlight ui history [--port N[/PROTO]] [--exe PATH]") {
 		t.Errorf("Usage lacks the history window: %q", Usage)
+	}
+}
+
+// TestArgsRoundTrip: the arguments the tray starts portlight-ui with are
+// read back by Parse as the same request, for every kind of window.
+func TestArgsRoundTrip(t *testing.T) {
+	for _, r := range []handoff.Request{
+		{Kind: handoff.Explain, Port: 2476, Proto: "tcp"},
+		{Kind: handoff.Explain, Port: 53, Proto: "udp", PID: 77},
+		{Kind: handoff.Listeners},
+		{Kind: handoff.Settings},
+		{Kind: handoff.Home},
+		{Kind: handoff.Welcome},
+		{Kind: handoff.History},
+		{Kind: handoff.History, Port: 5432},
+		{Kind: handoff.History, Port: 53, Proto: "udp", Exe: "/usr/sbin/dnsmasq"},
+		{Kind: handoff.History, Exe: "/opt/my app/-dash"},
+	} {
+		args := Args(r)
+		got, err := Parse(args)
+		if err != nil || got != r {
+			t.Errorf("Parse(Args(%+v)) = Parse(%q) = %+v, %v", r, args, got, err)
+		}
 	}
 }
