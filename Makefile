@@ -9,6 +9,9 @@ export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 GO ?= go
 BIN := ./portlight
+# The window program, started by the tray and by `portlight ui ...`; it lives
+# next to portlight (docs/binaries.md).
+UI_BIN := ./portlight-ui
 ARTIFACTS ?= $(CURDIR)/artifacts
 export PORTLIGHT_ARTIFACTS := $(ARTIFACTS)
 FUZZTIME ?= 10s
@@ -24,8 +27,10 @@ deps:
 deps-build:
 	scripts/deps.sh build
 
+# Both programs, into the repository's root: portlight finds portlight-ui next
+# to itself.
 build: deps-build
-	$(GO) build -o $(BIN) .
+	$(GO) build -o ./ . ./cmd/portlight-ui
 
 run: build
 	$(BIN)
@@ -89,4 +94,4 @@ measure: deps build
 -include mk/*.mk
 
 clean:
-	rm -rf $(BIN) $(ARTIFACTS)
+	rm -rf $(BIN) $(UI_BIN) $(ARTIFACTS)

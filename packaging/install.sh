@@ -2,13 +2,14 @@
 # Installs Portlight for one user (or into any PREFIX), and removes exactly
 # what it installed. `make install` / `make uninstall` call this.
 #
-#   packaging/install.sh install BINARY ICON256
+#   packaging/install.sh install PORTLIGHT PORTLIGHT_UI ICON256
 #   packaging/install.sh uninstall
 #
 # PREFIX (default ~/.local) is where the files live when in use; DESTDIR, if
 # set, is prepended to every path written (staging), but not to the paths
 # written into the .desktop entry. Installed, under PREFIX:
 #   bin/portlight
+#   bin/portlight-ui                   (the windows; portlight runs it from here)
 #   share/applications/dev.portlight.Portlight.desktop
 #   share/icons/hicolor/256x256/apps/dev.portlight.Portlight.png
 #   share/man/man1/portlight.1
@@ -41,8 +42,9 @@ mkdirs() {
 }
 
 do_install() {
-  local bin=$1 icon=$2
+  local bin=$1 ui=$2 icon=$3
   [ -x "$bin" ] || { echo "install.sh: no executable $bin" >&2; exit 1; }
+  [ -x "$ui" ] || { echo "install.sh: no executable $ui" >&2; exit 1; }
   [ -f "$icon" ] || { echo "install.sh: no icon $icon" >&2; exit 1; }
   case $PREFIX in *[\"\`\$\\%]*)
     echo "install.sh: PREFIX may not contain \" \` \$ \\ or %: $PREFIX" >&2; exit 2 ;;
@@ -60,6 +62,7 @@ do_install() {
     "$root/share/applications/$app_id.desktop"
     "$root/share/icons/hicolor/256x256/apps/$app_id.png"
     "$root/share/man/man1/portlight.1"
+    "$root/bin/portlight-ui"
   )
   for f in "${files[@]}" "$manifest"; do mkdirs "$(dirname "$f")"; done
   install -m 0755 "$bin" "${files[0]}"
@@ -68,6 +71,7 @@ do_install() {
   mv "${files[1]}.tmp" "${files[1]}"
   install -m 0644 "$icon" "${files[2]}"
   install -m 0644 "$here/portlight.1" "${files[3]}"
+  install -m 0755 "$ui" "${files[4]}"
   if command -v desktop-file-validate >/dev/null; then
     desktop-file-validate "${files[1]}"
   fi
@@ -110,7 +114,7 @@ do_uninstall() {
 }
 
 case ${1:-} in
-  install) do_install "${2:?binary}" "${3:?icon}" ;;
+  install) do_install "${2:?portlight}" "${3:?portlight-ui}" "${4:?icon}" ;;
   uninstall) do_uninstall ;;
-  *) echo "usage: install.sh install BINARY ICON256 | uninstall" >&2; exit 2 ;;
+  *) echo "usage: install.sh install PORTLIGHT PORTLIGHT_UI ICON256 | uninstall" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A newcomer's first steps, from a fresh clone, headless: clones this
 # repository (its committed HEAD) into a temporary folder and follows the
-# README: `make build` (what `make run` does before it starts the tray), then
+# README: `make build` (what `make run` does before it starts the tray: both
+# programs, ./portlight and ./portlight-ui), then
 # `portlight scan`, `portlight explain 22`, `portlight --help`, and a per-user
 # `make install` / `make uninstall` into a temporary prefix. Prints how long
 # each step took.
@@ -36,8 +37,9 @@ git clone -q "$repo" "$tmp/portlight"
 timings+=("$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%8.1f s  git clone", e - s }')")
 grep -q '^make run' "$tmp/portlight/README.md" || fail "the README no longer starts with make run"
 
-step "make build (installs the build packages, builds ./portlight)" make --no-print-directory build
+step "make build (installs the build packages, builds ./portlight and ./portlight-ui)" make --no-print-directory build
 [ -x "$tmp/portlight/portlight" ] || fail "make build made no ./portlight"
+[ -x "$tmp/portlight/portlight-ui" ] || fail "make build made no ./portlight-ui (portlight ui and the tray run it)"
 step "portlight --help" ./portlight --help
 grep -q 'scan' "$tmp"/log.* || fail "--help does not list scan"
 step "portlight scan" ./portlight scan
@@ -47,12 +49,12 @@ log=$(ls -t "$tmp"/log.* | head -1)
 grep -qi 'ssh' "$log" || { cat "$log"; fail "explain 22 does not mention SSH"; }
 grep -q 'IANA registry of [0-9-]*' "$log" || { cat "$log"; fail "explain 22 does not name the registry date"; }
 step "make install (temporary PREFIX)" make --no-print-directory install PREFIX="$tmp/prefix"
-[ -x "$tmp/prefix/bin/portlight" ] || fail "make install installed no binary"
+[ -x "$tmp/prefix/bin/portlight" ] && [ -x "$tmp/prefix/bin/portlight-ui" ] || fail "make install did not install both programs"
 step "make uninstall" make --no-print-directory uninstall PREFIX="$tmp/prefix"
 [ -z "$(find "$tmp/prefix" -mindepth 1 2>/dev/null)" ] || fail "make uninstall left files: $(find "$tmp/prefix")"
 
 echo
 echo "newcomer: the README's first steps work from a fresh clone ($(git -C "$repo" rev-parse --short HEAD)):"
 printf '%s\n' "${timings[@]}"
-ls -l "$tmp/portlight/portlight" | awk '{ printf "binary ./portlight: %.1f MB\n", $5 / 1e6 }'
+ls -l "$tmp/portlight/portlight" "$tmp/portlight/portlight-ui" | awk '{ n = split($9, p, "/"); printf "./%s: %.1f MB\n", p[n], $5 / 1e6 }'
 echo "(make run would now start the tray; it needs a desktop session: see make test's e2e for that part)"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Checks packaging/install.sh with a real binary in temporary prefixes:
 # exactly the manifest's files and folders appear, they work (the .desktop
-# entry validates and points at the installed binary, the binary runs, the man
-# page renders), a second install changes nothing, and uninstall leaves the
-# tree exactly as it was, including files that were there before.
-#   packaging/test-install.sh BINARY ICON256
+# entry validates and points at the installed portlight, both programs run and
+# sit side by side, the man page renders), a second install changes nothing,
+# and uninstall leaves the tree exactly as it was, including files that were
+# there before.
+#   packaging/test-install.sh PORTLIGHT PORTLIGHT_UI ICON256
 set -euo pipefail
-bin=$(realpath "${1:?binary}")
-icon=$(realpath "${2:?icon}")
+bin=$(realpath "${1:?portlight}")
+ui=$(realpath "${2:?portlight-ui}")
+icon=$(realpath "${3:?icon}")
 here=$(cd "$(dirname "$0")" && pwd)
 app_id=dev.portlight.Portlight
 for tool in desktop-file-validate groff; do
@@ -24,7 +26,7 @@ check() {
   local root=$destdir$prefix
   echo "test-install: $name (PREFIX=$prefix${destdir:+ DESTDIR=$destdir})"
   snapshot "$top" >"$tmp/before"
-  PREFIX=$prefix DESTDIR=$destdir "$here/install.sh" install "$bin" "$icon" >/dev/null
+  PREFIX=$prefix DESTDIR=$destdir "$here/install.sh" install "$bin" "$ui" "$icon" >/dev/null
   snapshot "$top" >"$tmp/after"
   local manifest=$root/share/portlight/install-manifest
   [ -f "$manifest" ] || fail "$name: no manifest"
@@ -32,11 +34,13 @@ check() {
   comm -13 "$tmp/before" "$tmp/after" | cut -d' ' -f3- | sed "s|^\./|$top/|" | sort >"$tmp/added"
   cut -d' ' -f2- "$manifest" | sort >"$tmp/listed"
   diff -u "$tmp/listed" "$tmp/added" || fail "$name: the files that appeared differ from the manifest"
-  [ "$(grep -c '^file ' "$manifest")" = 5 ] || fail "$name: manifest should list 5 files"
+  [ "$(grep -c '^file ' "$manifest")" = 6 ] || fail "$name: manifest should list 6 files"
   comm -23 "$tmp/before" "$tmp/after" | grep -q . && fail "$name: install changed files that were there before"
   local exe=$root/bin/portlight desktop=$root/share/applications/$app_id.desktop
   local png=$root/share/icons/hicolor/256x256/apps/$app_id.png man1=$root/share/man/man1/portlight.1
-  [ -x "$exe" ] && cmp -s "$exe" "$bin" || fail "$name: binary not installed as given"
+  [ -x "$exe" ] && cmp -s "$exe" "$bin" || fail "$name: portlight not installed as given"
+  # Next to portlight, where portlight looks for it first.
+  [ -x "$root/bin/portlight-ui" ] && cmp -s "$root/bin/portlight-ui" "$ui" || fail "$name: portlight-ui not installed next to portlight"
   [ "$(stat -c %a "$desktop")" = 644 ] || fail "$name: .desktop mode $(stat -c %a "$desktop")"
   desktop-file-validate "$desktop" || fail "$name: desktop-file-validate"
   grep -qxF "TryExec=$prefix/bin/portlight" "$desktop" || fail "$name: TryExec does not name $prefix/bin/portlight"
@@ -45,11 +49,12 @@ check() {
   grep -qxF "Exec=$want_exec" "$desktop" || fail "$name: Exec is not $want_exec: $(grep '^Exec=' "$desktop" | head -1)"
   grep -qxF "Exec=$want_exec ui listeners" "$desktop" || fail "$name: listeners action Exec"
   cmp -s "$png" "$icon" || fail "$name: icon differs"
-  [[ $(LANG=en_US.UTF-8 "$exe" --help 2>/dev/null) == *update-registry* ]] || fail "$name: the installed binary does not run"
+  [[ $(LANG=en_US.UTF-8 "$exe" --help 2>/dev/null) == *update-registry* ]] || fail "$name: the installed portlight does not run"
+  [[ $(LANG=en_US.UTF-8 "$root/bin/portlight-ui" --help 2>/dev/null) == *"portlight ui listeners"* ]] || fail "$name: the installed portlight-ui does not run"
   [ -z "$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$man1" 2>&1)" ] || fail "$name: groff warns about the man page"
   [[ $(LC_ALL=C.UTF-8 groff -man -Tutf8 -P-cbou "$man1" 2>/dev/null) == *update-registry* ]] || fail "$name: man page does not render"
   # A second install changes nothing.
-  PREFIX=$prefix DESTDIR=$destdir "$here/install.sh" install "$bin" "$icon" >/dev/null
+  PREFIX=$prefix DESTDIR=$destdir "$here/install.sh" install "$bin" "$ui" "$icon" >/dev/null
   snapshot "$top" | grep -v ' portlight/install-manifest$' >"$tmp/again"
   grep -v ' portlight/install-manifest$' "$tmp/after" | diff -u - "$tmp/again" || fail "$name: reinstall changed the tree"
   PREFIX=$prefix DESTDIR=$destdir "$here/install.sh" uninstall >/dev/null
