@@ -45,7 +45,9 @@ binary alerts as changed).
 port (--pid: the process it alerted about), the list of listening
 programs, the history (--port, --exe: only those events) or the settings.
 The tray app does this for you; a request while a window process runs is
-handed to it, and the process exits when its last window closes.
+handed to it, and the process exits when its last window closes. The
+windows are the portlight-ui program, installed next to portlight:
+'portlight ui FORM' runs 'portlight-ui FORM'.
 `,
 	"help": `Lists the commands, or shows one command's usage, what it does and its
 flags (the same as 'portlight COMMAND --help').
