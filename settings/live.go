@@ -10,6 +10,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -56,6 +57,10 @@ func (s *Store) Policy() *policy.Policy {
 			Places:    systemPlaces(),
 			Origin:    origin,
 			Expected:  expected,
+			Reach:     s.reach,
+		}
+		if s.pol.Reach == nil {
+			s.pol.Reach = policy.ReachOf(reach.System())
 		}
 	}
 	return s.pol
@@ -167,4 +172,12 @@ func ResolveExecutable(p string) (string, error) {
 		return "", fmt.Errorf("%s is not a file", r)
 	}
 	return r, nil
+}
+
+// SetReach gives the policies of this store what decides a listener's
+// reach; nil (the default) is this machine's, by reach.System().
+func (s *Store) SetReach(f func(monitor.Listener) reach.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reach, s.pol = f, nil
 }

@@ -31,6 +31,11 @@
 //	package_mismatch = true
 //	self_hidden = true
 //
+//	[networks]
+//	public = ["Café", "3f0c7d2e-…"]
+//	trusted = ["Home"]
+//	unknown_is_public = false
+//
 //	[pause]
 //	until = 2026-11-25T23:00:00Z
 //	until_resumed = false
@@ -107,6 +112,10 @@ type Settings struct {
 	Pause policy.Pause `toml:"pause"`
 	// Snooze silences programs (by executable path) until a time.
 	Snooze map[string]time.Time `toml:"snooze,omitempty"`
+	// Networks says which networks (by NetworkManager connection name or
+	// UUID) are public: a listener reachable from one alerts at high
+	// severity.
+	Networks policy.NetworkRules `toml:"networks"`
 	// Allow is the allow-list.
 	Allow []policy.AllowEntry `toml:"allow,omitempty"`
 }
@@ -130,6 +139,7 @@ func (s Settings) Rules() policy.Rules {
 		IgnoreLoopback:     s.IgnoreLoopback,
 		IgnoreEphemeralUDP: s.IgnoreEphemeralUDP,
 		Allow:              slices.Clone(s.Allow),
+		Networks:           s.Networks.Clone(),
 	}
 }
 
@@ -142,6 +152,7 @@ func (s Settings) GateConfig() policy.GateConfig {
 func (s Settings) Clone() Settings {
 	c := s
 	c.Snooze = maps.Clone(s.Snooze)
+	c.Networks = s.Networks.Clone()
 	c.Allow = make([]policy.AllowEntry, len(s.Allow))
 	for i, e := range s.Allow {
 		e.Ports = slices.Clone(e.Ports)

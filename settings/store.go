@@ -15,6 +15,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -46,6 +47,8 @@ type Store struct {
 	// provenanceSet: SetProvenance chose origin and expected (else the
 	// system's are used).
 	provenanceSet bool
+	// reach decides reach (nil: this machine's; see SetReach).
+	reach func(monitor.Listener) reach.Result
 	// owners is the history the policy asks about usual port owners (see
 	// SetUsualOwners); nil: the owner_change trigger cannot fire.
 	owners policy.UsualOwners

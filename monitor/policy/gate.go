@@ -377,7 +377,7 @@ func fold(now time.Time, ns []Notice) []Notice {
 		s.Count += n.Count
 		ids[n.Identity] = struct{}{}
 		s.Assessments = append(s.Assessments, n.Assessments...)
-		if n.Severity == SeverityHigh || s.Severity == "" {
+		if n.Severity.Rank() > s.Severity.Rank() {
 			s.Severity = n.Severity
 		}
 	}
@@ -407,10 +407,7 @@ func programs(as []Assessment) int {
 func maxSeverity(as []Assessment) Severity {
 	var s Severity
 	for _, a := range as {
-		if a.Verdict.Severity == SeverityHigh {
-			return SeverityHigh
-		}
-		if a.Verdict.Severity != "" {
+		if a.Verdict.Severity.Rank() > s.Rank() {
 			s = a.Verdict.Severity
 		}
 	}
