@@ -15,6 +15,7 @@ import (
 	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -99,6 +100,11 @@ func runWatch(ctx context.Context, env Env) error {
 	}
 	sc := monitor.NewScanner()
 	defer sc.Close()
+	go func() {
+		if err := reach.System().Run(ctx); err != nil {
+			fmt.Fprintf(env.Stderr, "portlight: %v; reach is judged by the networks as they were at start\n", err)
+		}
+	}()
 	err := monitor.Watch(ctx, sc, *interval, p.print, monitor.InitialOpened())
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("watch: %w", err)

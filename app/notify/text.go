@@ -96,7 +96,7 @@ func Compose(a policy.Assessment, key string) Message {
 // MaxBody runes, the why line to MaxWhy.
 func Body(a policy.Assessment) string {
 	reasons := content.DecidingReasons(a, 0)
-	if exp := ExposureText(a.Exposure); !slices.Contains(reasons, exp) {
+	if exp := content.ReachReason(a); !slices.Contains(reasons, exp) {
 		reasons = append(reasons, exp)
 	}
 	why := "Why: " + safetext.Line(strings.Join(reasons, "; "), MaxWhy)

@@ -79,6 +79,7 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 	events := r.opts.Diff(prev, snap)
 	r.prev, r.scanned = snap, true
 	r.hist.scan(now, events)
+	r.rejudgeNetworks(ctx, now)
 	if now.Sub(r.verdictsAt) >= reassessEvery {
 		// Verdicts may depend on a program's file (pinned allow entries):
 		// judge everything afresh now and then.
@@ -151,13 +152,10 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 
 // urgency ranks an assessment for the gate: high-severity alerts first.
 func urgency(a policy.Assessment) int {
-	switch {
-	case !a.Verdict.Alert:
+	if !a.Verdict.Alert {
 		return 0
-	case a.Verdict.Severity == policy.SeverityHigh:
-		return 2
 	}
-	return 1
+	return max(a.Verdict.Severity.Rank(), 1)
 }
 
 // assess judges a listener, reusing the last verdict for the same

@@ -59,7 +59,7 @@ func noticeMessage(n policy.Notice, key string) notify.Message {
 	var b strings.Builder
 	b.WriteString("Ports: " + portList(n.Assessments, n.Count) + ".")
 	if n.Kind != policy.NoticeSummary {
-		fmt.Fprintf(&b, "\n%s.", upper(notify.ExposureText(worstExposure(n.Assessments))))
+		fmt.Fprintf(&b, "\n%s.", upper(content.WidestReason(n.Assessments)))
 		b.WriteString("\nWho: " + safetext.Line(content.WhoLine(a), notify.MaxPath))
 	}
 	b.WriteString("\n" + hintRecent)

@@ -25,6 +25,7 @@ import (
 	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/settings"
 )
 
@@ -59,6 +60,10 @@ type Options struct {
 	OpenWindow func(handoff.Request)
 	// Log receives the resident's log; nil uses slog.Default.
 	Log *slog.Logger
+	// Networks says when the machine's networks changed, so that every
+	// listener is judged again; nil watches this machine's (reach.System).
+	// newResident alone leaves it nil: no re-judging.
+	Networks Networks
 }
 
 // Notification flood control: a burst of notifyBurst, then one per
@@ -117,6 +122,8 @@ type resident struct {
 	held         int // alerts held back by the limiter, not yet summed up
 	groups       map[string][]string
 	groupSeq     int
+	netGen       uint64 // the networks' generation last judged by
+	netSeen      bool
 
 	hist     *recorder    // nil: no history
 	watch    watchdog     // tamper evidence (see tamper.go)
@@ -203,6 +210,15 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if r.opts.Networks == nil {
+		w := reach.System()
+		r.opts.Networks = w
+		go func() {
+			if err := w.Run(ctx); err != nil {
+				r.log.Warn("network changes unheard: listeners are judged again only every minute", "err", err)
+			}
+		}()
+	}
 	if !opts.NoHistory {
 		// Not cancelled by SIGTERM: close flushes it after the loop ends.
 		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, "", history.RecorderOptions{}))

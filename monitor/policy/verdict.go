@@ -142,6 +142,7 @@ func Default() *Policy {
 			Places:    SystemPlaces(),
 			Origin:    SystemOrigin,
 			Expected:  KnownExpected,
+			Reach:     ReachOf(reach.System()),
 		}
 	})
 	return defaultPolicy
