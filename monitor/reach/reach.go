@@ -164,6 +164,9 @@ func (r Result) Text() string {
 			via = r.Widest()
 		}
 		if len(via) == 0 {
+			via = r.Networks
+		}
+		if len(via) == 0 {
 			return "reachable from the network"
 		}
 		return "reachable from everywhere, through " + listed(via) + " right now"
