@@ -76,6 +76,9 @@ func TestScanJSONFindsOwnListener(t *testing.T) {
 		mine["address"] != "127.0.0.1" || mine["owner_hidden"] != false {
 		t.Errorf("our listener reported wrong: %v", mine)
 	}
+	if nets, ok := mine["reach_networks"].([]any); mine["reach"] != "this-computer" || !ok || len(nets) != 0 {
+		t.Errorf("our loopback listener's reach: %v %v", mine["reach"], mine["reach_networks"])
+	}
 	self, _ := os.Executable()
 	if mine["exe"] != self {
 		t.Errorf("exe = %v, want %s", mine["exe"], self)

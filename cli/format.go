@@ -102,14 +102,14 @@ func pidLabel(pid int32) string {
 // writeTable writes assessments as an aligned text table.
 func writeTable(w io.Writer, as []policy.Assessment) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tREACH\tPID\tUSER\tPROGRAM\tORIGIN\tIANA\tVERDICT")
+	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tEXPOSURE\tPID\tUSER\tPROGRAM\tORIGIN\tIANA\tVERDICT")
 	for _, a := range as {
 		user := safetext.Line(a.User, 24)
 		if user == "" {
 			user = fmt.Sprint(a.UID)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			a.Proto, a.Address, a.Port, content.ReachOf(a).Level, pidLabel(a.PID), user,
+			a.Proto, a.Address, a.Port, a.Exposure, pidLabel(a.PID), user,
 			programLabel(a), content.OriginColumn(a), a.PortInfo.Status, verdictLabel(a.Verdict))
 	}
 	if err := tw.Flush(); err != nil {

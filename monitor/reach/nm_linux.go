@@ -64,9 +64,6 @@ func dialNM(addr string) (*nmClient, error) {
 	return c, nil
 }
 
-// close disconnects.
-func (c *nmClient) close() { c.conn.Close() }
-
 // wake delivers one value per signal heard; nil (which never delivers)
 // when there is no client.
 func (c *nmClient) wake() <-chan *nmSignal {
