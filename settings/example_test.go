@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"portlight/content/notice"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -36,7 +37,7 @@ func Example() {
 		}
 		as := store.Policy().AssessAll(listeners)
 		for _, n := range gate.Observe(now, as) {
-			fmt.Println(n.Kind, n.Title()) // notifier.Notify(n) in the app
+			fmt.Println(n.Kind, notice.Of(n).Title) // notifier.Notify(n) in the app
 		}
 		if gate.Dirty() { // throttle in the app, and save on quit
 			if err := settings.SaveState(store.Dir(), gate.State()); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"portlight/app/handoff"
+	"portlight/content/notice"
 )
 
 // onHost records whether a tray host exists, from the watch on the
@@ -38,7 +39,7 @@ func (r *resident) homeStatus() handoff.Status {
 		Unread: r.alerts.Unread(),
 	}
 	if s.NoTray {
-		s.TrayFix = trayFix(r.desktop)
+		s.TrayFix = notice.TrayFix(r.desktop)
 	}
 	if r.model.Paused {
 		s.Paused = r.model.Pause

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"portlight/app/handoff"
-	"portlight/app/notify"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/safetext"
@@ -238,7 +237,7 @@ func BuildMenu(s State) MenuModel {
 	m.Tooltip = "Portlight\n" + counts
 	m.Unread = s.Unread > 0
 	if s.ScanErr != nil {
-		m.NoScan = notify.Truncate("Scan failed: "+strings.TrimSpace(safetext.Line(s.ScanErr.Error(), 0)), 80)
+		m.NoScan = safetext.Truncate("Scan failed: "+strings.TrimSpace(safetext.Line(s.ScanErr.Error(), 0)), 80)
 		m.Header = "Portlight — scan failed"
 		m.Tooltip = "Portlight\n" + m.NoScan
 	}
@@ -251,7 +250,7 @@ func BuildMenu(s State) MenuModel {
 		m.Tooltip += "\n" + m.Pause
 	}
 	if s.Problem != "" {
-		m.Tooltip += "\n" + notify.Truncate("Settings: "+safetext.Line(s.Problem, 0), 120)
+		m.Tooltip += "\n" + safetext.Truncate("Settings: "+safetext.Line(s.Problem, 0), 120)
 	}
 	return m
 }

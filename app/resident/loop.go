@@ -10,6 +10,7 @@ import (
 
 	"portlight/app/handoff"
 	"portlight/app/notify"
+	"portlight/content/notice"
 	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
@@ -238,7 +239,7 @@ func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) 
 		}
 	}
 	exp := monitor.Loopback
-	if n.Severity == policy.SeverityHigh || worstExposure(n.Assessments) == monitor.Network {
+	if notice.Reachable(n) {
 		exp = monitor.Network
 	}
 	if !r.limiter(exp).allow(now) {
@@ -318,11 +319,8 @@ func (r *resident) summarize(ctx context.Context, now time.Time) {
 	if r.held == 0 || r.pause.Active(now) || !r.summaryLimit.allow(now) {
 		return
 	}
-	r.show(ctx, notify.Message{
-		Key:   summaryKey,
-		Title: fmt.Sprintf("%d more alerts", r.held),
-		Body:  "Portlight held these notifications back; " + hintHeld,
-	}, now)
+	x := notice.Held(r.held)
+	r.show(ctx, notify.Message{Key: summaryKey, Title: x.Title, Body: x.Body}, now)
 	r.held = 0
 }
 

@@ -90,9 +90,6 @@ func TestGateBaselineIsOneNotice(t *testing.T) {
 	if len(ns) != 1 || ns[0].Kind != NoticeBaseline || ns[0].Count != 41 || ns[0].Programs != 8 || ns[0].Alerting != 40 {
 		t.Fatalf("baseline: %+v", ns)
 	}
-	if got := ns[0].Title(); got != "Portlight recorded 41 listening ports of 8 programs as the baseline; 40 would alert" {
-		t.Errorf("title %q", got)
-	}
 	if !g.Dirty() || !g.State().BaselineTaken || g.Dirty() {
 		t.Fatalf("state after baseline not dirty/taken")
 	}
@@ -111,8 +108,8 @@ func TestGateNewAlertIsNotifiedOnce(t *testing.T) {
 	if len(ns) != 1 || ns[0].Kind != NoticeAlert || ns[0].Count != 1 || ns[0].Severity != SeverityHigh {
 		t.Fatalf("new listener: %+v", kinds(ns))
 	}
-	if got := ns[0].Title(); got != "a is listening on unassigned port 2476/tcp" {
-		t.Errorf("title %q", got)
+	if as := ns[0].Assessments; len(as) != 1 || as[0].Port != 2476 || as[0].Exe != "/opt/a" {
+		t.Errorf("assessments %+v, want /opt/a on 2476", as)
 	}
 	w.idle(time.Minute)
 	if len(w.got) != 1 {
@@ -187,8 +184,8 @@ func TestGateBurstOf200PortsIsAtMost3Notices(t *testing.T) {
 			if total != 200 {
 				t.Fatalf("notices count %d ports, want 200: %v", total, kinds(w.got))
 			}
-			if spread == 1 && w.got[0].Title() != "flood is listening on 200 new ports" {
-				t.Errorf("title %q", w.got[0].Title())
+			if spread == 1 && (w.got[0].Kind != NoticeAlert || w.got[0].Count != 200) {
+				t.Errorf("one program's flood: %v, count %d", kinds(w.got), w.got[0].Count)
 			}
 		})
 	}
@@ -212,8 +209,8 @@ func TestGateBurstSummaryWaitsForQuiet(t *testing.T) {
 	if len(w.got) != 2 || w.got[1].Kind != NoticeBurst || w.got[1].Count != 2 {
 		t.Fatalf("burst summary: %v", kinds(w.got))
 	}
-	if got := w.got[1].Title(); got != "a is listening on 2 more ports" {
-		t.Errorf("title %q", got)
+	if as := w.got[1].Assessments; len(as) != 2 || as[0].Exe != "/opt/a" {
+		t.Errorf("burst assessments %+v", as)
 	}
 	// After the window closed, a new port is news at once again.
 	w.idle(time.Minute)
@@ -249,9 +246,6 @@ func TestGateManyProgramsAtOnceFold(t *testing.T) {
 	if s.Count != 10-(MaxNoticesPerScan-1) || s.Programs != 10-(MaxNoticesPerScan-1) {
 		t.Fatalf("summary: %+v", s)
 	}
-	if got := s.Title(); got != "8 more alerting ports from 8 programs" {
-		t.Errorf("title %q", got)
-	}
 }
 
 func TestGatePinnedBinaryReplacedIsChanged(t *testing.T) {
@@ -262,8 +256,8 @@ func TestGatePinnedBinaryReplacedIsChanged(t *testing.T) {
 	if len(ns) != 1 || ns[0].Kind != NoticeChanged || ns[0].Severity != SeverityHigh {
 		t.Fatalf("replaced pinned binary: %v", kinds(ns))
 	}
-	if got := ns[0].Title(); got != "pinned on 22/tcp changed since it was allowed" {
-		t.Errorf("title %q", got)
+	if as := ns[0].Assessments; ns[0].Count != 1 || len(as) != 1 || as[0].Port != 22 {
+		t.Errorf("changed: count %d, assessments %+v", ns[0].Count, as)
 	}
 	// Restarts of the same changed binary do not repeat it...
 	w.ls = []monitor.Listener{proc("/opt/pinned", 6, 22)}

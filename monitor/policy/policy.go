@@ -138,7 +138,7 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 			return Verdict{Ignored: true, Reasons: []string{ephemeral}}
 		}
 		return Verdict{Alert: true, Severity: SeverityHigh, Triggers: triggersOf(sig), Signals: sig,
-			Reasons: append(lead, ephemeral, exposureReason(l.Exposure))}
+			Reasons: append(lead, ephemeral, ExposureReason(l.Exposure))}
 	}
 
 	pv := p.judgePort(l, info, o)
@@ -166,7 +166,7 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 	switch {
 	case pv.changed || hasStrong(sig, v.Allowed):
 		v.Alert, v.Severity = true, SeverityHigh
-		v.Reasons = append(v.Reasons, exposureReason(l.Exposure))
+		v.Reasons = append(v.Reasons, ExposureReason(l.Exposure))
 	case pv.want || hasWeak(sig, v.Allowed):
 		v = grade(v, l, r)
 	}
@@ -304,7 +304,7 @@ func (p *Policy) judgePort(l monitor.Listener, info portinfo.Info, o provenance.
 // listener, and alerts at high severity when the network can, at low
 // severity (or not at all, by setting) when only this computer can.
 func grade(v Verdict, l monitor.Listener, r Rules) Verdict {
-	v.Reasons = append(v.Reasons, exposureReason(l.Exposure))
+	v.Reasons = append(v.Reasons, ExposureReason(l.Exposure))
 	if l.Exposure == monitor.Loopback {
 		if r.IgnoreLoopback {
 			v.Ignored = true
@@ -334,8 +334,9 @@ func statusReason(info portinfo.Info) string {
 	return string(info.Status) + " port"
 }
 
-// exposureReason says who can reach a listener.
-func exposureReason(e monitor.Exposure) string {
+// ExposureReason says in words who can reach a listener, as a verdict's
+// reason; a notification words it the same way.
+func ExposureReason(e monitor.Exposure) string {
 	if e == monitor.Loopback {
 		return "this computer only"
 	}
