@@ -27,7 +27,7 @@ func (r *resident) onHost(present bool, now time.Time) {
 // tellNoTray sends the one "no tray" notification when it is due.
 func (r *resident) tellNoTray(ctx context.Context, now time.Time) {
 	if r.host.tell(now) {
-		r.show(ctx, noTrayMessage(r.desktop), now)
+		r.delivery.show(ctx, noTrayMessage(r.desktop), now)
 	}
 }
 
@@ -35,7 +35,7 @@ func (r *resident) tellNoTray(ctx context.Context, now time.Time) {
 func (r *resident) homeStatus() handoff.Status {
 	s := handoff.Status{
 		NoTray: r.host.absent(),
-		Kept:   len(r.unsent),
+		Kept:   r.delivery.kept(),
 		Unread: r.alerts.Unread(),
 	}
 	if s.NoTray {

@@ -61,13 +61,10 @@ type Options struct {
 	Log *slog.Logger
 }
 
-// Notification flood control: a burst of notifyBurst, then one per
-// notifyEvery; the rest are summed up in one notification.
-const (
-	notifyBurst = 5
-	notifyEvery = 10 * time.Second
-	summaryKey  = "portlight:summary"
-)
+// summaryKey is the key of a notification about several alerts or none
+// in particular (the baseline, the held alerts): a click on it opens
+// Portlight's home window.
+const summaryKey = "portlight:summary"
 
 // residentLock is the resident's single-instance lock file in the runtime
 // folder.
@@ -79,10 +76,6 @@ const maxAlerts = 100
 // reassessEvery is how often every listener is judged afresh (settings may
 // have changed); in between, only new listeners are.
 const reassessEvery = time.Minute
-
-// retryEvery is how often notifications that could not be shown (no bus,
-// no daemon) are tried again.
-const retryEvery = 30 * time.Second
 
 // resident is the running process's state. Only the loop goroutine touches
 // it; the tray and the notifier send actions.
@@ -109,22 +102,16 @@ type resident struct {
 	verdictsAt time.Time
 	scanErr    error
 
-	failing      bool // the last notification attempt failed
-	lastRetry    time.Time
-	unsent       []notify.Message // notifications to show when a daemon exists
-	limits       map[monitor.Exposure]*limiter
-	summaryLimit *limiter
-	held         int // alerts held back by the limiter, not yet summed up
-	groups       map[string][]string
-	groupSeq     int
+	delivery *delivery           // shows the notifications
+	groups   map[string][]string // the alerts of each multi-alert notification
+	groupSeq int
 
-	hist     *recorder    // nil: no history
-	watch    watchdog     // tamper evidence (see tamper.go)
-	windows  *windowProcs // nil: windows outlive this process (a hand-over)
-	notifier notify.Notifier
-	view     interface{ Apply(MenuModel) }
-	model    MenuModel
-	dirty    bool
+	hist    *recorder    // nil: no history
+	watch   watchdog     // tamper evidence (see tamper.go)
+	windows *windowProcs // nil: windows outlive this process (a hand-over)
+	view    interface{ Apply(MenuModel) }
+	model   MenuModel
+	dirty   bool
 
 	host       hostWatch // whether the desktop has a tray host
 	desktop    string    // XDG_CURRENT_DESKTOP, to name a tray fix
@@ -139,9 +126,9 @@ func newResident(opts Options, store *settings.Store, log *slog.Logger) *residen
 		opts: opts, log: log, store: store,
 		alerts:  NewAlertLog(maxAlerts),
 		actions: make(chan action, 16),
-		limits:  map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 3*notifyEvery),
-		groups: map[string][]string{},
+		groups:  map[string][]string{},
 	}
+	r.delivery = newDelivery(opts.Notifier, log, r.host.absent)
 	var st policy.GateState
 	if store != nil {
 		var err error
@@ -209,11 +196,10 @@ func Run(ctx context.Context, opts Options) error {
 		defer r.closeHistory()
 	}
 
-	r.notifier = opts.Notifier
-	if r.notifier == nil {
-		r.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.base.With("subsystem", "notify"))
+	if r.delivery.notifier == nil {
+		r.delivery.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.base.With("subsystem", "notify"))
 	}
-	defer r.notifier.Close()
+	defer r.delivery.notifier.Close()
 
 	if !opts.NoTray {
 		if sessionBusAvailable() {

@@ -164,7 +164,7 @@ func (r *resident) reportGap(ctx context.Context, now, from, until time.Time, wh
 	r.log.Warn("not watching", "from", from, "until", until, "why", why)
 	r.hist.note(history.Note{Kind: history.EventNotWatching, Time: start, Until: until, Lines: []string{why}})
 	if loud {
-		r.show(ctx, notify.Message{Key: gapKey, Title: title,
+		r.delivery.show(ctx, notify.Message{Key: gapKey, Title: title,
 			Body: why + ". Listeners opened and closed meanwhile were not seen; History shows the gap."}, now)
 	}
 }
@@ -191,7 +191,7 @@ func (r *resident) reportOutside(ctx context.Context, now time.Time) {
 	}
 	r.log.Warn("settings changed outside Portlight", "changes", c.Changes, "no_record", c.NoRecord)
 	r.hist.note(history.Note{Kind: history.EventSettingsChanged, Time: now, Lines: c.Changes})
-	r.show(ctx, outsideMessage(c), now)
+	r.delivery.show(ctx, outsideMessage(c), now)
 }
 
 // outsideMessage is the notification of an outside change: "The allow-list
