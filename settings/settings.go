@@ -252,19 +252,6 @@ func (s *Settings) PauseFor(d time.Duration, now time.Time) {
 // Resume ends a pause.
 func (s *Settings) Resume() { s.Pause = policy.Pause{} }
 
-// SnoozeProgram silences one program, by executable path, until a time;
-// a zero time ends its snooze.
-func (s *Settings) SnoozeProgram(path string, until time.Time) {
-	if until.IsZero() {
-		delete(s.Snooze, path)
-		return
-	}
-	if s.Snooze == nil {
-		s.Snooze = map[string]time.Time{}
-	}
-	s.Snooze[path] = until.UTC().Truncate(time.Second)
-}
-
 // dropExpired forgets a pause and snoozes that have ended, so the file does
 // not collect them.
 func (s *Settings) dropExpired(now time.Time) {

@@ -423,8 +423,8 @@ func TestPauseSnoozeAndExpiry(t *testing.T) {
 	s.now = func() time.Time { return now }
 	err := s.Update(func(c *Settings) error {
 		c.PauseFor(time.Hour, now)
-		c.SnoozeProgram("/opt/a", now.Add(time.Hour))
-		c.SnoozeProgram("/opt/b", now.Add(2*time.Hour))
+		// As written in the file by hand: Portlight only ends snoozes.
+		c.Snooze = map[string]time.Time{"/opt/a": now.Add(time.Hour), "/opt/b": now.Add(2 * time.Hour)}
 		return nil
 	})
 	if err != nil {
@@ -446,7 +446,7 @@ func TestPauseSnoozeAndExpiry(t *testing.T) {
 	if !got.Pause.Until.IsZero() || len(got.Snooze) != 1 || got.Snooze["/opt/b"].IsZero() {
 		t.Fatalf("after expiry: %+v", got)
 	}
-	if err := s.Update(func(c *Settings) error { c.PauseFor(0, now); c.SnoozeProgram("/opt/b", time.Time{}); return nil }); err != nil {
+	if err := s.Update(func(c *Settings) error { c.PauseFor(0, now); c.Snooze = nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got = s.Settings(); !got.Pause.UntilResumed || got.Snooze != nil {

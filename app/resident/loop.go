@@ -64,7 +64,7 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 	if !r.scanned {
 		prev = monitor.Snapshot{}
 	}
-	events := r.opts.Diff(prev, snap)
+	events := monitor.Diff(prev, snap)
 	r.prev, r.scanned = snap, true
 	r.hist.scan(now, events)
 	fresh := r.judgeNew(now, snap, events)

@@ -37,8 +37,6 @@ type Scanner interface {
 type Options struct {
 	// Scanner enumerates listeners; nil uses monitor.NewScanner().
 	Scanner Scanner
-	// Diff turns two snapshots into events; nil uses monitor.Diff.
-	Diff func(prev, cur monitor.Snapshot) []monitor.Event
 	// Assess judges a listener; nil uses the settings' policy.
 	Assess func(monitor.Listener) policy.Assessment
 	// Settings is the settings store; nil opens settings.OpenDefault()
@@ -179,9 +177,6 @@ func Run(ctx context.Context, opts Options) error {
 	r.desktop = os.Getenv("XDG_CURRENT_DESKTOP")
 	r.statusOn = true
 	defer os.Remove(handoff.StatusPath())
-	if r.opts.Diff == nil {
-		r.opts.Diff = monitor.Diff
-	}
 	if r.opts.Scanner == nil {
 		r.opts.Scanner = monitor.NewScanner()
 	}
