@@ -53,13 +53,20 @@ func (s *Scanner) linkForwards(ls []Listener) {
 // is unreadable, its command's) file name.
 func forwarderKind(exe string, argv []string) string {
 	name := filepath.Base(strings.TrimSuffix(exe, " (deleted)"))
-	if exe == "" && len(argv) > 0 {
-		name = filepath.Base(argv[0])
+	arg0 := ""
+	if len(argv) > 0 {
+		arg0 = filepath.Base(argv[0])
 	}
+	if exe == "" {
+		name = arg0
+	}
+	isPasta := func(n string) bool { return n == "pasta" || strings.HasPrefix(n, "pasta.") } // pasta.avx2
 	switch {
 	case name == "docker-proxy":
 		return ViaDockerProxy
-	case name == "pasta" || strings.HasPrefix(name, "pasta."): // pasta.avx2
+	case isPasta(name), (name == "passt" || strings.HasPrefix(name, "passt.")) && isPasta(arg0):
+		// pasta is passt run under that name: Debian's /usr/bin/pasta
+		// links to passt, which the kernel names as the executable.
 		return ViaPasta
 	case name == "slirp4netns":
 		return ViaSlirp4netns

@@ -40,6 +40,7 @@ type nsTracker struct {
 	spaces    map[uint64]*netSpace
 	scan      uint64
 	fullEvery uint64
+	perScan   int // namespaces read through /proc/PID/net per scan
 	walked    bool
 	lastPid   int64
 	needFull  bool
@@ -83,6 +84,7 @@ func newNamespaces(procRoot string) namespaces {
 		fs:        newProcfs(procRoot),
 		spaces:    make(map[uint64]*netSpace),
 		fullEvery: nsFullEvery,
+		perScan:   procnetPerScan,
 		root:      os.Geteuid() == 0,
 	}
 	t.hostIno, _ = t.pidNS(int32(os.Getpid()))
@@ -251,7 +253,7 @@ func (t *nsTracker) confirm(sp *netSpace) bool {
 // read refreshes the namespaces' socket lists: every scan through a kept
 // netlink socket, else round robin through /proc/PID/net.
 func (t *nsTracker) read(ctx context.Context) {
-	budget := procnetPerScan
+	budget := t.perScan
 	nProcnet := 0
 	for _, sp := range t.spaces {
 		if t.root && sp.nlFD < 0 && !sp.nlFailed {
@@ -264,7 +266,7 @@ func (t *nsTracker) read(ctx context.Context) {
 		}
 		nProcnet++
 	}
-	every := uint64(max(1, (nProcnet+procnetPerScan-1)/procnetPerScan))
+	every := uint64(max(1, (nProcnet+t.perScan-1)/t.perScan))
 	for _, ino := range t.order() {
 		sp := t.spaces[ino]
 		if sp.nlFD >= 0 || sp.due > t.scan || budget == 0 {
