@@ -30,9 +30,11 @@ import (
 //     like the host's: about a tenth of a millisecond;
 //   - listing, unprivileged: the member's /proc/PID/net/{tcp,tcp6,udp,udp6},
 //     readable for our own user's processes (rootless podman, `unshare -rn`).
-//     Each tcp read walks the kernel's whole connection hash (~1 ms), so
-//     namespaces are read round robin, at most procnetPerScan a scan, and
-//     an unchanged file is not parsed again.
+//     Each tcp read walks the kernel's whole connection hash, shared by all
+//     namespaces (1 to 20 ms, growing with the machine's connections), so a
+//     namespace is read at most every procnetMinEvery scans, round robin,
+//     procnetPerScan a scan; a new namespace is read at once, and an
+//     unchanged file is not parsed again.
 type nsTracker struct {
 	fs        *procfs
 	hostIno   uint64 // 0 when our own namespace cannot be read: tracking is off
@@ -41,6 +43,7 @@ type nsTracker struct {
 	scan      uint64
 	fullEvery uint64
 	perScan   int // namespaces read through /proc/PID/net per scan
+	minEvery  int // scans between two /proc/PID/net reads of one namespace
 	walked    bool
 	lastPid   int64
 	needFull  bool
@@ -75,8 +78,9 @@ type nlScratch struct {
 
 // Tuning of discovery and of the unprivileged path.
 const (
-	nsFullEvery    = 60 // scans between full discoveries (a minute at 1 s)
-	procnetPerScan = 2  // namespaces read through /proc/PID/net per scan
+	nsFullEvery     = 60 // scans between full discoveries (a minute at 1 s)
+	procnetPerScan  = 1  // namespaces read through /proc/PID/net per scan
+	procnetMinEvery = 5  // scans between two /proc/PID/net reads of one namespace
 )
 
 func newNamespaces(procRoot string) namespaces {
@@ -85,6 +89,7 @@ func newNamespaces(procRoot string) namespaces {
 		spaces:    make(map[uint64]*netSpace),
 		fullEvery: nsFullEvery,
 		perScan:   procnetPerScan,
+		minEvery:  procnetMinEvery,
 		root:      os.Geteuid() == 0,
 	}
 	t.hostIno, _ = t.pidNS(int32(os.Getpid()))
@@ -266,7 +271,7 @@ func (t *nsTracker) read(ctx context.Context) {
 		}
 		nProcnet++
 	}
-	every := uint64(max(1, (nProcnet+t.perScan-1)/t.perScan))
+	every := uint64(max(t.minEvery, (nProcnet+t.perScan-1)/t.perScan))
 	for _, ino := range t.order() {
 		sp := t.spaces[ino]
 		if sp.nlFD >= 0 || sp.due > t.scan || budget == 0 {
