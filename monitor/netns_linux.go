@@ -67,6 +67,7 @@ type netSpace struct {
 	socks    []Socket
 	raw      [len(procNetFiles)][]byte // last /proc/PID/net contents
 	due      uint64                    // scan of the next /proc/PID/net read
+	read     bool                      // read at least once
 }
 
 // nlScratch are the buffers every namespace's dump shares.
@@ -274,10 +275,15 @@ func (t *nsTracker) read(ctx context.Context) {
 	every := uint64(max(t.minEvery, (nProcnet+t.perScan-1)/t.perScan))
 	for _, ino := range t.order() {
 		sp := t.spaces[ino]
-		if sp.nlFD >= 0 || sp.due > t.scan || budget == 0 {
+		if sp.nlFD >= 0 || sp.due > t.scan || (budget <= 0 && sp.read) {
 			continue
 		}
-		budget--
+		// A namespace seen for the first time is read at once, beyond
+		// the budget: its listeners are news.
+		if sp.read {
+			budget--
+		}
+		sp.read = true
 		sp.due = t.scan + every
 		t.readProcNet(sp)
 	}
