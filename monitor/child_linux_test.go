@@ -226,7 +226,7 @@ func startChild(t *testing.T, specs ...string) *child {
 // startChildCmd starts cmd, which must run the child role (its path,
 // arguments, credentials or namespaces are the caller's), and binds specs
 // in it. The child is killed at test cleanup.
-func startChildCmd(t *testing.T, cmd *exec.Cmd, specs ...string) *child {
+func startChildCmd(t testing.TB, cmd *exec.Cmd, specs ...string) *child {
 	t.Helper()
 	cmd.Stderr = os.Stderr
 	if cmd.SysProcAttr == nil {
