@@ -14,23 +14,6 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Dir returns the folder for settings and state: $PORTLIGHT_HOME when set,
-// else os.UserConfigDir()/portlight.
-func Dir() (string, error) {
-	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
-		abs, err := filepath.Abs(h)
-		if err != nil {
-			return "", fmt.Errorf("settings: PORTLIGHT_HOME: %w", err)
-		}
-		return abs, nil
-	}
-	c, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("settings: %w", err)
-	}
-	return filepath.Join(c, "portlight"), nil
-}
-
 // header opens every settings file Portlight writes.
 const header = `# Portlight settings. Portlight rewrites this file when you change settings
 # in the app or with "portlight allow"; edits by hand apply within a tick.

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"portlight/internal/statedir"
 )
 
 // LockFileName is the lock file beside the settings file. Update holds an
 // exclusive lock on it from reading the file to replacing it, so two
 // processes changing settings at once cannot lose each other's change.
-const LockFileName = "settings.lock"
+const LockFileName = statedir.SettingsLockFile
 
 // lockDir takes the folder's settings lock, waiting for it, and returns
 // the function that releases it.
