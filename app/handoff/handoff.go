@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"portlight/internal/filelock"
 )
 
 // Kind names the window a request asks for.
@@ -170,9 +172,9 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 	conn, err := d.DialContext(ctx, "unix", filepath.Join(dir, sockName))
 	if err != nil {
 		lockPath := filepath.Join(dir, lockName)
-		busy, lerr := lockHeld(lockPath)
+		busy, lerr := filelock.Held(lockPath)
 		if lerr != nil {
-			return false, false, lerr
+			return false, false, fmt.Errorf("handoff: %w", lerr)
 		}
 		if busy {
 			// A holder that never listens would keep every window
@@ -214,24 +216,4 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 		return false, false, fmt.Errorf("handoff: window process refused: %q", strings.TrimSpace(reply))
 	}
 	return true, false, nil
-}
-
-// lockHeld reports whether some process holds the server lock now.
-func lockHeld(path string) (bool, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|noFollow, 0o600)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("handoff: open %s: %w", path, err)
-	}
-	defer f.Close()
-	ok, err := tryLock(f)
-	if err != nil {
-		return false, fmt.Errorf("handoff: lock %s: %w", path, err)
-	}
-	if ok {
-		_ = unlock(f)
-	}
-	return !ok, nil
 }

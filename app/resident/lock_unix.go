@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"portlight/app/handoff"
+	"portlight/internal/filelock"
 )
 
 // errRunning means another resident process holds the lock.
@@ -47,16 +47,12 @@ func lockResident() (release func(), err error) {
 
 // flockIn takes the resident lock in dir; errRunning when it is held.
 func flockIn(dir string) (release func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, residentLock), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	l, err := filelock.TryLock(filepath.Join(dir, residentLock))
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, errRunning
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open lock: %w", err)
+		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errRunning
-		}
-		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
-	}
-	return func() { f.Close() }, nil
+	return func() { l.Release() }, nil
 }
