@@ -2,11 +2,12 @@ package handoff
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"portlight/internal/atomicfile"
 )
 
 // Home is the window a person lands on: the welcome the first time, the
@@ -52,8 +53,8 @@ type StatusAlert struct {
 // StatusPath returns the path of the resident's status file.
 func StatusPath() string { return filepath.Join(Dir(), statusName) }
 
-// WriteStatus replaces the status file with s, through a temporary file
-// renamed over it (never following a link planted at its path).
+// WriteStatus replaces the status file with s (atomicfile.Write: never
+// following a link planted at its path).
 func WriteStatus(s Status) error {
 	dir, err := RuntimeDir()
 	if err != nil {
@@ -63,18 +64,8 @@ func WriteStatus(s Status) error {
 	if err != nil {
 		return fmt.Errorf("handoff: encode status: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".status-*.json")
-	if err != nil {
-		return fmt.Errorf("handoff: write status: %w", err)
-	}
-	_, werr := f.Write(data)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("handoff: write status: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, statusName)); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("handoff: write status: %w", err)
+	if err := atomicfile.Write(filepath.Join(dir, statusName), data, 0o600); err != nil {
+		return fmt.Errorf("handoff: status: %w", err)
 	}
 	return nil
 }

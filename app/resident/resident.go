@@ -23,6 +23,7 @@ import (
 	"portlight/app/notify"
 	"portlight/assets"
 	"portlight/history"
+	"portlight/internal/atomicfile"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -362,25 +363,15 @@ func iconFile(log *slog.Logger) string {
 	return path
 }
 
-// writeIcon writes the icon into our own 0700 folder through a new
-// temporary file renamed over path: neither step follows a symlink planted
-// at path, which the rename replaces.
+// writeIcon writes the icon into our own 0700 folder with
+// atomicfile.Write, which replaces a symlink planted at path rather than
+// following it.
 func writeIcon(dir, path string) error {
 	if err := handoff.PrepareDir(dir); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".portlight-*.png")
-	if err != nil {
-		return fmt.Errorf("write icon: %w", err)
-	}
-	_, werr := f.Write(assets.AppIcon)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write icon: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write icon: %w", err)
+	if err := atomicfile.Write(path, assets.AppIcon, 0o600); err != nil {
+		return fmt.Errorf("icon: %w", err)
 	}
 	return nil
 }
