@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"portlight/internal/filelock"
+	"portlight/internal/rundir"
 )
 
 // Server is the window process's end of the socket, from Listen.
@@ -28,7 +29,7 @@ type Server struct {
 // socket file, and listens. It returns ErrBusy when another process serves.
 // Requests that arrive before Serve is called wait in the socket's backlog.
 func Listen() (*Server, error) {
-	dir, err := RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		return nil, err
 	}

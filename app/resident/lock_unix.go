@@ -10,6 +10,7 @@ import (
 
 	"portlight/app/handoff"
 	"portlight/internal/filelock"
+	"portlight/internal/rundir"
 )
 
 // errRunning means another resident process holds the lock.
@@ -22,7 +23,7 @@ func lockResident() (release func(), err error) {
 	// Only in a folder of ours: in someone else's, they could hold the lock
 	// and answer the hand-over, so that this process quits and nothing
 	// watches the machine. RuntimeDir falls back to a private folder.
-	dir, err := handoff.RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func lockResident() (release func(), err error) {
 	}
 	// Someone of ours that is not Portlight holds the lock: run anyway,
 	// from a private folder, and say so.
-	priv, ferr := handoff.Fallback()
+	priv, ferr := rundir.Fallback()
 	if ferr != nil {
 		return nil, fmt.Errorf("%s is held by %s, which is not Portlight, and no private folder could be made instead: %w", path, holder, ferr)
 	}

@@ -24,6 +24,7 @@ import (
 	"portlight/assets"
 	"portlight/history"
 	"portlight/internal/atomicfile"
+	"portlight/internal/rundir"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -72,7 +73,7 @@ const (
 
 // residentLock is the resident's single-instance lock file in the runtime
 // folder.
-const residentLock = "resident.lock"
+const residentLock = rundir.ResidentLockFile
 
 // maxAlerts bounds the alert log.
 const maxAlerts = 100
@@ -240,7 +241,7 @@ func (r *resident) endWindows() {
 // handOver is what a second instance does: show the running one's
 // listeners window, and exit.
 func handOver(ctx context.Context) error {
-	holder := handoff.LockHolder(filepath.Join(handoff.Dir(), residentLock))
+	holder := handoff.LockHolder(filepath.Join(rundir.Dir(), residentLock))
 	if holder.Known {
 		slog.Info("Portlight is already running; opening its window", "running", holder.String())
 	} else {
@@ -270,7 +271,7 @@ func (r *resident) avoidImpostor(err error) {
 	if !errors.As(err, &imp) {
 		return
 	}
-	priv, ferr := handoff.Fallback()
+	priv, ferr := rundir.Fallback()
 	if ferr != nil {
 		r.log.Error("hand-over refused, and no private folder instead", "err", err, "fallback", ferr)
 		return
@@ -350,12 +351,12 @@ func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 // iconFile writes the app icon where the notification daemon can read it
 // and returns its path ("" when it cannot).
 func iconFile(log *slog.Logger) string {
-	dir, err := handoff.RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
 	}
-	path := filepath.Join(dir, "portlight.png")
+	path := filepath.Join(dir, rundir.IconFile)
 	if err := writeIcon(dir, path); err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
@@ -367,7 +368,7 @@ func iconFile(log *slog.Logger) string {
 // atomicfile.Write, which replaces a symlink planted at path rather than
 // following it.
 func writeIcon(dir, path string) error {
-	if err := handoff.PrepareDir(dir); err != nil {
+	if err := rundir.Prepare(dir); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(path, assets.AppIcon, 0o600); err != nil {

@@ -1,12 +1,12 @@
 //go:build windows
 
-package handoff
+package rundir
 
 import "io/fs"
 
-// noFollow is 0: Windows has no O_NOFOLLOW, and the per-user profile
+// NoFollow is 0: Windows has no O_NOFOLLOW, and the per-user profile
 // folders keep other users from planting links.
-const noFollow = 0
+const NoFollow = 0
 
 // checkOwner is a no-op on Windows: the per-user profile directories already
 // keep other users out.

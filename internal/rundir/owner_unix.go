@@ -1,6 +1,6 @@
 //go:build unix
 
-package handoff
+package rundir
 
 import (
 	"fmt"
@@ -9,8 +9,8 @@ import (
 	"syscall"
 )
 
-// noFollow makes OpenFile refuse a symlink instead of following it.
-const noFollow = syscall.O_NOFOLLOW
+// NoFollow makes OpenFile refuse a symlink instead of following it.
+const NoFollow = syscall.O_NOFOLLOW
 
 // checkOwner refuses a directory that belongs to another user: someone else
 // could otherwise read or replace the socket.
