@@ -22,7 +22,7 @@ var errRunning = errors.New("another Portlight is running")
 func lockResident() (release func(), err error) {
 	// Only in a folder of ours: in someone else's, they could hold the lock
 	// and answer the hand-over, so that this process quits and nothing
-	// watches the machine. RuntimeDir falls back to a private folder.
+	// watches the machine. rundir.Ensure falls back to a private folder.
 	dir, err := rundir.Ensure()
 	if err != nil {
 		return nil, err
