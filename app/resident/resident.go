@@ -22,8 +22,8 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/assets"
-	"portlight/history"
 	"portlight/internal/atomicfile"
+	"portlight/internal/corestart"
 	"portlight/internal/rundir"
 	"portlight/monitor"
 	"portlight/monitor/policy"
@@ -120,9 +120,10 @@ type resident struct {
 	groups       map[string][]string
 	groupSeq     int
 
-	hist     *recorder    // nil: no history
-	watch    watchdog     // tamper evidence (see tamper.go)
-	windows  *windowProcs // nil: windows outlive this process (a hand-over)
+	core     *corestart.Core // settings and history as opened (see attachHistory)
+	hist     *recorder       // nil: no history recorded
+	watch    watchdog        // tamper evidence (see tamper.go)
+	windows  *windowProcs    // nil: windows outlive this process (a hand-over)
 	notifier notify.Notifier
 	view     interface{ Apply(MenuModel) }
 	model    MenuModel
@@ -176,19 +177,19 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	base := log
 	log = log.With("subsystem", "resident")
-	store := opts.Settings
-	if store == nil {
-		if store, err = settings.OpenDefault(); err != nil {
-			log.Warn("no settings store: default rules, nothing saved", "err", err)
-			store = nil
-		}
+	// What cannot be had is said once (corestart's degraded mode). The
+	// history is not cancelled by SIGTERM: closing flushes it after the
+	// loop ends.
+	use := corestart.RecordHistory
+	if opts.NoHistory {
+		use = corestart.NoHistory
 	}
-	if store != nil {
-		if p := store.Problem(); p != "" {
-			log.Warn("settings file", "problem", p)
-		}
+	core := corestart.Open(context.WithoutCancel(ctx), corestart.Options{Settings: opts.Settings, History: use,
+		Log: base.With("subsystem", "history")})
+	for _, w := range core.Warnings {
+		log.Warn(w.Error())
 	}
-	r := newResident(opts, store, log)
+	r := newResident(opts, core.Settings, log)
 	r.base = base
 	r.windows = &windowProcs{}
 	r.desktop = os.Getenv("XDG_CURRENT_DESKTOP")
@@ -205,11 +206,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if !opts.NoHistory {
-		// Not cancelled by SIGTERM: close flushes it after the loop ends.
-		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, "", history.RecorderOptions{}))
-		defer r.closeHistory()
-	}
+	r.attachHistory(core)
+	defer r.closeHistory()
 
 	r.notifier = opts.Notifier
 	if r.notifier == nil {
