@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/testrig"
 )
 
 // The test binary doubles as the processes the tests observe: with
@@ -229,10 +231,7 @@ func startChild(t *testing.T, specs ...string) *child {
 func startChildCmd(t testing.TB, cmd *exec.Cmd, specs ...string) *child {
 	t.Helper()
 	cmd.Stderr = os.Stderr
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	testrig.DieWithParent(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,8 @@
 // by other processes, and never overwrites a file it could not understand
 // without keeping a backup first.
 //
-// The file lives in Dir(): $PORTLIGHT_HOME when set (settings and state in one
-// folder, for tests and portable use), else os.UserConfigDir()/portlight. An
+// The file lives in Portlight's state folder (package statedir:
+// $PORTLIGHT_HOME when set, else os.UserConfigDir()/portlight). An
 // example, as Portlight writes it:
 //
 //	schema = 1
@@ -68,6 +68,7 @@ import (
 	"slices"
 	"time"
 
+	"portlight/internal/statedir"
 	"portlight/monitor/policy"
 )
 
@@ -75,8 +76,8 @@ import (
 // with a higher version comes from a newer Portlight and is not used.
 const Schema = 1
 
-// FileName is the settings file's name inside Dir().
-const FileName = "settings.toml"
+// FileName is the settings file's name inside the state folder.
+const FileName = statedir.SettingsFile
 
 // Poll interval bounds: faster costs CPU for nothing, slower misses
 // short-lived listeners.

@@ -340,13 +340,9 @@ func TestUpdatesFromTwoStoresDoNotLoseEachOther(t *testing.T) {
 	}
 }
 
-func TestDirHonoursPortlightHome(t *testing.T) {
+func TestOpenDefaultHonoursPortlightHome(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("PORTLIGHT_HOME", home)
-	d, err := Dir()
-	if err != nil || d != home {
-		t.Fatalf("Dir() = %q, %v; want %q", d, err, home)
-	}
 	// Configuring a run before it starts: write the file, then open.
 	if err := os.WriteFile(filepath.Join(home, FileName), []byte("schema = 1\n[triggers]\nmalware_port = false\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -355,14 +351,12 @@ func TestDirHonoursPortlightHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s.Dir() != home {
+		t.Fatalf("OpenDefault's folder = %q, want %q", s.Dir(), home)
+	}
 	got := s.Settings()
 	if got.Triggers.MalwarePort || !got.Triggers.UnassignedOrReserved || got.PollInterval != time.Second || s.Problem() != "" {
 		t.Fatalf("settings from PORTLIGHT_HOME: %+v, problem %q", got, s.Problem())
-	}
-	t.Setenv("PORTLIGHT_HOME", "")
-	t.Setenv("XDG_CONFIG_HOME", "/xdg")
-	if d, _ := Dir(); d != "/xdg/portlight" {
-		t.Fatalf("Dir() without PORTLIGHT_HOME = %q", d)
 	}
 }
 

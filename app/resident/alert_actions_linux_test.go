@@ -40,7 +40,7 @@ func TestAlertActionsReachHistory(t *testing.T) {
 	r, _ := newTestResident(sc, nil, store, alertAbove40000)
 	r.delivery.notifier = notify.NewDBus(addr, "", r.onClick(ctx), quiet)
 	defer r.delivery.notifier.Close()
-	h := openHistory(ctx, quiet, path, noPurge)
+	h := openHistory(ctx, quiet, path, noPurge, store)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}

@@ -22,7 +22,9 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/assets"
-	"portlight/history"
+	"portlight/internal/atomicfile"
+	"portlight/internal/corestart"
+	"portlight/internal/rundir"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -66,7 +68,7 @@ const summaryKey = "portlight:summary"
 
 // residentLock is the resident's single-instance lock file in the runtime
 // folder.
-const residentLock = "resident.lock"
+const residentLock = rundir.ResidentLockFile
 
 // maxAlerts bounds the alert log.
 const maxAlerts = 100
@@ -104,9 +106,10 @@ type resident struct {
 	groups   map[string][]string // the alerts of each multi-alert notification
 	groupSeq int
 
-	hist    *recorder    // nil: no history
-	watch   watchdog     // tamper evidence (see tamper.go)
-	windows *windowProcs // nil: windows outlive this process (a hand-over)
+	core    *corestart.Core // settings and history as opened (see attachHistory)
+	hist    *recorder       // nil: no history recorded
+	watch   watchdog        // tamper evidence (see tamper.go)
+	windows *windowProcs    // nil: windows outlive this process (a hand-over)
 	view    interface{ Apply(MenuModel) }
 	model   MenuModel
 	dirty   bool
@@ -159,19 +162,19 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	base := log
 	log = log.With("subsystem", "resident")
-	store := opts.Settings
-	if store == nil {
-		if store, err = settings.OpenDefault(); err != nil {
-			log.Warn("no settings store: default rules, nothing saved", "err", err)
-			store = nil
-		}
+	// What cannot be had is said once (corestart's degraded mode). The
+	// history is not cancelled by SIGTERM: closing flushes it after the
+	// loop ends.
+	use := corestart.RecordHistory
+	if opts.NoHistory {
+		use = corestart.NoHistory
 	}
-	if store != nil {
-		if p := store.Problem(); p != "" {
-			log.Warn("settings file", "problem", p)
-		}
+	core := corestart.Open(context.WithoutCancel(ctx), corestart.Options{Settings: opts.Settings, History: use,
+		Log: base.With("subsystem", "history")})
+	for _, w := range core.Warnings {
+		log.Warn(w.Error())
 	}
-	r := newResident(opts, store, log)
+	r := newResident(opts, core.Settings, log)
 	r.base = base
 	r.windows = &windowProcs{}
 	r.desktop = os.Getenv("XDG_CURRENT_DESKTOP")
@@ -185,11 +188,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if !opts.NoHistory {
-		// Not cancelled by SIGTERM: close flushes it after the loop ends.
-		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, "", history.RecorderOptions{}))
-		defer r.closeHistory()
-	}
+	r.attachHistory(core)
+	defer r.closeHistory()
 
 	if r.delivery.notifier == nil {
 		r.delivery.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.base.With("subsystem", "notify"))
@@ -220,7 +220,7 @@ func (r *resident) endWindows() {
 // handOver is what a second instance does: show the running one's
 // listeners window, and exit.
 func handOver(ctx context.Context) error {
-	holder := handoff.LockHolder(filepath.Join(handoff.Dir(), residentLock))
+	holder := handoff.LockHolder(filepath.Join(rundir.Dir(), residentLock))
 	if holder.Known {
 		slog.Info("Portlight is already running; opening its window", "running", holder.String())
 	} else {
@@ -250,7 +250,7 @@ func (r *resident) avoidImpostor(err error) {
 	if !errors.As(err, &imp) {
 		return
 	}
-	priv, ferr := handoff.Fallback()
+	priv, ferr := rundir.Fallback()
 	if ferr != nil {
 		r.log.Error("hand-over refused, and no private folder instead", "err", err, "fallback", ferr)
 		return
@@ -330,12 +330,12 @@ func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 // iconFile writes the app icon where the notification daemon can read it
 // and returns its path ("" when it cannot).
 func iconFile(log *slog.Logger) string {
-	dir, err := handoff.RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
 	}
-	path := filepath.Join(dir, "portlight.png")
+	path := filepath.Join(dir, rundir.IconFile)
 	if err := writeIcon(dir, path); err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
@@ -343,25 +343,15 @@ func iconFile(log *slog.Logger) string {
 	return path
 }
 
-// writeIcon writes the icon into our own 0700 folder through a new
-// temporary file renamed over path: neither step follows a symlink planted
-// at path, which the rename replaces.
+// writeIcon writes the icon into our own 0700 folder with
+// atomicfile.Write, which replaces a symlink planted at path rather than
+// following it.
 func writeIcon(dir, path string) error {
-	if err := handoff.PrepareDir(dir); err != nil {
+	if err := rundir.Prepare(dir); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".portlight-*.png")
-	if err != nil {
-		return fmt.Errorf("write icon: %w", err)
-	}
-	_, werr := f.Write(assets.AppIcon)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write icon: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write icon: %w", err)
+	if err := atomicfile.Write(path, assets.AppIcon, 0o600); err != nil {
+		return fmt.Errorf("icon: %w", err)
 	}
 	return nil
 }
