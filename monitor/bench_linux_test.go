@@ -14,6 +14,8 @@ import (
 
 	gnet "github.com/shirou/gopsutil/v3/net"
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/testrig"
 )
 
 // cpuNow is the CPU time this process has used, all threads (GC included).
@@ -145,9 +147,8 @@ func newListenerCost(b *testing.B, sc *Scanner) (newProc, inOwner time.Duration)
 
 // startBenchChild starts a child-role process; failures end the benchmark.
 func startBenchChild(b *testing.B) *child {
-	cmd := exec.Command(testExe(b))
+	cmd := testrig.DieWithParent(exec.Command(testExe(b)))
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)

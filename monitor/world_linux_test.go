@@ -7,11 +7,12 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/testrig"
 )
 
 // worldSize is the shape of a benchmark world.
@@ -215,8 +216,7 @@ func closeAll(fds []int) {
 // spawn starts an idle /bin/sleep that holds fds (duplicated into it), and
 // closes the parent's copies whatever happens.
 func (w *world) spawn(fds []int) error {
-	cmd := exec.Command("/bin/sleep", "infinity")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd := testrig.DieWithParent(exec.Command("/bin/sleep", "infinity"))
 	for _, fd := range fds {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(fd), "socket"))
 	}

@@ -94,22 +94,11 @@ func (s *Store) Assess(l monitor.Listener) policy.Assessment {
 	return s.Policy().Assess(l)
 }
 
-// AllowListener allows a listener's program (see policy.EntryFor) on any
-// port, or on ports, merging into its existing entry (see
-// Settings.MergeAllow); pin pins it to the file's SHA-256, and an entry
-// that was pinned is pinned again to the file as it is now (allowing a
+// mergeAllow merges e into the allow-list (Settings.MergeAllow), hashing
+// the file when pin is set or the existing entry is pinned: an entry that
+// was pinned is pinned again to the file as it is now (allowing a
 // "changed" program accepts its new file, it does not drop the pin). It
 // returns the entry as stored.
-func (s *Store) AllowListener(l monitor.Listener, ports []uint16, pin bool) (policy.AllowEntry, error) {
-	e, err := s.Policy().EntryFor(l, ports, s.now())
-	if err != nil {
-		return e, err
-	}
-	return s.mergeAllow(e, pin)
-}
-
-// mergeAllow merges e into the allow-list (Settings.MergeAllow), hashing
-// the file when pin is set or the existing entry is pinned.
 func (s *Store) mergeAllow(e policy.AllowEntry, pin bool) (policy.AllowEntry, error) {
 	var stored policy.AllowEntry
 	err := s.Update(func(c *Settings) error {

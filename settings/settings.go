@@ -4,8 +4,8 @@
 // by other processes, and never overwrites a file it could not understand
 // without keeping a backup first.
 //
-// The file lives in Dir(): $PORTLIGHT_HOME when set (settings and state in one
-// folder, for tests and portable use), else os.UserConfigDir()/portlight. An
+// The file lives in Portlight's state folder (package statedir:
+// $PORTLIGHT_HOME when set, else os.UserConfigDir()/portlight). An
 // example, as Portlight writes it:
 //
 //	schema = 1
@@ -73,6 +73,7 @@ import (
 	"slices"
 	"time"
 
+	"portlight/internal/statedir"
 	"portlight/monitor/policy"
 )
 
@@ -80,8 +81,8 @@ import (
 // with a higher version comes from a newer Portlight and is not used.
 const Schema = 1
 
-// FileName is the settings file's name inside Dir().
-const FileName = "settings.toml"
+// FileName is the settings file's name inside the state folder.
+const FileName = statedir.SettingsFile
 
 // Poll interval bounds: faster costs CPU for nothing, slower misses
 // short-lived listeners.
@@ -262,19 +263,6 @@ func (s *Settings) PauseFor(d time.Duration, now time.Time) {
 
 // Resume ends a pause.
 func (s *Settings) Resume() { s.Pause = policy.Pause{} }
-
-// SnoozeProgram silences one program, by executable path, until a time;
-// a zero time ends its snooze.
-func (s *Settings) SnoozeProgram(path string, until time.Time) {
-	if until.IsZero() {
-		delete(s.Snooze, path)
-		return
-	}
-	if s.Snooze == nil {
-		s.Snooze = map[string]time.Time{}
-	}
-	s.Snooze[path] = until.UTC().Truncate(time.Second)
-}
 
 // dropExpired forgets a pause and snoozes that have ended, so the file does
 // not collect them.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"portlight/internal/statedir"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/reach"
@@ -68,11 +69,12 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
-// OpenDefault opens the settings in Dir().
+// OpenDefault opens the settings in Portlight's state folder (see package
+// statedir).
 func OpenDefault() (*Store, error) {
-	dir, err := Dir()
+	dir, err := statedir.Dir()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("settings: %w", err)
 	}
 	return Open(dir)
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"portlight/monitor"
+	"portlight/content/notice"
 	"portlight/monitor/policy"
 )
 
@@ -72,9 +72,5 @@ func (r *resident) rejudgeNetworks(ctx context.Context, now time.Time) {
 	}
 	n := policy.Notice{Kind: policy.NoticeAlert, Time: now, Identity: policy.Identity(raised[0].Listener),
 		Severity: raised[0].Verdict.Severity, Count: len(raised), Assessments: raised}
-	if !r.limiter(monitor.Network).allow(now) {
-		r.held += len(raised)
-		return
-	}
-	r.show(ctx, noticeMessage(n, key), now)
+	r.delivery.send(ctx, noticeMessage(n, key), notice.Reachable(n), len(raised), now)
 }

@@ -24,9 +24,9 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/ui/windows"
 	"portlight/assets"
-	"portlight/history"
+	"portlight/internal/corestart"
+	"portlight/internal/rundir"
 	"portlight/monitor"
-	"portlight/settings"
 )
 
 // AppID is the Fyne application id, as in FyneApp.toml (preferences, the
@@ -77,10 +77,10 @@ func claim(ctx context.Context, req handoff.Request) (*handoff.Server, error) {
 			}
 		} else if imp := (*handoff.ImpostorError)(nil); errors.As(err, &imp) {
 			// Not Portlight: serve from a private folder instead.
-			if _, ferr := handoff.Fallback(); ferr != nil {
+			if _, ferr := rundir.Fallback(); ferr != nil {
 				return nil, fmt.Errorf("ui: %w; %w", err, ferr)
 			}
-			slog.Warn("hand-over refused; serving from a private folder", "err", err, "using", handoff.Dir())
+			slog.Warn("hand-over refused; serving from a private folder", "err", err, "using", rundir.Dir())
 			continue
 		} else {
 			lastErr = err // the running one is quitting: wait for it to go
@@ -107,30 +107,25 @@ func serve(ctx context.Context, srv *handoff.Server, req handoff.Request) error 
 	scanner := monitor.NewScanner()
 	defer scanner.Close()
 	deps := windows.Deps{Scanner: scanner} // the OS actions default to osact's
-	var hist *history.Store
-	if store, err := history.Open(ctx, history.Options{Logger: log}); err != nil {
-		log.Warn("history unavailable; the explainer will not show past owners", "err", err)
-	} else {
-		defer store.Close()
-		hist = store
-		deps.History = storeHistory{store}
-		deps.Events = store // the history window's searches
+	// The history is read (past owners, searches, owner changes judged as
+	// the tray does); what cannot be had is said once (corestart's
+	// degraded mode).
+	core := corestart.Open(ctx, corestart.Options{History: corestart.ReadHistory, Log: log})
+	for _, w := range core.Warnings {
+		log.Warn(w.Error())
 	}
-	if store, err := settings.OpenDefault(); err != nil {
+	defer core.Close()
+	if core.History != nil {
+		deps.History = storeHistory{core.History}
+		deps.Events = core.History // the history window's searches
+	}
+	wireHome(&deps, core.Settings, log)
+	if core.Settings == nil {
 		// The windows judge with the defaults; the allow buttons and the
 		// settings window say the settings could not be opened, and why.
-		log.Warn("settings unavailable; judging with the defaults", "err", err)
-		deps.SettingsErr = err
-		wireHome(&deps, nil, log)
+		deps.SettingsErr = core.SettingsErr
 	} else {
-		wireHome(&deps, store, log)
-		if hist != nil {
-			// Judge owner changes as the tray does; detached before the
-			// history closes (defers run last-in, first-out).
-			store.SetUsualOwners(hist)
-			defer store.SetUsualOwners(nil)
-		}
-		wireSettings(ctx, &deps, store, scanner)
+		wireSettings(ctx, &deps, core.Settings, scanner)
 	}
 	m := windows.NewManager(a, deps)
 
