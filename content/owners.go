@@ -124,7 +124,7 @@ func ExposureText(e monitor.Exposure) string {
 // without reach (an older record) falls back to its exposure: loopback
 // reaches this computer, anything else the network.
 func ReachOf(a policy.Assessment) reach.Result {
-	r := reach.Result{Level: a.Reach, Networks: a.ReachNetworks}
+	r := reach.Result{Level: a.Reach, Networks: a.ReachNetworks, Inside: a.ReachInside, Through: a.ReachThrough}
 	if r.Level == "" {
 		r.Level = reach.Everywhere
 		if a.Exposure == monitor.Loopback {
@@ -156,7 +156,7 @@ func WidestReason(as []policy.Assessment) string {
 
 // reachText says who can reach an owner's sockets, in a sentence's words.
 func reachText(o Owner) string {
-	if o.Reach.Level == "" || o.Reach.Level == reach.ThisComputer {
+	if o.Reach.Inside == nil && (o.Reach.Level == "" || o.Reach.Level == reach.ThisComputer) {
 		return ExposureText(o.Exposure)
 	}
 	return o.Reach.Text()

@@ -43,7 +43,10 @@ func (s *Scanner) linkForwards(ls []Listener) {
 			if f.InnerPort == 0 {
 				f.InnerPort = ls[j].Port
 			}
-			ls[j].Forwarder = &f
+			if ls[j].Forwarder == nil {
+				ls[j].Forwarder = &f
+			}
+			ls[j].Forwarders = append(ls[j].Forwarders, f)
 		}
 		l.ForwardedTo = &f
 	}

@@ -142,6 +142,11 @@ type Listener struct {
 	// Forwarder is set on a listener of another namespace that a host
 	// forwarder reaches: how it is reached from the host.
 	Forwarder *Forward `json:"forwarder,omitempty"`
+	// Forwarders are every host forwarder that reaches it, Forwarder
+	// first: a container is often forwarded on both 0.0.0.0 and ::, or on
+	// several host ports. JSON shows Forwarder; an assessment's
+	// reach_through names the widest-reaching one.
+	Forwarders []Forward `json:"-"`
 	Process
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"time"
 
@@ -186,11 +187,12 @@ func urgency(a policy.Assessment) int {
 }
 
 // assess judges a listener, reusing the last verdict for the same
-// listener and owner: under churn only the new ones are judged. sure is
+// listener, owner and forwarders (a listener in a container reaches what
+// its forwarders reach): under churn only the new ones are judged. sure is
 // false when the verdict was given while the history's owner-change check
 // failed (a busy or broken database): such a verdict is not cached.
 func (r *resident) assess(l monitor.Listener) (a policy.Assessment, sure bool) {
-	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) {
+	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) && slices.Equal(a.Forwarders, l.Forwarders) {
 		return a, true
 	}
 	return r.judgeSure(l)

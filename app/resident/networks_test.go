@@ -72,3 +72,39 @@ func TestNetworkChangeRejudges(t *testing.T) {
 		t.Errorf("the café was told about again without a change: %+v", n.sent)
 	}
 }
+
+// A container's listener is judged again when a forwarder starts to carry
+// a host port to it (the scan that sees the forwarder's host listener
+// links the two), although the listener itself did not change: its reach
+// is the forwarder's host port's now, not the cached verdict's.
+func TestForwarderRejudgesInnerListener(t *testing.T) {
+	p := &policy.Policy{Rules: policy.DefaultRules(), Reach: func(monitor.Listener) reach.Result {
+		return reach.Result{Level: reach.Everywhere, Networks: []reach.Network{}}
+	}}
+	inner := lst("0.0.0.0", 50002, 10, "python3")
+	inner.Namespace = monitor.Namespace{ID: 4026532177}
+	fwd := monitor.Forward{Via: monitor.ViaPasta, PID: 11, Proto: monitor.TCP, HostAddress: "0.0.0.0", HostPort: 50002, InnerPort: 50002, Namespace: 4026532177}
+	host := lst("0.0.0.0", 50002, 11, "pasta")
+	host.ForwardedTo = &fwd
+	linked := inner
+	linked.Forwarder, linked.Forwarders = &fwd, []monitor.Forward{fwd}
+	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(inner), snap(inner), snap(linked, host)}}, &fakeNotifier{}, nil, p.Assess)
+	reachOf := func() reach.Level {
+		for _, a := range r.current {
+			if a.Namespace.Inner() {
+				return a.Reach
+			}
+		}
+		return ""
+	}
+	for i := range 3 {
+		r.tick(context.Background(), t0.Add(time.Duration(i)*time.Second))
+	}
+	if got := reachOf(); got != reach.Guests {
+		t.Fatalf("no forwarder: reach %q, want this-machine-guests", got)
+	}
+	r.tick(context.Background(), t0.Add(3*time.Second))
+	if got := reachOf(); got != reach.Everywhere {
+		t.Errorf("forwarded by pasta on a host wildcard: reach %q, want everywhere", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -300,5 +301,37 @@ func TestReachable(t *testing.T) {
 		if got := Reachable(tt.n); got != tt.want {
 			t.Errorf("Reachable(%+v) = %v", tt.n, got)
 		}
+	}
+}
+
+// A listener's reach is worded as the verdict words it: the network's name,
+// the forwarder of a container's listener, or its container alone.
+func TestReachWording(t *testing.T) {
+	cafe := reach.Network{Interface: "wlan0", Kind: reach.KindWiFi, Name: "Café", Reach: reach.LocalNetwork}
+	web := &reach.Inside{Namespace: "net:[4026532177]", Container: "web", Engine: "podman"}
+	onWiFi := alerting(2476, "python3", monitor.Network)
+	onWiFi.Reach, onWiFi.ReachNetworks = reach.LocalNetwork, []reach.Network{cafe}
+	forwarded := alerting(2476, "python3", monitor.Network)
+	forwarded.Reach, forwarded.ReachNetworks, forwarded.ReachInside = reach.LocalNetwork, []reach.Network{cafe}, web
+	forwarded.ReachThrough = &reach.Through{Via: "pasta", PID: 812, Address: "0.0.0.0", Port: 8080}
+	inside := alerting(2477, "python3", monitor.Loopback)
+	inside.Reach, inside.ReachInside = reach.ThisComputer, web
+	for _, tc := range []struct {
+		name string
+		x    Text
+		has  string
+	}{
+		{"Wi-Fi", Alert(onWiFi), "Why: unassigned port; reachable from Wi-Fi 'Café' right now\n"},
+		{"through pasta", Alert(forwarded), "reachable from Wi-Fi 'Café' through pasta on port 8080 right now\n"},
+		{"inside its container", Alert(inside), "only programs inside its container 'web'\n"},
+		{"several: the widest", Of(policy.Notice{Kind: policy.NoticeAlert, Count: 2, Assessments: []policy.Assessment{inside, forwarded}}),
+			"\nReachable from Wi-Fi 'Café' through pasta on port 8080 right now.\n"},
+	} {
+		if !strings.Contains(tc.x.Body, tc.has) {
+			t.Errorf("%s: body %q lacks %q", tc.name, tc.x.Body, tc.has)
+		}
+	}
+	if !Reachable(policy.Notice{Assessments: []policy.Assessment{forwarded}}) || Reachable(policy.Notice{Assessments: []policy.Assessment{inside}}) {
+		t.Error("Reachable: a Wi-Fi's forward is reachable, a container's own loopback is not")
 	}
 }

@@ -48,7 +48,8 @@ func (p *Policy) Assess(l monitor.Listener) Assessment {
 	info := lookup(l.Port, string(l.Proto))
 	rr := p.reachOf(l)
 	v, o := p.judge(l, info, rr)
-	a := Assessment{Listener: l, PortInfo: info, Verdict: v, Origin: o, Reach: rr.Level, ReachNetworks: rr.Networks}
+	a := Assessment{Listener: l, PortInfo: info, Verdict: v, Origin: o, Reach: rr.Level, ReachNetworks: rr.Networks,
+		ReachInside: rr.Inside, ReachThrough: rr.Through}
 	if v.Alert {
 		a.Fingerprint = p.Fingerprint(l.Process, o)
 	}

@@ -56,10 +56,20 @@ func (nr NetworkRules) PublicNetwork(ns []reach.Network) (n reach.Network, marke
 	return reach.Network{}, false, false
 }
 
-// reachOf says what the listener reaches: by p.Reach, or else by its
-// Exposure (loopback: this computer; anything else: everywhere, no
-// network named), the rule before reach was known.
+// reachOf says what the listener reaches: a host listener by its own
+// address (hostReach), a listener of another namespace by the rule of
+// innerReach.
 func (p *Policy) reachOf(l monitor.Listener) reach.Result {
+	if l.Namespace.Inner() {
+		return p.innerReach(l)
+	}
+	return p.hostReach(l)
+}
+
+// hostReach says what a host address reaches: by p.Reach, or else by its
+// Exposure (loopback: this computer; anything else: everywhere, no network
+// named), the rule before reach was known.
+func (p *Policy) hostReach(l monitor.Listener) reach.Result {
 	if p.Reach != nil {
 		return p.Reach(l)
 	}
@@ -67,6 +77,59 @@ func (p *Policy) reachOf(l monitor.Listener) reach.Result {
 		return reach.Result{Level: reach.ThisComputer, Networks: []reach.Network{}}
 	}
 	return reach.Result{Level: reach.Everywhere, Networks: []reach.Network{}}
+}
+
+// innerReach says what a listener of another network namespace reaches.
+// The host's interfaces do not decide it: from outside that namespace it
+// is reached only through the forwarders on the host that carry
+// connections to it (pasta, slirp4netns, rootlessport, docker-proxy), so
+// it reaches what the widest-reaching of their host listeners reaches.
+// With no forwarder seen, only its namespace reaches it, and this
+// computer and its guests when a bridge or veth joins that namespace: on
+// loopback, that namespace alone (this-computer, narrowed by Inside),
+// otherwise this-machine-guests at most.
+func (p *Policy) innerReach(l monitor.Listener) reach.Result {
+	in := insideOf(l)
+	fs := l.Forwarders
+	if len(fs) == 0 && l.Forwarder != nil {
+		fs = []monitor.Forward{*l.Forwarder}
+	}
+	var best reach.Result
+	for _, f := range fs {
+		h := monitor.Listener{Proto: f.Proto, Address: f.HostAddress, Port: f.HostPort, Exposure: monitor.Network}
+		if a, err := netip.ParseAddr(f.HostAddress); err == nil {
+			h.Exposure = monitor.ExposureOf(a)
+		}
+		r := p.hostReach(h)
+		if best.Through == nil || r.Level.Rank() > best.Level.Rank() {
+			best = r
+			best.Through = &reach.Through{Via: f.Via, PID: f.PID, Address: f.HostAddress, Port: f.HostPort}
+		}
+	}
+	if best.Through != nil {
+		best.Inside = in
+		return best
+	}
+	level := reach.Guests
+	if a, err := netip.ParseAddr(l.Address); err == nil && a.IsLoopback() {
+		level = reach.ThisComputer
+	}
+	return reach.Result{Level: level, Networks: []reach.Network{}, Inside: in}
+}
+
+// insideOf names a listener's namespace and container for its reach.
+func insideOf(l monitor.Listener) *reach.Inside {
+	in := &reach.Inside{Namespace: l.Namespace.String()}
+	if c := l.Container; c != nil {
+		in.Container, in.Engine = c.Name, c.Engine
+		if in.Container == "" {
+			in.Container = c.ID
+			if len(in.Container) > 12 {
+				in.Container = in.Container[:12]
+			}
+		}
+	}
+	return in
 }
 
 // gradeReach sets the severity of an alert whose port triggers fired, by

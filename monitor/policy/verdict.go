@@ -118,6 +118,13 @@ type Assessment struct {
 	// ReachNetworks are the networks it is reachable from, widest first
 	// (empty for this computer only, or when none could be named).
 	ReachNetworks []reach.Network `json:"reach_networks"`
+	// ReachInside names the other network namespace the listener is in
+	// (nil for the host's): its reach is not the host's interfaces' (see
+	// reach.Inside).
+	ReachInside *reach.Inside `json:"reach_inside,omitempty"`
+	// ReachThrough is the host forwarder that listener is reached through
+	// (nil when none): Reach and ReachNetworks are its host port's.
+	ReachThrough *reach.Through `json:"reach_through,omitempty"`
 	// Fingerprint identifies the owner's program file beyond its path, for
 	// an alerting listener: its package and version, else its SHA-256 (see
 	// Policy.Fingerprint). The noise gate compares it to tell a program it

@@ -120,6 +120,13 @@ func (n Network) Label() string {
 type Result struct {
 	Level    Level     `json:"reach"`
 	Networks []Network `json:"reach_networks"`
+	// Inside is set for an address in another network namespace than the
+	// host's: then Level and Networks are those of Through's host port,
+	// or, with no forwarder, that namespace's alone (see Inside).
+	Inside *Inside `json:"reach_inside,omitempty"`
+	// Through is the host forwarder the address is reached through (nil
+	// when none).
+	Through *Through `json:"reach_through,omitempty"`
 }
 
 // Widest returns the networks at the result's level.
@@ -138,10 +145,23 @@ const maxNamed = 2
 
 // Text says who can reach the address, in the words every surface uses:
 // "this computer only", "reachable from Wi-Fi 'Café' right now",
-// "reachable from everywhere, through Wi-Fi 'Café' right now".
+// "reachable from everywhere, through Wi-Fi 'Café' right now"; for a
+// listener in another namespace, "only programs inside its container
+// 'web'" or "reachable from Wi-Fi 'Café' through pasta on port 8080 right
+// now".
 func (r Result) Text() string {
+	if r.Inside != nil && r.Through == nil {
+		return r.insideText()
+	}
+	via := ""
+	if r.Through != nil {
+		via = " " + r.Through.phrase()
+	}
 	switch r.Level {
 	case ThisComputer:
+		if via != "" {
+			return "this computer only," + via
+		}
 		return "this computer only"
 	case "":
 		return "reach unknown"
@@ -150,31 +170,47 @@ func (r Result) Text() string {
 	switch r.Level {
 	case Guests:
 		if names == "" {
-			return "reachable from the virtual machines and containers on this computer"
+			return "reachable from the virtual machines and containers on this computer" + via
 		}
-		return "reachable from the virtual machines and containers on this computer (" + ifaces(r.Widest()) + ")"
+		return "reachable from the virtual machines and containers on this computer (" + ifaces(r.Widest()) + ")" + via
 	case Everywhere:
-		var via []Network
+		var through []Network
 		for _, n := range r.Networks {
 			if n.DefaultRoute {
-				via = append(via, n)
+				through = append(through, n)
 			}
 		}
-		if len(via) == 0 {
-			via = r.Widest()
+		if len(through) == 0 {
+			through = r.Widest()
 		}
-		if len(via) == 0 {
-			via = r.Networks
+		if len(through) == 0 {
+			through = r.Networks
 		}
-		if len(via) == 0 {
-			return "reachable from the network"
+		switch {
+		case len(through) == 0:
+			return "reachable from the network" + via
+		case via != "":
+			return "reachable from everywhere (" + listed(through) + " right now)" + via
 		}
-		return "reachable from everywhere, through " + listed(via) + " right now"
+		return "reachable from everywhere, through " + listed(through) + " right now"
 	}
 	if names == "" {
-		return "reachable from the network"
+		return "reachable from the network" + via
 	}
-	return "reachable from " + names + " right now"
+	return "reachable from " + names + via + " right now"
+}
+
+// Short is the result in a word or two, for a table column or a menu: the
+// level's (see Level.Short), or "inside container" / "inside namespace"
+// for a listener of another namespace that no forwarder reaches.
+func (r Result) Short() string {
+	if r.Inside != nil && r.Through == nil && r.Level == ThisComputer {
+		if r.Inside.Container != "" {
+			return "inside container"
+		}
+		return "inside namespace"
+	}
+	return r.Level.Short()
 }
 
 // listed names up to maxNamed networks: "Wi-Fi 'Café' and Ethernet eth0",

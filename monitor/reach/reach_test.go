@@ -180,3 +180,40 @@ func BenchmarkClassify(b *testing.B) {
 		s.Classify(addrs[i%len(addrs)])
 	}
 }
+
+func TestTextInsideAnotherNamespace(t *testing.T) {
+	cafe := Network{Interface: "wlan0", Kind: KindWiFi, Name: "Café", Reach: LocalNetwork}
+	eth := Network{Interface: "eth0", Kind: KindEthernet, Reach: LocalNetwork, DefaultRoute: true}
+	web := &Inside{Namespace: "net:[4026532177]", Container: "web", Engine: "podman"}
+	bare := &Inside{Namespace: "net:[4026532200]"}
+	pasta := &Through{Via: "pasta", PID: 812, Address: "0.0.0.0", Port: 8080}
+	for _, tc := range []struct {
+		name  string
+		r     Result
+		want  string
+		short string
+	}{
+		{"loopback in a container", Result{Level: ThisComputer, Inside: web}, "only programs inside its container 'web'", "inside container"},
+		{"loopback in a namespace", Result{Level: ThisComputer, Inside: bare}, "only programs inside its network namespace net:[4026532200]", "inside namespace"},
+		{"wildcard with no forwarder", Result{Level: Guests, Inside: web},
+			"reachable only inside its container 'web' and from this computer and its virtual machines and containers; no host port is forwarded to it", "VMs and containers"},
+		{"through pasta on a Wi-Fi", Result{Level: LocalNetwork, Networks: []Network{cafe}, Inside: web, Through: pasta},
+			"reachable from Wi-Fi 'Café' through pasta on port 8080 right now", "local network"},
+		{"through pasta everywhere", Result{Level: Everywhere, Networks: []Network{eth}, Inside: web, Through: pasta},
+			"reachable from everywhere (Ethernet eth0 right now) through pasta on port 8080", "everywhere"},
+		{"through a forwarder on host loopback", Result{Level: ThisComputer, Inside: bare, Through: &Through{Via: "slirp4netns", Port: 2222}},
+			"this computer only, through slirp4netns on port 2222", "this computer"},
+	} {
+		if got := tc.r.Text(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+		if got := tc.r.Short(); got != tc.short {
+			t.Errorf("%s: short %q, want %q", tc.name, got, tc.short)
+		}
+	}
+	// A container's name is chosen by whoever made it: escaped.
+	got := Result{Level: ThisComputer, Inside: &Inside{Namespace: "net:[1]", Container: "x\x1b[2J\ny"}}.Text()
+	if strings.ContainsAny(got, "\x1b\n") {
+		t.Errorf("hostile container name shown as %q", got)
+	}
+}

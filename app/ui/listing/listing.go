@@ -13,6 +13,7 @@ import (
 
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -204,7 +205,7 @@ func Cells(a policy.Assessment) [NumColumns]string {
 	c[ColAddress] = safetext.Line(a.Address, 64)
 	switch {
 	case a.Reach != "":
-		c[ColExposure] = a.Reach.Short()
+		c[ColExposure] = reach.Result{Level: a.Reach, Inside: a.ReachInside, Through: a.ReachThrough}.Short()
 	case a.Exposure == "network":
 		c[ColExposure] = "network"
 	default:
