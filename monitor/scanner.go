@@ -40,6 +40,7 @@ type config struct {
 	source     Source
 	procRoot   string
 	ownerRetry int
+	only       *portFilter // WithPort
 }
 
 // WithSource makes the scanner enumerate sockets with src instead of the
@@ -108,6 +109,9 @@ func NewScanner(opts ...Option) *Scanner {
 	}
 	if c.source == nil {
 		c.source = NewPlatformSource()
+	}
+	if c.only != nil {
+		c.only.src, c.source = c.source, c.only
 	}
 	uid := uint32(0)
 	if u := os.Getuid(); u > 0 {
