@@ -66,7 +66,7 @@ func BenchmarkWorld(b *testing.B) {
 	w := buildWorld(b, size)
 	out := os.Stdout
 	fmt.Fprintf(out, "\nworld: %d processes, %d listeners, %d established loopback connections; built in %.1f s\n",
-		size.procs, size.listeners, size.conns, w.built.Seconds())
+		size.Procs, size.Listeners, size.Conns, w.Built.Seconds())
 
 	sc := NewScanner()
 	defer sc.Close()
