@@ -272,6 +272,9 @@ func (a *procAttributor) walkAll(ctx context.Context) error {
 		return fmt.Errorf("list processes: %w", err)
 	}
 	clear(a.unreadable)
+	if walkWorkers > 1 && len(a.pids) >= parallelWalkMin {
+		return a.walkAllParallel(ctx, a.pids, walkWorkers)
+	}
 	for i, p := range a.pids {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {

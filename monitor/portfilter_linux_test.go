@@ -44,3 +44,27 @@ func TestWithPortReadsNoProcessForAnEmptyPort(t *testing.T) {
 		t.Errorf("a scan that found no socket walked processes (walked %v, %d inodes held)", a.walked, len(a.held))
 	}
 }
+
+// TestParallelFirstWalkFindsWhatOneWalkerFinds scans the machine's first
+// walk with one walker and with two: the same owners and holders.
+func TestParallelFirstWalkFindsWhatOneWalkerFinds(t *testing.T) {
+	c := startChild(t, "tcp4 127.0.0.1:0", "udp6 [::1]:0", "tcp [::]:0")
+	defer func(n int) { walkWorkers = n }(walkWorkers)
+	var snaps [2]Snapshot
+	for i, workers := range []int{1, 2} {
+		walkWorkers = workers
+		sc := NewScanner()
+		snaps[i] = scan(t, sc)
+		sc.Close()
+		if a := sc.attr.(*procAttributor); len(a.pids) < parallelWalkMin && workers > 1 {
+			t.Skipf("only %d processes: the walk does not go parallel", len(a.pids))
+		}
+	}
+	for _, b := range c.bound {
+		one, two := findBound(snaps[0], b), findBound(snaps[1], b)
+		if len(one) != 1 || len(two) != 1 || one[0].PID != c.pid || two[0].PID != c.pid ||
+			len(one[0].Holders) != len(two[0].Holders) {
+			t.Errorf("%s: one walker %+v, two %+v", b.ap, one, two)
+		}
+	}
+}
