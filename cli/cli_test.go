@@ -244,6 +244,9 @@ func TestWatchJSONEvents(t *testing.T) {
 // TestMain gives the package's tests their own settings and history folder,
 // so they never read or write the user's.
 func TestMain(m *testing.M) {
+	if role := os.Getenv(benchRoleEnv); role != "" {
+		os.Exit(runBenchRole(role, os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "portlight-cli-test-")
 	if err != nil {
 		panic(err)

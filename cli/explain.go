@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"portlight/content"
+	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
 )
@@ -78,14 +79,17 @@ func runExplain(ctx context.Context, env Env) error {
 		Checks:      portinfo.Checks(port, pr),
 		Listeners:   []policy.Assessment{},
 	}
-	snap, scanErr := scanOnce(ctx)
+	snap, scanErr := scanOnce(ctx, monitor.WithPort(monitor.Proto(pr), port))
 	if scanErr != nil {
 		out.ScanError = scanErr.Error()
 	}
-	j := openJudge(env.Stderr)
-	for _, l := range snap.Listeners {
-		if l.Port == port && string(l.Proto) == pr {
-			out.Listeners = append(out.Listeners, j.assess(l))
+	if len(snap.Listeners) > 0 {
+		// The settings are read only when there is a listener to judge.
+		j := openJudge(env.Stderr)
+		for _, l := range snap.Listeners {
+			if l.Port == port && string(l.Proto) == pr {
+				out.Listeners = append(out.Listeners, j.assess(l))
+			}
 		}
 	}
 	if *asJSON {
