@@ -18,13 +18,13 @@ func init() {
 }
 
 // ExplainOutput is the JSON document `portlight explain --json` prints: the
-// port_info object, plain-language text, the hand checks per OS, and who
-// listens on the port now.
+// port_info object, the plain-language explanation (content's sentences), the
+// hand checks per OS, and who listens on the port now.
 type ExplainOutput struct {
 	portinfo.Info
-	Explanation portinfo.Explanation `json:"explanation"`
-	Checks      []portinfo.Check     `json:"checks"`
-	Listeners   []policy.Assessment  `json:"listeners"`
+	Explanation content.Summary     `json:"explanation"`
+	Checks      []portinfo.Check    `json:"checks"`
+	Listeners   []policy.Assessment `json:"listeners"`
 	// ScanError is set when the listeners could not be scanned; the port
 	// facts are still printed.
 	ScanError string `json:"scan_error,omitempty"`
@@ -74,10 +74,9 @@ func runExplain(ctx context.Context, env Env) error {
 	}
 	info := portinfo.Lookup(port, pr)
 	out := ExplainOutput{
-		Info:        info,
-		Explanation: portinfo.Explain(info),
-		Checks:      portinfo.Checks(port, pr),
-		Listeners:   []policy.Assessment{},
+		Info:      info,
+		Checks:    portinfo.Checks(port, pr),
+		Listeners: []policy.Assessment{},
 	}
 	snap, scanErr := scanOnce(ctx, monitor.WithPort(monitor.Proto(pr), port))
 	if scanErr != nil {
@@ -92,16 +91,18 @@ func runExplain(ctx context.Context, env Env) error {
 			}
 		}
 	}
-	if *asJSON {
-		return writeJSON(env.Stdout, out)
-	}
-	text := content.Report(content.Explain(content.Input{
+	// The JSON and the text say the same sentences: both come from content.
+	ex := content.Explain(content.Input{
 		Port: port, Proto: pr, Info: info,
 		Scanned: scanErr == nil, ScanErr: scanErr,
 		Now:    out.Listeners,
 		Checks: content.FromChecks(out.Checks),
 		At:     time.Now(),
-	}))
-	_, err = fmt.Fprint(env.Stdout, text)
+	})
+	if *asJSON {
+		out.Explanation = ex.Summary()
+		return writeJSON(env.Stdout, out)
+	}
+	_, err = fmt.Fprint(env.Stdout, content.Report(ex))
 	return err
 }
