@@ -58,6 +58,7 @@ type config struct {
 	procRoot   string
 	ownerRetry int
 	namespaces *bool
+	only       *portFilter // WithPort
 }
 
 // WithSource makes the scanner enumerate sockets with src instead of the
@@ -121,6 +122,8 @@ type Scanner struct {
 	lastListeners []Listener
 	lastReusable  bool
 
+	only *portFilter // WithPort: the one port asked about, or nil
+
 	// Test hooks, called between the stages of a scan.
 	afterEnumerate, afterAttribute func()
 }
@@ -138,6 +141,9 @@ func NewScanner(opts ...Option) *Scanner {
 	if c.source == nil {
 		c.source = NewPlatformSource()
 	}
+	if c.only != nil {
+		c.only.src, c.source = c.source, c.only
+	}
 	var ns namespaces
 	if nsOn {
 		ns = newNamespaces(c.procRoot)
@@ -150,6 +156,7 @@ func NewScanner(opts ...Option) *Scanner {
 		uid:    uid,
 		src:    c.source,
 		ns:     ns,
+		only:   c.only,
 		attr:   newAttributor(c.procRoot, c.ownerRetry),
 		facts:  newFactsCache(c.procRoot),
 		cache:  make(map[listenerKey]Listener),
@@ -184,6 +191,11 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	if s.ns != nil {
 		s.all = s.ns.sockets(ctx, append(s.all[:0], socks...))
 		socks = s.all
+		if s.only != nil {
+			// Other namespaces' sockets, of every port, were added after
+			// the host's were filtered.
+			socks = s.only.keep(socks[:0], socks)
+		}
 	}
 	if s.afterEnumerate != nil {
 		s.afterEnumerate()

@@ -97,8 +97,8 @@ func CheckRegistry(dir string, r io.Reader, source string, now time.Time) (*Regi
 	if err != nil {
 		return nil, fmt.Errorf("registry does not load: %w", err)
 	}
-	if len(db.reg) != c.Records {
-		return nil, fmt.Errorf("registry loads %d records, parsed %d", len(db.reg), c.Records)
+	if db.reg.count() != c.Records {
+		return nil, fmt.Errorf("registry loads %d records, parsed %d", db.reg.count(), c.Records)
 	}
 	gz, err := gzipBytes(buf.Bytes())
 	if err != nil {

@@ -78,8 +78,8 @@ func LoadStored(path string) (*DB, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("stored registry %s: %w", path, err)
 	}
-	if len(db.reg) != records {
-		return nil, "", fmt.Errorf("stored registry %s: %d records, its header says %d", path, len(db.reg), records)
+	if db.reg.count() != records {
+		return nil, "", fmt.Errorf("stored registry %s: %d records, its header says %d", path, db.reg.count(), records)
 	}
 	if records < minRecords {
 		return nil, "", fmt.Errorf("stored registry %s: only %d records", path, records)
@@ -121,16 +121,18 @@ func parseStoredHeader(csv []byte) (date string, records int, err error) {
 }
 
 // newDBWithRegistry builds a DB from a compact registry CSV and the embedded
-// unofficial-use data.
+// unofficial-use data (from the packed index, so that it is not parsed again).
 func newDBWithRegistry(csv []byte, date string) (*DB, error) {
-	return NewDB(Sources{
-		IANA:            bytes.NewReader(csv),
-		RegistryDate:    date,
-		Wikipedia:       data.Wikipedia(),
-		DevServers:      data.DevServers(),
-		Attack:          data.AttackPorts(),
-		AttackCitations: data.AttackCitations(),
-	})
+	db, err := NewDB(Sources{IANA: bytes.NewReader(csv), RegistryDate: date})
+	if err != nil {
+		return nil, err
+	}
+	emb, err := Embedded()
+	if err != nil {
+		return nil, err
+	}
+	db.unof = emb.unof
+	return db, nil
 }
 
 // fileStamp identifies one version of the stored file; the zero value means
