@@ -79,6 +79,14 @@ func runExplain(ctx context.Context, env Env) error {
 		Listeners: []policy.Assessment{},
 	}
 	snap, scanErr := scanOnce(ctx, monitor.WithPort(monitor.Proto(pr), port))
+	if scanErr == nil && unforwarded(snap) {
+		// A listener in another namespace is reached through its forwarders'
+		// host ports, which may be other ports (pasta -t 8080:80): only a
+		// scan of every port links them.
+		if full, err := scanOnce(ctx); err == nil {
+			snap = full
+		}
+	}
 	if scanErr != nil {
 		out.ScanError = scanErr.Error()
 	}
@@ -105,4 +113,15 @@ func runExplain(ctx context.Context, env Env) error {
 	}
 	_, err = fmt.Fprint(env.Stdout, content.Report(ex))
 	return err
+}
+
+// unforwarded reports whether a snapshot has a listener in another network
+// namespace that no forwarder seen reaches.
+func unforwarded(snap monitor.Snapshot) bool {
+	for _, l := range snap.Listeners {
+		if l.Namespace.Inner() && l.Forwarder == nil {
+			return true
+		}
+	}
+	return false
 }
