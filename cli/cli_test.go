@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"portlight/content"
 	"portlight/monitor/policy"
 )
 
@@ -76,6 +77,9 @@ func TestScanJSONFindsOwnListener(t *testing.T) {
 		mine["address"] != "127.0.0.1" || mine["owner_hidden"] != false {
 		t.Errorf("our listener reported wrong: %v", mine)
 	}
+	if nets, ok := mine["reach_networks"].([]any); mine["reach"] != "this-computer" || !ok || len(nets) != 0 {
+		t.Errorf("our loopback listener's reach: %v %v", mine["reach"], mine["reach_networks"])
+	}
 	self, _ := os.Executable()
 	if mine["exe"] != self {
 		t.Errorf("exe = %v, want %s", mine["exe"], self)
@@ -134,6 +138,55 @@ func TestExplainJSON(t *testing.T) {
 	if len(ls) != 1 || ls[0].(map[string]any)["pid"] != float64(os.Getpid()) {
 		t.Errorf("explain listeners = %v, want our own process", ls)
 	}
+}
+
+// TestExplainJSONSaysTheText runs explain twice on the same port, once for
+// JSON and once for text, and checks the JSON's explanation carries the
+// sentences the text prints under the same headings: one wording of the facts.
+func TestExplainJSONSaysTheText(t *testing.T) {
+	_, port := listenTCP(t, "tcp4", "127.0.0.1:0")
+	titles := content.Explain(content.Input{})
+	for _, arg := range []string{strconv.Itoa(int(port)), "4444", "24", "50000/udp"} {
+		out, err := run(t, context.Background(), "explain", arg, "--json")
+		if err != nil {
+			t.Fatalf("explain %s --json: %v", arg, err)
+		}
+		var doc struct {
+			Explanation map[string]any `json:"explanation"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		text, err := run(t, context.Background(), "explain", arg)
+		if err != nil {
+			t.Fatalf("explain %s: %v", arg, err)
+		}
+		if len(doc.Explanation) != 3 {
+			t.Errorf("explain %s: explanation has fields %v, want what, range, why", arg, doc.Explanation)
+		}
+		for field, key := range map[string]string{"what": content.KeyWhat, "range": content.KeyRange, "why": content.KeyMatters} {
+			got, ok := doc.Explanation[field].(string)
+			want := textSection(text, titles.Section(key).Title)
+			if !ok || got == "" || got != want {
+				t.Errorf("explain %s: JSON %s = %q, the text says %q", arg, field, doc.Explanation[field], want)
+			}
+		}
+		if arg == strconv.Itoa(int(port)) && !strings.Contains(doc.Explanation["why"].(string), "Only programs on this computer") {
+			t.Errorf("explain %s: why %q does not follow our loopback listener", arg, doc.Explanation["why"])
+		}
+	}
+}
+
+// textSection joins with spaces the lines of the text report's section
+// under title, up to the blank line that ends it.
+func textSection(report, title string) string {
+	head := "\n" + title + "\n" + strings.Repeat("-", len([]rune(title))) + "\n"
+	_, rest, ok := strings.Cut(report, head)
+	if !ok {
+		return ""
+	}
+	body, _, _ := strings.Cut(rest, "\n\n")
+	return strings.Join(strings.Split(strings.TrimSuffix(body, "\n"), "\n"), " ")
 }
 
 func TestExplainKnownPorts(t *testing.T) {
@@ -244,6 +297,9 @@ func TestWatchJSONEvents(t *testing.T) {
 // TestMain gives the package's tests their own settings and history folder,
 // so they never read or write the user's.
 func TestMain(m *testing.M) {
+	if role := os.Getenv(benchRoleEnv); role != "" {
+		os.Exit(runBenchRole(role, os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "portlight-cli-test-")
 	if err != nil {
 		panic(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"portlight/content"
+	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
 )
@@ -17,13 +18,13 @@ func init() {
 }
 
 // ExplainOutput is the JSON document `portlight explain --json` prints: the
-// port_info object, plain-language text, the hand checks per OS, and who
-// listens on the port now.
+// port_info object, the plain-language explanation (content's sentences), the
+// hand checks per OS, and who listens on the port now.
 type ExplainOutput struct {
 	portinfo.Info
-	Explanation portinfo.Explanation `json:"explanation"`
-	Checks      []portinfo.Check     `json:"checks"`
-	Listeners   []policy.Assessment  `json:"listeners"`
+	Explanation content.Summary     `json:"explanation"`
+	Checks      []portinfo.Check    `json:"checks"`
+	Listeners   []policy.Assessment `json:"listeners"`
 	// ScanError is set when the listeners could not be scanned; the port
 	// facts are still printed.
 	ScanError string `json:"scan_error,omitempty"`
@@ -73,31 +74,54 @@ func runExplain(ctx context.Context, env Env) error {
 	}
 	info := portinfo.Lookup(port, pr)
 	out := ExplainOutput{
-		Info:        info,
-		Explanation: portinfo.Explain(info),
-		Checks:      portinfo.Checks(port, pr),
-		Listeners:   []policy.Assessment{},
+		Info:      info,
+		Checks:    portinfo.Checks(port, pr),
+		Listeners: []policy.Assessment{},
 	}
-	snap, scanErr := scanOnce(ctx)
+	snap, scanErr := scanOnce(ctx, monitor.WithPort(monitor.Proto(pr), port))
+	if scanErr == nil && unforwarded(snap) {
+		// A listener in another namespace is reached through its forwarders'
+		// host ports, which may be other ports (pasta -t 8080:80): only a
+		// scan of every port links them.
+		if full, err := scanOnce(ctx); err == nil {
+			snap = full
+		}
+	}
 	if scanErr != nil {
 		out.ScanError = scanErr.Error()
 	}
-	j := openJudge(env.Stderr)
-	for _, l := range snap.Listeners {
-		if l.Port == port && string(l.Proto) == pr {
-			out.Listeners = append(out.Listeners, j.assess(l))
+	if len(snap.Listeners) > 0 {
+		// The settings are read only when there is a listener to judge.
+		j := openJudge(env.Stderr)
+		for _, l := range snap.Listeners {
+			if l.Port == port && string(l.Proto) == pr {
+				out.Listeners = append(out.Listeners, j.assess(l))
+			}
 		}
 	}
-	if *asJSON {
-		return writeJSON(env.Stdout, out)
-	}
-	text := content.Report(content.Explain(content.Input{
+	// The JSON and the text say the same sentences: both come from content.
+	ex := content.Explain(content.Input{
 		Port: port, Proto: pr, Info: info,
 		Scanned: scanErr == nil, ScanErr: scanErr,
 		Now:    out.Listeners,
 		Checks: content.FromChecks(out.Checks),
 		At:     time.Now(),
-	}))
-	_, err = fmt.Fprint(env.Stdout, text)
+	})
+	if *asJSON {
+		out.Explanation = ex.Summary()
+		return writeJSON(env.Stdout, out)
+	}
+	_, err = fmt.Fprint(env.Stdout, content.Report(ex))
 	return err
+}
+
+// unforwarded reports whether a snapshot has a listener in another network
+// namespace that no forwarder seen reaches.
+func unforwarded(snap monitor.Snapshot) bool {
+	for _, l := range snap.Listeners {
+		if l.Namespace.Inner() && l.Forwarder == nil {
+			return true
+		}
+	}
+	return false
 }

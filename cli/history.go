@@ -110,10 +110,14 @@ func writeHistoryTable(w io.Writer, lines []history.Line) error {
 	return nil
 }
 
-// historyDetail is the last column: the previous owner, or an alert's
-// reasons and what the user did.
+// historyDetail is the last column: which namespace or container, for a
+// listener not in the host's; the previous owner, or an alert's reasons and
+// what the user did.
 func historyDetail(l history.Line) string {
 	var parts []string
+	if w := l.Where(); w != "" {
+		parts = append(parts, safetext.Line(w, 80))
+	}
 	if l.PreviousExe != "" {
 		parts = append(parts, "was "+safetext.Line(l.PreviousExe, 80))
 	}

@@ -126,3 +126,72 @@ func TestHistoryCommandBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryCommandNamespaces: 8080 held on the host, in a container and
+// in a bare namespace; the table says where, and JSON names the namespace
+// and container of the inner two only.
+func TestHistoryCommandNamespaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	ctx := context.Background()
+	s, err := history.Open(ctx, history.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := history.StartRecorder(ctx, s, history.RecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	mk := func(pid int32, ns uint64, c *monitor.Container) monitor.Listener {
+		return monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 8080, Exposure: monitor.Network,
+			Namespace: monitor.Namespace{ID: ns, Host: ns == 0}, Container: c,
+			Process: monitor.Process{PID: pid, Exe: "/usr/bin/app", User: "ann"}}
+	}
+	r.Record([]monitor.Event{
+		{Kind: monitor.Opened, Time: at, Listener: mk(1, 0, nil)},
+		{Kind: monitor.Opened, Time: at.Add(time.Minute), Listener: mk(2, 4026532401,
+			&monitor.Container{Engine: "docker", ID: "0123456789abcdef", Name: "web\u202eexe.txt"})},
+		{Kind: monitor.Opened, Time: at.Add(2 * time.Minute), Listener: mk(3, 4026532402, nil)},
+	})
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+
+	out, _, err := runHistoryArgs(t, "--db", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if len(rows) != 4 || strings.Contains(rows[1], " in ") || !strings.Contains(rows[2], "in container web") ||
+		!strings.Contains(rows[2], "(docker)") || strings.Contains(out, "\u202e") ||
+		!strings.Contains(rows[3], "in namespace net:[4026532402]") {
+		t.Errorf("table:\n%s", out)
+	}
+
+	out, _, err = runHistoryArgs(t, "--db", path, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("JSON:\n%s", out)
+	}
+	var m [3]map[string]any
+	for i := range lines {
+		if err := json.Unmarshal([]byte(lines[i]), &m[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := m[0]["namespace"]; ok || m[0]["container"] != nil {
+		t.Errorf("host line: %s", lines[0])
+	}
+	c, _ := m[1]["container"].(map[string]any)
+	if m[1]["namespace"] != float64(4026532401) || c["engine"] != "docker" || c["id"] != "0123456789abcdef" {
+		t.Errorf("container line: %s", lines[1])
+	}
+	if m[2]["namespace"] != float64(4026532402) || m[2]["container"] != nil {
+		t.Errorf("namespace line: %s", lines[2])
+	}
+}

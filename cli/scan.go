@@ -60,8 +60,8 @@ func runScan(ctx context.Context, env Env) error {
 }
 
 // scanOnce runs one scan with a fresh scanner.
-func scanOnce(ctx context.Context) (monitor.Snapshot, error) {
-	sc := monitor.NewScanner()
+func scanOnce(ctx context.Context, opts ...monitor.Option) (monitor.Snapshot, error) {
+	sc := monitor.NewScanner(opts...)
 	defer sc.Close()
 	snap, err := sc.Scan(ctx)
 	if err != nil {

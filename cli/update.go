@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"portlight/data"
+	"portlight/internal/statedir"
 	"portlight/monitor/portinfo"
 )
 
@@ -86,7 +87,7 @@ func runUpdateRegistry(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	dir, err := portinfo.StateDir()
+	dir, err := statedir.Dir()
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,8 +12,10 @@ import (
 	"time"
 
 	"portlight/history"
+	"portlight/internal/corestart"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -91,58 +92,31 @@ func runWatch(ctx context.Context, env Env) error {
 		return fmt.Errorf("--interval %s is too short (minimum 10ms): %w", *interval, ErrUsage)
 	}
 	host, _ := os.Hostname()
-	p := &eventPrinter{w: env.Stdout, host: host, json: *asJSON, judge: openJudge(env.Stderr)}
-	if !*noHistory {
-		rec, stop := startHistory(ctx, p.judge, env.Stderr)
-		defer stop()
-		p.rec = rec
+	// Watching goes on without recording when the history cannot be had
+	// (see corestart's degraded mode); the reason is printed once.
+	use := corestart.RecordHistory
+	if *noHistory {
+		use = corestart.NoHistory
 	}
+	core := openCore(ctx, env.Stderr, corestart.Options{History: use})
+	defer func() {
+		if err := core.Close(); err != nil {
+			slog.Warn("close history", "subsystem", "history", "err", err)
+		}
+	}()
+	p := &eventPrinter{w: env.Stdout, host: host, json: *asJSON, judge: judge{core: core}, rec: core.Recorder}
 	sc := monitor.NewScanner()
 	defer sc.Close()
+	go func() {
+		if err := reach.System().Run(ctx); err != nil {
+			fmt.Fprintf(env.Stderr, "portlight: %v; reach is judged by the networks as they were at start\n", err)
+		}
+	}()
 	err := monitor.Watch(ctx, sc, *interval, p.print, monitor.InitialOpened())
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("watch: %w", err)
 	}
 	return p.err
-}
-
-// startHistory opens the history, attaches it to the judge (for the
-// owner-change trigger) and starts its recorder. Watching goes on without
-// recording when that cannot be had (another Portlight records, the file is
-// unusable): the reason is printed once, and the history is still read.
-func startHistory(ctx context.Context, j judge, stderr io.Writer) (*history.Recorder, func()) {
-	st, err := history.Open(ctx, history.Options{})
-	if err != nil {
-		fmt.Fprintf(stderr, "portlight: not recording history: %v\n", err)
-		return nil, func() {}
-	}
-	if p := st.Problem(); p != nil {
-		fmt.Fprintln(stderr, "portlight:", p)
-	}
-	if j.store != nil {
-		j.store.SetUsualOwners(st)
-	}
-	closeStore := func() {
-		if j.store != nil {
-			j.store.SetUsualOwners(nil)
-		}
-		st.Close()
-	}
-	rec, err := history.StartRecorder(ctx, st, history.RecorderOptions{})
-	if err != nil {
-		if errors.Is(err, history.ErrRecorderBusy) {
-			fmt.Fprintln(stderr, "portlight: not recording history: another Portlight is recording it")
-		} else {
-			fmt.Fprintf(stderr, "portlight: not recording history: %v\n", err)
-		}
-		return nil, closeStore
-	}
-	return rec, func() {
-		if err := rec.Close(); err != nil {
-			slog.Warn("close history recorder", "subsystem", "history", "err", err)
-		}
-		closeStore()
-	}
 }
 
 // eventPrinter writes the events of a watch loop, and hands them to the

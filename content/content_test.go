@@ -82,6 +82,11 @@ func TestWhatLines(t *testing.T) {
 			[]string{"IANA marks 4173/tcp as Reserved: it is assigned to no service (IANA registry, date unknown)."}},
 		{"dynamic", portinfo.Info{Port: 50000, Proto: "udp", Status: portinfo.StatusDynamic, RegistryDate: "2025-01-02"},
 			[]string{"IANA assigns nothing in 49152–65535: these ports are left for temporary and private use, so no service owns 50000/udp (IANA registry of 2025-01-02)."}},
+		{"unnamed row says more", portinfo.Info{Port: 24, Proto: "tcp", Status: portinfo.Unassigned, RegistryDate: "2026-08-17",
+			Unnamed: []portinfo.Service{{Description: "Unassigned"}, {Description: "any private mail system\nsecond line"}}},
+			[]string{"IANA has assigned nothing to 24/tcp (IANA registry of 2026-08-17). No standard service is expected here. Its only entry there reads “any private mail system”."}},
+		{"unnamed row says nothing more", portinfo.Info{Port: 7, Proto: "udp", Status: portinfo.Unassigned, Unnamed: []portinfo.Service{{Description: "Unassigned"}}},
+			[]string{"IANA has assigned nothing to 7/udp (IANA registry, date unknown). No standard service is expected here."}},
 		{"unauthorized use", portinfo.Info{Port: 31337, Proto: "tcp", Status: portinfo.Assigned, Services: []portinfo.Service{{Name: "x", UnauthorizedUse: "Back Orifice"}}},
 			[]string{"IANA assigns 31337/tcp to “x” (IANA registry, date unknown).", "IANA notes unauthorized use reported: Back Orifice."}},
 	}
@@ -104,11 +109,11 @@ func TestRangeText(t *testing.T) {
 func TestUseLines(t *testing.T) {
 	attack := "MITRE ATT&CK® v18.1 (2025-11-13), reported use"
 	uses := []portinfo.Unofficial{
-		{Use: "MITRE ATT&CK v18.1: port 1177 has been used by njRAT (malware S0385). njRAT has used port 1177 for HTTP C2 communications.[1]", Source: attack, Kind: "attack", URL: "https://attack.mitre.org/software/S0385/"},
-		{Use: "Vite: preview server default", Source: "Curated dev-server defaults", Kind: "dev-server"},
-		{Use: "Back Orifice", Source: "Wikipedia, List of TCP and UDP port numbers, rev. 1 (community-reported, as of 2020; CC BY-SA 3.0)", Kind: "community"},
-		{Use: "Quake", Source: "Wikipedia", Kind: "community"},
-		{Use: "Emotet has used HTTP over ports such as 20, 22.[1][2]", Source: attack, Kind: "attack"},
+		{Use: "MITRE ATT&CK v18.1: port 1177 has been used by njRAT (malware S0385). njRAT has used port 1177 for HTTP C2 communications.[1]", Source: attack, Kind: portinfo.KindAttack, URL: "https://attack.mitre.org/software/S0385/"},
+		{Use: "Vite: preview server default", Source: "Curated dev-server defaults", Kind: portinfo.KindDevServer},
+		{Use: "Back Orifice", Source: "Wikipedia, List of TCP and UDP port numbers, rev. 1 (community-reported, as of 2020; CC BY-SA 3.0)", Kind: portinfo.KindCommunity},
+		{Use: "Quake", Source: "Wikipedia", Kind: portinfo.KindCommunity},
+		{Use: "Emotet has used HTTP over ports such as 20, 22.[1][2]", Source: attack, Kind: portinfo.KindAttack},
 	}
 	got := UseLines(uses)
 	want := []string{
@@ -308,6 +313,46 @@ func TestExplainAndReport(t *testing.T) {
 		if !strings.Contains(r, want) {
 			t.Errorf("report lacks %q:\n%s", want, r)
 		}
+	}
+}
+
+// TestSummary checks the JSON's three paragraphs are the explainer's own
+// sections, over real lookups as `portlight explain --json` makes them.
+func TestSummary(t *testing.T) {
+	for _, pp := range []struct {
+		port  uint16
+		proto string
+		what  []string
+	}{
+		{5173, "tcp", []string{"IANA has assigned nothing to 5173/tcp (IANA registry of 2026-08-17). No standard service is expected here."}},
+		{4444, "tcp", []string{"IANA assigns 4444/tcp to “krb524”, “nv-video”", "“nv-video”: NV Video default",
+			"“krb524”: KRB524; assignee B. Clifford Neuman. IANA notes unauthorized use reported: krb524 assigned the port, nv used it without an assignment. “nv-video”"}},
+		{24, "tcp", []string{"Its only entry there reads “any private mail system”."}},
+		{50000, "udp", []string{"49152–65535", "no service owns 50000/udp"}},
+	} {
+		in := Input{Port: pp.port, Proto: pp.proto, Info: portinfo.Lookup(pp.port, pp.proto), Scanned: true, At: start,
+			Now: []policy.Assessment{assess(9, "0.0.0.0", monitor.Network, false)}}
+		got := Explain(in).Summary()
+		if n := strings.Count(got.What, "unauthorized use"); n > 1 {
+			t.Errorf("%d/%s: IANA's note said %d times: %q", pp.port, pp.proto, n, got.What)
+		}
+		if got.What != strings.Join(WhatLines(in.Info), " ") || got.Range != RangeText(pp.port) || got.Why != WhyItMatters(in) {
+			t.Errorf("%d/%s: summary is not the sections:\n%+v", pp.port, pp.proto, got)
+		}
+		for _, w := range pp.what {
+			if !strings.Contains(got.What, w) {
+				t.Errorf("%d/%s: what %q lacks %q", pp.port, pp.proto, got.What, w)
+			}
+		}
+		if !strings.Contains(got.Why, "network") {
+			t.Errorf("%d/%s: why %q does not follow the network listener", pp.port, pp.proto, got.Why)
+		}
+		if all := strings.ToLower(got.What + got.Range + got.Why); strings.Contains(all, "malicious") {
+			t.Errorf("%d/%s: text calls something malicious: %+v", pp.port, pp.proto, got)
+		}
+	}
+	if (Explanation{}).Summary() != (Summary{}) {
+		t.Error("an empty explanation has a summary")
 	}
 }
 

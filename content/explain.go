@@ -132,6 +132,21 @@ func Explain(in Input) Explanation {
 	}
 }
 
+// Summary is the explanation as three paragraphs: the `explanation` object of
+// `portlight explain --json`. Each is its section's lines joined by spaces, so
+// the JSON says word for word what the window and the text say.
+type Summary struct {
+	What  string `json:"what"`  // what IANA records for the port
+	Range string `json:"range"` // its RFC 6335 range and what that means
+	Why   string `json:"why"`   // why a listener here matters, given who listens now
+}
+
+// Summary returns e's what, range and why-it-matters sections as a Summary.
+func (e Explanation) Summary() Summary {
+	join := func(k string) string { return strings.Join(e.Section(k).Lines, " ") }
+	return Summary{What: join(KeyWhat), Range: join(KeyRange), Why: join(KeyMatters)}
+}
+
 // Heading is the explainer's one-line summary.
 func Heading(in Input) string {
 	pp := PortProto(in.Port, in.Proto)
@@ -189,11 +204,14 @@ func WhatLines(info portinfo.Info) []string {
 	switch info.Status {
 	case portinfo.Assigned:
 		lines := []string{fmt.Sprintf("IANA assigns %s to %s (%s).", pp, ServiceNames(info.Services), registryDate(info))}
+		var notes []string
 		for _, s := range info.Services {
 			if s.Description != "" || s.Assignee != "" || s.Registered != "" || s.Reference != "" {
 				lines = append(lines, ServiceLine(s))
 			}
-			if s.UnauthorizedUse != "" {
+			// Rows sharing a port often carry the same note: say it once.
+			if s.UnauthorizedUse != "" && !slices.Contains(notes, s.UnauthorizedUse) {
+				notes = append(notes, s.UnauthorizedUse)
 				lines = append(lines, "IANA notes unauthorized use reported: "+s.UnauthorizedUse+".")
 			}
 		}
@@ -203,8 +221,24 @@ func WhatLines(info portinfo.Info) []string {
 	case portinfo.StatusDynamic:
 		return []string{fmt.Sprintf("IANA assigns nothing in 49152–65535: these ports are left for temporary and private use, so no service owns %s (%s).", pp, registryDate(info))}
 	default:
-		return []string{fmt.Sprintf("IANA has assigned nothing to %s (%s). No standard service is expected here.", pp, registryDate(info))}
+		line := fmt.Sprintf("IANA has assigned nothing to %s (%s). No standard service is expected here.", pp, registryDate(info))
+		if d := unnamedNote(info.Unnamed); d != "" {
+			line += " Its only entry there reads “" + d + "”."
+		}
+		return []string{line}
 	}
+}
+
+// unnamedNote returns the first line of the first unnamed registry row that
+// says more than "Unassigned" (e.g. "any private mail system", "De-registered").
+func unnamedNote(rows []portinfo.Service) string {
+	for _, r := range rows {
+		d, _, _ := strings.Cut(r.Description, "\n")
+		if d = strings.TrimSpace(d); d != "" && !strings.HasPrefix(strings.ToLower(d), "unassigned") {
+			return d
+		}
+	}
+	return ""
 }
 
 // ServiceLine describes one IANA row: name, description, ports, who
@@ -259,15 +293,15 @@ func UseLines(uses []portinfo.Unofficial) []string {
 	for _, u := range uses {
 		use := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(u.Use), "."))
 		switch u.Kind {
-		case "dev-server":
+		case portinfo.KindDevServer:
 			dev = append(dev, fmt.Sprintf("Development tool: %s%s.", use, sourceSuffix(u)))
-		case "community":
+		case portinfo.KindCommunity:
 			if strings.Contains(u.Source, "community-reported") {
 				community = append(community, fmt.Sprintf("%s — %s.", use, u.Source))
 			} else {
 				community = append(community, fmt.Sprintf("%s — community-reported, as of 2020%s.", use, sourceSuffix(u)))
 			}
-		case "attack":
+		case portinfo.KindAttack:
 			use = strings.TrimSpace(citeMarks().ReplaceAllString(use, ""))
 			line := "History: " + strings.TrimSuffix(use, ".") + "."
 			if u.URL != "" {

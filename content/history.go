@@ -94,10 +94,14 @@ func EventText(kind string) string {
 	return safetext.Line(kind, 20)
 }
 
-// HistoryDetail is the last column: the previous owner, or an alert's
-// reasons and what the user did about it.
+// HistoryDetail is the last column: which namespace or container, for a
+// listener not in the host's; the previous owner, or an alert's reasons and
+// what the user did about it.
 func HistoryDetail(l history.Line) string {
 	var parts []string
+	if w := l.Where(); w != "" {
+		parts = append(parts, safetext.Line(w, MaxPath))
+	}
 	if l.PreviousExe != "" {
 		parts = append(parts, "was "+safetext.Line(l.PreviousExe, MaxPath))
 	}

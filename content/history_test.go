@@ -117,6 +117,18 @@ func TestHistoryRows(t *testing.T) {
 	if opened.Port != 5432 || opened.Proto != "tcp" || opened.PID != 77 || opened.Alert {
 		t.Errorf("opened row target %+v", opened)
 	}
+
+	inner := HistoryRows([]history.Line{
+		{Time: at, Event: "opened", Proto: monitor.TCP, Port: 80, Namespace: 4026532401,
+			Container: &monitor.Container{Engine: "docker", Name: "web\u202e"}},
+		{Time: at, Event: "closed", Proto: monitor.TCP, Port: 80, Namespace: 4026532402},
+	})
+	if d := inner[1].Cells[HColDetail]; d != "in container web (docker)" {
+		t.Errorf("container row detail %q", d)
+	}
+	if d := inner[0].Cells[HColDetail]; d != "in namespace net:[4026532402]" {
+		t.Errorf("namespace row detail %q", d)
+	}
 }
 
 func TestHistoryStatus(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -26,7 +27,9 @@ type Owner struct {
 	Addresses   []string
 	// Exposure is Network if any of its sockets is reachable from the network.
 	Exposure monitor.Exposure
-	Verdict  policy.Verdict
+	// Reach is the widest reach among its sockets.
+	Reach   reach.Result
+	Verdict policy.Verdict
 	// Focus is true for the process the window was opened for.
 	Focus bool
 	// Holders are every process that holds the socket, the owner first,
@@ -66,6 +69,9 @@ func Owners(now []policy.Assessment, focus int32) []Owner {
 		}
 		if a.Exposure == monitor.Network {
 			o.Exposure = monitor.Network
+		}
+		if r := ReachOf(a); r.Level.Rank() > o.Reach.Level.Rank() {
+			o.Reach = r
 		}
 		if rank(LevelOf(a.Verdict)) > rank(LevelOf(o.Verdict)) {
 			o.Verdict, o.Judged, o.Holders = a.Verdict, a, a.Holders
@@ -112,6 +118,48 @@ func ExposureText(e monitor.Exposure) string {
 		return "reachable from the network"
 	}
 	return "reachable from this computer only"
+}
+
+// ReachOf is what an assessment says its listener reaches; one made
+// without reach (an older record) falls back to its exposure: loopback
+// reaches this computer, anything else the network.
+func ReachOf(a policy.Assessment) reach.Result {
+	r := reach.Result{Level: a.Reach, Networks: a.ReachNetworks, Inside: a.ReachInside, Through: a.ReachThrough}
+	if r.Level == "" {
+		r.Level = reach.Everywhere
+		if a.Exposure == monitor.Loopback {
+			r.Level = reach.ThisComputer
+		}
+	}
+	return r
+}
+
+// ReachReason says who can reach the listener in the words of the
+// verdict's reasons: "this computer only", "reachable from Wi-Fi 'Café'
+// right now".
+func ReachReason(a policy.Assessment) string { return ReachOf(a).Text() }
+
+// WidestReason is ReachReason for the widest-reaching of several
+// listeners ("" for none).
+func WidestReason(as []policy.Assessment) string {
+	var best reach.Result
+	for _, a := range as {
+		if r := ReachOf(a); r.Level.Rank() > best.Level.Rank() {
+			best = r
+		}
+	}
+	if best.Level == "" {
+		return ""
+	}
+	return best.Text()
+}
+
+// reachText says who can reach an owner's sockets, in a sentence's words.
+func reachText(o Owner) string {
+	if o.Reach.Inside == nil && (o.Reach.Level == "" || o.Reach.Level == reach.ThisComputer) {
+		return ExposureText(o.Exposure)
+	}
+	return o.Reach.Text()
 }
 
 // Since says when a process started: "since 2026-11-25 21:03 (12 minutes ago)".
@@ -162,7 +210,7 @@ func OwnerLines(o Owner, port uint16, proto string, at time.Time) []string {
 	addrs := strings.Join(o.Addresses, ", ")
 	if o.OwnerHidden {
 		return []string{
-			fmt.Sprintf("A process of uid %d listens on %s, %s. Portlight cannot see which process without more privileges.", o.UID, addrs, ExposureText(o.Exposure)),
+			fmt.Sprintf("A process of uid %d listens on %s, %s. Portlight cannot see which process without more privileges.", o.UID, addrs, reachText(o)),
 			"To see it, run: " + HiddenOwnerCommand(port, proto),
 		}
 	}
@@ -182,7 +230,7 @@ func OwnerLines(o Owner, port uint16, proto string, at time.Time) []string {
 	}
 	lines = append(lines,
 		"Running "+Since(o.StartTime, at)+".",
-		fmt.Sprintf("Listens on %s, %s.", addrs, ExposureText(o.Exposure)))
+		fmt.Sprintf("Listens on %s, %s.", addrs, reachText(o)))
 	if o.Verdict.Alert {
 		lines = append(lines, "Portlight alerts: "+safetext.Line(strings.Join(DecidingReasons(j, 0), ", "), MaxCmdline)+".")
 	}

@@ -226,6 +226,7 @@ func SignalLines(s policy.Signal) []string {
 func ProgramLines(a policy.Assessment, full bool) []string {
 	if a.OwnerHidden {
 		lines := []string{fmt.Sprintf("A program of user %d: Portlight cannot see which program it is without more privileges.", a.UID)}
+		lines = append(lines, PlaceLines(a.Listener)...)
 		if full {
 			for _, s := range a.Verdict.Signals {
 				lines = append(lines, SignalLines(s)...)
@@ -255,6 +256,7 @@ func ProgramLines(a policy.Assessment, full bool) []string {
 	if s := StartedByText(o); s != "" {
 		lines = append(lines, upperFirst(s)+".")
 	}
+	lines = append(lines, PlaceLines(a.Listener)...)
 	if !full {
 		return lines
 	}
@@ -340,4 +342,34 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// PlaceLines says, for a listener in another network namespace than the
+// host's, which one (and its container), and for either side of a
+// forwarder's link, where connections come from or go to; none for a plain
+// host listener.
+func PlaceLines(l monitor.Listener) []string {
+	var lines []string
+	if l.Namespace.Inner() {
+		s := "Listens inside network namespace " + l.Namespace.String()
+		if c := l.Container; c != nil {
+			s += ", container " + safetext.Line(firstNonEmpty(c.Name, shortID(c.ID)), MaxName) + " (" + safetext.Line(c.Engine, MaxName) + ")"
+		}
+		lines = append(lines, s+", not in the host's: only programs in that namespace reach it directly.")
+	}
+	if f := l.Forwarder; f != nil {
+		lines = append(lines, "Reached from the host: "+safetext.Line(f.Describe(), MaxPath)+".")
+	}
+	if f := l.ForwardedTo; f != nil {
+		lines = append(lines, "A forwarder: "+safetext.Line(f.Describe(), MaxPath)+".")
+	}
+	return lines
+}
+
+// shortID is a container id as engines print it: 12 digits.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

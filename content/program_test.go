@@ -1,6 +1,7 @@
 package content
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,5 +320,27 @@ func TestUnknownOriginIsNotUnpackaged(t *testing.T) {
 	a.Verdict.Reasons = append([]string{"not from any package"}, a.Verdict.Reasons...)
 	if got := WhoLine(a); got != "/usr/bin/python3.11 (pid 7), not from any package" {
 		t.Errorf("WhoLine = %q", got)
+	}
+}
+
+func TestPlaceLines(t *testing.T) {
+	host := monitor.Listener{Namespace: monitor.Namespace{ID: 4026531833, Host: true}}
+	if got := PlaceLines(host); len(got) != 0 {
+		t.Errorf("host listener: %q", got)
+	}
+	f := &monitor.Forward{Via: monitor.ViaDockerProxy, PID: 812, Proto: monitor.TCP, HostAddress: "0.0.0.0", HostPort: 8080,
+		InnerAddress: "172.17.0.2", InnerPort: 80, Namespace: 4026532177}
+	inner := monitor.Listener{Namespace: monitor.Namespace{ID: 4026532177}, Forwarder: f,
+		Container: &monitor.Container{Engine: "docker", ID: "0123456789abcdef0123"}}
+	want := []string{
+		"Listens inside network namespace net:[4026532177], container 0123456789ab (docker), not in the host's: only programs in that namespace reach it directly.",
+		"Reached from the host: docker-proxy (pid 812) forwards host 0.0.0.0:8080/tcp to 172.17.0.2:80 in net:[4026532177].",
+	}
+	if got := PlaceLines(inner); !slices.Equal(got, want) {
+		t.Errorf("PlaceLines =\n%q\nwant\n%q", got, want)
+	}
+	proxy := monitor.Listener{ForwardedTo: f}
+	if got := PlaceLines(proxy); len(got) != 1 || !strings.HasPrefix(got[0], "A forwarder: docker-proxy (pid 812)") {
+		t.Errorf("forwarder: %q", got)
 	}
 }

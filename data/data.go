@@ -49,9 +49,6 @@ func IANAPorts() (io.Reader, error) {
 	return zr, nil
 }
 
-// IANAPortsGzip returns the embedded gzip'd CSV itself (shared; do not modify).
-func IANAPortsGzip() []byte { return ianaPortsGz }
-
 // Wikipedia returns the rows of Wikipedia's "List of TCP and UDP port
 // numbers", revision 952066257 (2020-04-20), as CSV. CC BY-SA 3.0; see
 // WikipediaAttribution.

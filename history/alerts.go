@@ -79,9 +79,11 @@ func insertAlert(ctx context.Context, tx *sql.Tx, a alertRow) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO alerts(time, proto, address, port, exposure, exe_id, pid, user, reasons)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ms(a.t), string(l.Proto), l.Address, int(l.Port), string(l.Exposure), exe, l.PID, l.User, string(rs))
+	netns, container := nsColumns(l)
+	res, err := tx.ExecContext(ctx, `INSERT INTO alerts(time, proto, address, port, exposure, exe_id, pid, user, reasons,
+		netns, container) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ms(a.t), string(l.Proto), l.Address, int(l.Port), string(l.Exposure), exe, l.PID, l.User, string(rs),
+		netns, container)
 	if err != nil {
 		return 0, err
 	}

@@ -40,6 +40,15 @@ type Line struct {
 	PreviousExe string `json:"previous_exe,omitempty"`
 	// Action is what the user did with an alert: opened, allowed, dismissed.
 	Action string `json:"action,omitempty"`
+	// Namespace is, for a listener in another network namespace than the
+	// host's, that namespace's inode number (net:[N]); omitted for the
+	// host's, so a host event's line is what it always was. An inode is
+	// reused once its namespace is gone: with the time, it names one
+	// namespace (see docs/namespaces.md).
+	Namespace uint64 `json:"namespace,omitempty"`
+	// Container is the container that namespace belongs to, when known:
+	// engine, id, name, image as in `portlight scan --json`.
+	Container *monitor.Container `json:"container,omitempty"`
 	// Until is, for not_watching, when Portlight watched again (omitted
 	// otherwise); written in TimeFormat by MarshalJSON.
 	Until time.Time `json:"-"`
@@ -60,6 +69,9 @@ func LineFromEvent(e monitor.Event, host string, reasons []string) Line {
 	}
 	if e.Kind == monitor.OwnerChanged && e.Previous != nil {
 		line.PreviousExe = e.Previous.Exe
+	}
+	if l.Namespace.Inner() {
+		line.Namespace, line.Container = l.Namespace.ID, l.Container
 	}
 	return line
 }

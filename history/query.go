@@ -71,10 +71,10 @@ var (
 
 const sessionCols = `s.id, s.proto, s.address, s.port, s.exposure, e.path, s.pid, s.uid, s.user, s.cmdline,
 	s.owner_hidden, s.start_time, s.start_kind, coalesce(p.path, ''), s.first_seen, s.last_seen,
-	coalesce(s.closed_at, 0), coalesce(s.end_kind, '')`
+	coalesce(s.closed_at, 0), coalesce(s.end_kind, ''), s.netns, s.container`
 
 const alertCols = `a.time, a.proto, a.address, a.port, a.exposure, e.path, a.pid, a.user, a.reasons,
-	coalesce(a.action, '')`
+	coalesce(a.action, ''), a.netns, a.container`
 
 // sql builds the stream's query for q, forcing the index that fits the
 // filter so that the plan is an index walk newest first, stopping at the limit.
@@ -164,12 +164,14 @@ func (s *Store) sessions(ctx context.Context, query string, args []any) ([]Sessi
 		l := &ss.Listener
 		var proto, exposure string
 		var port int
-		var start, first, last, closed int64
+		var start, first, last, closed, netns int64
+		var container sql.NullString
 		if err := rows.Scan(&ss.ID, &proto, &l.Address, &port, &exposure, &l.Exe, &l.PID, &l.UID, &l.User,
 			&l.Cmdline, &l.OwnerHidden, &start, &ss.StartKind, &ss.PreviousExe, &first, &last,
-			&closed, &ss.EndKind); err != nil {
+			&closed, &ss.EndKind, &netns, &container); err != nil {
 			return nil, wrapQuery(err)
 		}
+		l.Namespace, l.Container = nsFromColumns(netns, container)
 		l.Proto, l.Port, l.Exposure = monitor.Proto(proto), uint16(port), monitor.Exposure(exposure)
 		if start != 0 {
 			l.StartTime = fromMS(start)
@@ -232,6 +234,9 @@ func (s *Store) sessionLine(x Session, end bool) Line {
 	} else if x.StartKind == kindOwnerChanged {
 		line.PreviousExe = x.PreviousExe
 	}
+	if l.Namespace.Inner() {
+		line.Namespace, line.Container = l.Namespace.ID, l.Container
+	}
 	return line
 }
 
@@ -249,9 +254,14 @@ func (s *Store) alertLines(ctx context.Context, q Query, exeID int64) ([]Line, e
 		var t int64
 		var proto, exposure, reasons string
 		var port int
+		var netns int64
+		var container sql.NullString
 		if err := rows.Scan(&t, &proto, &line.Address, &port, &exposure, &line.Exe, &line.PID, &line.User,
-			&reasons, &line.Action); err != nil {
+			&reasons, &line.Action, &netns, &container); err != nil {
 			return nil, wrapQuery(err)
+		}
+		if ns, c := nsFromColumns(netns, container); ns.Inner() {
+			line.Namespace, line.Container = ns.ID, c
 		}
 		line.Time, line.Proto, line.Port, line.Exposure = fromMS(t), monitor.Proto(proto), uint16(port), monitor.Exposure(exposure)
 		if err := json.Unmarshal([]byte(reasons), &line.Reasons); err != nil || line.Reasons == nil {

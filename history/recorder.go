@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"portlight/internal/filelock"
 	"portlight/monitor"
 )
 
@@ -62,7 +63,7 @@ type Recorder struct {
 
 	cancel  context.CancelFunc
 	done    chan struct{}
-	unlock  func()
+	lock    *filelock.Lock
 	closeMu sync.Once
 }
 
@@ -100,12 +101,17 @@ func StartRecorder(ctx context.Context, s *Store, opts RecorderOptions) (*Record
 	if opts.PurgeEvery <= 0 {
 		opts.PurgeEvery = 10 * time.Minute
 	}
-	unlock, err := lockFile(s.path + ".lock")
+	// The kernel drops the lock when the process dies: a crashed recorder
+	// never leaves a stale one.
+	lock, err := filelock.TryLock(s.path + ".lock")
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, ErrRecorderBusy
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("history: %w", err)
 	}
 	if n, err := s.closeAll(ctx, time.Time{}); err != nil {
-		unlock()
+		lock.Release()
 		return nil, err
 	} else if n > 0 {
 		s.log.Info("closed sessions left open by the previous run", "count", n)
@@ -113,7 +119,7 @@ func StartRecorder(ctx context.Context, s *Store, opts RecorderOptions) (*Record
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Recorder{
 		s: s, opts: opts, ch: make(chan batch, opts.Queue), w: newWriter(), keyed: newAlertKeys(maxAlertKeys),
-		cancel: cancel, done: make(chan struct{}), unlock: unlock,
+		cancel: cancel, done: make(chan struct{}), lock: lock,
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -226,7 +232,7 @@ func (r *Recorder) Close() error {
 		if _, err := r.s.closeAll(ctx, r.seenAt()); err != nil {
 			r.setErr(err)
 		}
-		r.unlock()
+		r.lock.Release()
 	})
 	return r.Stats().LastErr
 }

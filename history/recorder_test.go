@@ -126,7 +126,7 @@ func TestCrashLeftSessionsCloseAtLastSeen(t *testing.T) {
 	// Stop the recorder the way a crash would: no closing of open sessions.
 	r.cancel()
 	<-r.done
-	r.unlock()
+	r.lock.Release()
 	r.closeMu.Do(func() {})
 
 	c.Set(t0.Add(24 * time.Hour))

@@ -98,6 +98,18 @@ CREATE TABLE notes (
 );
 CREATE INDEX notes_time ON notes(time);
 `,
+	// 3: the network namespace of sessions and alerts: netns is its inode
+	// number (readlink /proc/PID/ns/net prints net:[N]), 0 for the host's,
+	// which every row written before this migration is; container is the
+	// JSON of monitor.Container when the namespace's members' cgroup named
+	// one, NULL otherwise. Adding columns with constant defaults rewrites
+	// no row, so a million-session file migrates at once.
+	`
+ALTER TABLE sessions ADD COLUMN netns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN container TEXT;
+ALTER TABLE alerts ADD COLUMN netns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN container TEXT;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -21,10 +21,12 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"portlight/internal/statedir"
 )
 
 // FileName is the database's file name inside the state folder.
-const FileName = "history.db"
+const FileName = statedir.HistoryFile
 
 // Retention defaults: history older than this, or beyond this size, is
 // purged in the background, so that a laptop's history stays useful for a
@@ -38,21 +40,14 @@ const (
 // recorder, an alert being marked, the purger, another process) before SQLITE_BUSY.
 const busyTimeout = 5 * time.Second
 
-// DefaultPath is where the history lives: $PORTLIGHT_HOME/history.db when
-// PORTLIGHT_HOME is set, else <os.UserConfigDir()>/portlight/history.db
-// (~/.config/portlight on Linux, ~/Library/Application Support/portlight on
-// macOS, %AppData%\portlight on Windows). One state folder for all of
-// Portlight's files is easier to find, back up and wipe than a split between
-// XDG config and state directories, and works the same on every OS.
+// DefaultPath is where the history lives: FileName in Portlight's state
+// folder (see package statedir).
 func DefaultPath() (string, error) {
-	if home := os.Getenv("PORTLIGHT_HOME"); home != "" {
-		return filepath.Join(home, FileName), nil
-	}
-	dir, err := os.UserConfigDir()
+	p, err := statedir.Path(FileName)
 	if err != nil {
-		return "", fmt.Errorf("history: find state folder: %w", err)
+		return "", fmt.Errorf("history: %w", err)
 	}
-	return filepath.Join(dir, "portlight", FileName), nil
+	return p, nil
 }
 
 // Options configure Open. The zero value uses DefaultPath and the defaults.

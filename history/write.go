@@ -163,11 +163,12 @@ func (w *writer) start(ctx context.Context, tx *sql.Tx, l monitor.Listener, t ti
 	if len(cmd) > maxCmdline {
 		cmd = cmd[:maxCmdline]
 	}
+	netns, container := nsColumns(l)
 	res, err := tx.ExecContext(ctx, `INSERT INTO sessions(proto, address, port, exposure, exe_id, pid, uid, user,
-		cmdline, owner_hidden, start_time, start_kind, prev_exe_id, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		cmdline, owner_hidden, start_time, start_kind, prev_exe_id, first_seen, last_seen, netns, container)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(l.Proto), l.Address, int(l.Port), string(l.Exposure), exe, l.PID, l.UID, l.User,
-		cmd, l.OwnerHidden, start, kind, prevID, ms(t), ms(t))
+		cmd, l.OwnerHidden, start, kind, prevID, ms(t), ms(t), netns, container)
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
@@ -313,7 +314,7 @@ func openSessions(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }) ([]storedOpen, error) {
 	rows, err := q.QueryContext(ctx, `SELECT s.id, s.proto, s.address, s.port, s.exposure, e.path, s.pid, s.uid,
-		s.user, s.cmdline, s.owner_hidden, s.start_time, s.first_seen, s.last_seen
+		s.user, s.cmdline, s.owner_hidden, s.start_time, s.first_seen, s.last_seen, s.netns, s.container
 		FROM sessions s INDEXED BY sessions_open JOIN exes e ON e.id = s.exe_id
 		WHERE s.closed_at IS NULL`)
 	if err != nil {
@@ -325,11 +326,15 @@ func openSessions(ctx context.Context, q interface {
 		var o storedOpen
 		var proto, exposure string
 		var port int
-		var start, first, last int64
+		var start, first, last, netns int64
+		var container sql.NullString
 		if err := rows.Scan(&o.id, &proto, &o.l.Address, &port, &exposure, &o.l.Exe, &o.l.PID, &o.l.UID,
-			&o.l.User, &o.l.Cmdline, &o.l.OwnerHidden, &start, &first, &last); err != nil {
+			&o.l.User, &o.l.Cmdline, &o.l.OwnerHidden, &start, &first, &last, &netns, &container); err != nil {
 			return nil, err
 		}
+		// The namespace is part of the listener's key: a session reloaded
+		// without it would not match its socket's events again.
+		o.l.Namespace, o.l.Container = nsFromColumns(netns, container)
 		o.l.Proto, o.l.Port, o.l.Exposure = monitor.Proto(proto), uint16(port), monitor.Exposure(exposure)
 		if start != 0 {
 			o.l.StartTime = fromMS(start)

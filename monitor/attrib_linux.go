@@ -31,7 +31,8 @@ import (
 //     soon as every sought inode is found. Every process walked records all
 //     the listening sockets it holds, sought or known;
 //   - the first walk (and one after the pids wrap) reads every process, to
-//     the end, so that holders already there at start are all known;
+//     the end, so that holders already there at start are all known; it
+//     waits for the first scan that lists a socket;
 //   - an inode no walk finds (another user's process while unprivileged, or a
 //     socket no process holds) goes to a negative cache: it is looked for in
 //     new processes only, and in a full walk again after retryEvery scans,
@@ -137,6 +138,11 @@ func (a *procAttributor) attribute(ctx context.Context, socks []Socket, pids []i
 	}
 	a.sweep(socks)
 	sought := len(a.want) > 0
+	if !sought && !a.walked {
+		// No socket yet: the first walk waits for one (a one-shot command
+		// about a port nothing listens on reads no process).
+		return nil
+	}
 	// Always: new processes are walked even when no inode is sought, for the
 	// sockets they inherited.
 	if err := a.walk(ctx, full); err != nil {
@@ -266,6 +272,9 @@ func (a *procAttributor) walkAll(ctx context.Context) error {
 		return fmt.Errorf("list processes: %w", err)
 	}
 	clear(a.unreadable)
+	if walkWorkers > 1 && len(a.pids) >= parallelWalkMin {
+		return a.walkAllParallel(ctx, a.pids, walkWorkers)
+	}
 	for i, p := range a.pids {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -14,6 +14,8 @@ import (
 
 	gnet "github.com/shirou/gopsutil/v3/net"
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/testrig"
 )
 
 // cpuNow is the CPU time this process has used, all threads (GC included).
@@ -66,7 +68,7 @@ func BenchmarkWorld(b *testing.B) {
 	w := buildWorld(b, size)
 	out := os.Stdout
 	fmt.Fprintf(out, "\nworld: %d processes, %d listeners, %d established loopback connections; built in %.1f s\n",
-		size.procs, size.listeners, size.conns, w.built.Seconds())
+		size.Procs, size.Listeners, size.Conns, w.Built.Seconds())
 
 	sc := NewScanner()
 	defer sc.Close()
@@ -145,9 +147,8 @@ func newListenerCost(b *testing.B, sc *Scanner) (newProc, inOwner time.Duration)
 
 // startBenchChild starts a child-role process; failures end the benchmark.
 func startBenchChild(b *testing.B) *child {
-	cmd := exec.Command(testExe(b))
+	cmd := testrig.DieWithParent(exec.Command(testExe(b)))
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -193,4 +194,33 @@ func heapAcross(b *testing.B, sc *Scanner, n int) (before, after uint64) {
 	runtime.GC()
 	runtime.ReadMemStats(&m)
 	return before, m.HeapAlloc
+}
+
+// BenchmarkFirstWalk measures the first scan of a new Scanner in the busy
+// world (a one-shot command's scan: every process's descriptors are read,
+// so that every holder is known), with one and with two walking goroutines.
+//
+//	go test ./monitor -run '^$' -bench FirstWalk -benchtime 1x
+func BenchmarkFirstWalk(b *testing.B) {
+	size := testrig.BenchWorldSize()
+	w := buildWorld(b, size)
+	fmt.Printf("\nworld: %d processes, %d listeners, %d established loopback connections; built in %.1f s\n",
+		size.Procs, size.Listeners, size.Conns, w.Built.Seconds())
+	defer func(n int) { walkWorkers = n }(walkWorkers)
+	for b.Loop() {
+		for _, workers := range []int{1, 2, 1, 2} {
+			walkWorkers = workers
+			var cpus, walls []time.Duration
+			for range 7 {
+				sc := NewScanner()
+				t0, c0 := time.Now(), cpuNow()
+				if _, err := sc.Scan(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				cpus, walls = append(cpus, cpuNow()-c0), append(walls, time.Since(t0))
+				sc.Close()
+			}
+			fmt.Printf("first scan, %d walker(s): median CPU %s, wall %s\n", workers, ms(median(cpus)), ms(median(walls)))
+		}
+	}
 }

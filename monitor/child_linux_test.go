@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/testrig"
 )
 
 // The test binary doubles as the processes the tests observe: with
@@ -226,13 +228,10 @@ func startChild(t *testing.T, specs ...string) *child {
 // startChildCmd starts cmd, which must run the child role (its path,
 // arguments, credentials or namespaces are the caller's), and binds specs
 // in it. The child is killed at test cleanup.
-func startChildCmd(t *testing.T, cmd *exec.Cmd, specs ...string) *child {
+func startChildCmd(t testing.TB, cmd *exec.Cmd, specs ...string) *child {
 	t.Helper()
 	cmd.Stderr = os.Stderr
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	testrig.DieWithParent(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

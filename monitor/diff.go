@@ -12,12 +12,14 @@ type endpoint struct {
 	port    uint16
 	proto   Proto
 	address string
+	netns   uint64 // 0 for the host: the same port in two namespaces is two listeners
 }
 
-func endpointOf(l *Listener) endpoint { return endpoint{l.Port, l.Proto, l.Address} }
+func endpointOf(l *Listener) endpoint { return endpoint{l.Port, l.Proto, l.Address, l.netnsKey()} }
 
 func compareEndpoints(a, b endpoint) int {
-	return cmp.Or(cmp.Compare(a.port, b.port), cmp.Compare(a.proto, b.proto), cmp.Compare(a.address, b.address))
+	return cmp.Or(cmp.Compare(a.port, b.port), cmp.Compare(a.proto, b.proto), cmp.Compare(a.address, b.address),
+		cmp.Compare(a.netns, b.netns))
 }
 
 // Diff returns what changed from prev to next: Opened for an endpoint (see

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"portlight/internal/testrig"
 )
 
 // A decoy: the owner forks a child that execs another program, both holding
@@ -90,19 +92,16 @@ func TestSelfHiddenOwner(t *testing.T) {
 		return
 	}
 	exe := copyExecutable(t)
-	nobody := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
-	cmd := exec.Command(exe)
+	cmd := testrig.AsNobody(exec.Command(exe))
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
 	cmd.Dir = "/"
-	cmd.SysProcAttr = nobody
 	hider := startChildCmd(t, cmd, "tcp4 127.0.0.1:0")
 	hider.send("nodump", "nodump")
 	rootChild := startChild(t, "tcp4 127.0.0.1:0")
 
-	scanCmd := exec.Command(exe)
+	scanCmd := testrig.AsNobody(exec.Command(exe))
 	scanCmd.Env = append(os.Environ(), roleEnv+"=scan")
 	scanCmd.Dir = "/"
-	scanCmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
 	var stdout, stderr bytes.Buffer
 	scanCmd.Stdout, scanCmd.Stderr = &stdout, &stderr
 	if err := scanCmd.Run(); err != nil {
@@ -113,7 +112,7 @@ func TestSelfHiddenOwner(t *testing.T) {
 		t.Fatalf("scan as nobody printed %q: %v", stdout.String(), err)
 	}
 	ls := findBound(r.Snapshot, hider.bound[0])
-	if len(ls) != 1 || !ls[0].OwnerHidden || !ls[0].SelfHidden || ls[0].UID != nobodyUID || ls[0].PID != 0 {
+	if len(ls) != 1 || !ls[0].OwnerHidden || !ls[0].SelfHidden || ls[0].UID != testrig.NobodyUID || ls[0].PID != 0 {
 		t.Errorf("nobody's non-dumpable process seen by nobody: %+v, want hidden and self-hidden", ls)
 	}
 	ls = findBound(r.Snapshot, rootChild.bound[0])

@@ -53,13 +53,25 @@ type Socket struct {
 	// PID is set by sources that report the owner directly (gopsutil on macOS
 	// and Windows); 0 when the owner must be found by attribution.
 	PID int32
+	// NetNS is the network namespace's inode for a socket of another
+	// namespace than the host's; 0 for the host's.
+	NetNS uint64
 }
 
-// Key identifies a listening endpoint across scans: protocol, address and port.
-// Two snapshots' sockets with the same key are the same listener.
+// Key identifies a listening endpoint across scans: protocol, address and
+// port, and the network namespace when it is not the host's. Two snapshots'
+// sockets with the same key are the same listener.
 func (s Socket) Key() string {
-	return fmt.Sprintf("%s %s", s.Proto, netip.AddrPortFrom(s.Address, s.Port))
+	k := fmt.Sprintf("%s %s", s.Proto, netip.AddrPortFrom(s.Address, s.Port))
+	if s.NetNS != 0 {
+		k += nsKeySuffix(s.NetNS)
+	}
+	return k
 }
+
+// nsKeySuffix tells an inner namespace's endpoint from the host's same
+// address and port; host keys have none, so they are what they always were.
+func nsKeySuffix(ns uint64) string { return fmt.Sprintf(" net:[%d]", ns) }
 
 // ExposureOf classifies a bound address: loopback addresses (127.0.0.0/8, ::1,
 // and IPv4-mapped loopback) reach only this computer; anything else, the wildcard
@@ -118,16 +130,47 @@ type Listener struct {
 	// child, passed over a Unix socket, shared by SO_REUSEPORT workers),
 	// the owner in Process first. Empty when the owner is hidden.
 	Holders []Process `json:"holders,omitempty"`
+	// Namespace is the network namespace the socket is in; left out of
+	// JSON for the host's.
+	Namespace Namespace `json:"namespace,omitzero"`
+	// Container is the container that namespace belongs to, when its
+	// members' cgroup says (nil for the host and when unknown).
+	Container *Container `json:"container,omitempty"`
+	// ForwardedTo is set on a forwarder's host listener (docker-proxy,
+	// pasta, slirp4netns, rootlessport): where it carries connections.
+	ForwardedTo *Forward `json:"forwarded_to,omitempty"`
+	// Forwarder is set on a listener of another namespace that a host
+	// forwarder reaches: how it is reached from the host.
+	Forwarder *Forward `json:"forwarder,omitempty"`
+	// Forwarders are every host forwarder that reaches it, Forwarder
+	// first: a container is often forwarded on both 0.0.0.0 and ::, or on
+	// several host ports. JSON shows Forwarder; an assessment's
+	// reach_through names the widest-reaching one.
+	Forwarders []Forward `json:"-"`
 	Process
 }
 
-// Key identifies the listening endpoint (protocol, address, port); see Socket.Key.
+// Key identifies the listening endpoint (protocol, address, port, and the
+// namespace when not the host's); see Socket.Key.
 func (l Listener) Key() string {
-	a, err := netip.ParseAddr(l.Address)
-	if err != nil {
-		return fmt.Sprintf("%s %s:%d", l.Proto, l.Address, l.Port)
+	var k string
+	if a, err := netip.ParseAddr(l.Address); err != nil {
+		k = fmt.Sprintf("%s %s:%d", l.Proto, l.Address, l.Port)
+	} else {
+		k = fmt.Sprintf("%s %s", l.Proto, netip.AddrPortFrom(a, l.Port))
 	}
-	return fmt.Sprintf("%s %s", l.Proto, netip.AddrPortFrom(a, l.Port))
+	if l.Namespace.Inner() {
+		k += nsKeySuffix(l.Namespace.ID)
+	}
+	return k
+}
+
+// netnsKey is the namespace part of a listener's identity: 0 for the host.
+func (l *Listener) netnsKey() uint64 {
+	if l.Namespace.Inner() {
+		return l.Namespace.ID
+	}
+	return 0
 }
 
 // SameOwner reports whether two listeners belong to the same owner: the same
@@ -147,7 +190,7 @@ type Snapshot struct {
 	Listeners []Listener
 }
 
-// Sort orders the listeners by port, protocol and address, for stable output.
+// Sort orders the listeners by port, protocol, address and namespace, for stable output.
 func (s *Snapshot) Sort() {
 	sort.Slice(s.Listeners, func(i, j int) bool {
 		a, b := s.Listeners[i], s.Listeners[j]
@@ -157,7 +200,10 @@ func (s *Snapshot) Sort() {
 		if a.Proto != b.Proto {
 			return a.Proto < b.Proto
 		}
-		return a.Address < b.Address
+		if a.Address != b.Address {
+			return a.Address < b.Address
+		}
+		return a.netnsKey() < b.netnsKey()
 	})
 }
 

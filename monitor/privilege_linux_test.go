@@ -8,11 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-)
 
-const nobodyUID = 65534
+	"portlight/internal/testrig"
+)
 
 // copyExecutable copies the test binary where nobody can run it: a 0755 file
 // in a 0755 directory (t.TempDir is 0700).
@@ -61,7 +60,7 @@ func TestScannerUnprivileged(t *testing.T) {
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), roleEnv+"=scan")
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+	testrig.AsNobody(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -71,7 +70,7 @@ func TestScannerUnprivileged(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("scan as nobody printed %q: %v", stdout.String(), err)
 	}
-	if r.UID != nobodyUID || r.Error != "" {
+	if r.UID != testrig.NobodyUID || r.Error != "" {
 		t.Fatalf("scan as uid %d: error %q", r.UID, r.Error)
 	}
 	for _, b := range c.bound {
@@ -89,7 +88,7 @@ func TestScannerUnprivileged(t *testing.T) {
 	if len(self) != 1 {
 		t.Fatalf("nobody's own socket :%d: %d listeners", r.SelfPort, len(self))
 	}
-	if l := self[0]; l.OwnerHidden || l.PID != r.PID || l.Exe != r.Exe || l.UID != nobodyUID || l.User != "nobody" {
+	if l := self[0]; l.OwnerHidden || l.PID != r.PID || l.Exe != r.Exe || l.UID != testrig.NobodyUID || l.User != "nobody" {
 		t.Errorf("nobody's own socket: %+v, want pid %d exe %q", l, r.PID, r.Exe)
 	}
 }

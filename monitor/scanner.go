@@ -33,6 +33,23 @@ type attributor interface {
 	exeChanged(pid int32, id ExeIdentity, exe string) bool
 }
 
+// namespaces lists the listeners of the network namespaces other than the
+// host's (Linux only: nil elsewhere).
+type namespaces interface {
+	// sockets appends every other namespace's listening sockets to out,
+	// each with NetNS set.
+	sockets(ctx context.Context, out []Socket) []Socket
+	// host is the inode of Portlight's own namespace (0 when unknown).
+	host() uint64
+	// container is what the cgroup of a member of namespace ino says.
+	container(ino uint64) *Container
+	// ofPid is the namespace of pid, 0 when it cannot be read.
+	ofPid(pid int32) uint64
+	// localAddrs are the addresses of namespace ino's interfaces.
+	localAddrs(ino uint64) []string
+	close() error
+}
+
 // Option configures a Scanner.
 type Option func(*config)
 
@@ -40,12 +57,19 @@ type config struct {
 	source     Source
 	procRoot   string
 	ownerRetry int
+	namespaces *bool
+	only       *portFilter // WithPort
 }
 
 // WithSource makes the scanner enumerate sockets with src instead of the
 // platform's default (netlink with a /proc/net fallback on Linux, gopsutil
 // elsewhere). Attribution still uses the platform's method.
 func WithSource(src Source) Option { return func(c *config) { c.source = src } }
+
+// WithNamespaces turns the listing of other network namespaces' listeners
+// on or off. It is on by default, off when WithSource replaces the
+// platform's source (a test's fake lists the whole world).
+func WithNamespaces(on bool) Option { return func(c *config) { c.namespaces = &on } }
 
 // WithOwnerRetry sets after how many scans a socket whose owner no walk could
 // find is looked for again by a full walk (default 300). New processes are
@@ -70,6 +94,8 @@ type listenerKey struct {
 type Scanner struct {
 	mu    sync.Mutex
 	src   Source
+	ns    namespaces // nil: the host's namespace only
+	all   []Socket   // scratch: the host's sockets and the others'
 	attr  attributor
 	facts *factsCache
 	cache map[listenerKey]Listener
@@ -96,6 +122,8 @@ type Scanner struct {
 	lastListeners []Listener
 	lastReusable  bool
 
+	only *portFilter // WithPort: the one port asked about, or nil
+
 	// Test hooks, called between the stages of a scan.
 	afterEnumerate, afterAttribute func()
 }
@@ -106,8 +134,19 @@ func NewScanner(opts ...Option) *Scanner {
 	for _, o := range opts {
 		o(&c)
 	}
+	nsOn := c.source == nil
+	if c.namespaces != nil {
+		nsOn = *c.namespaces
+	}
 	if c.source == nil {
 		c.source = NewPlatformSource()
+	}
+	if c.only != nil {
+		c.only.src, c.source = c.source, c.only
+	}
+	var ns namespaces
+	if nsOn {
+		ns = newNamespaces(c.procRoot)
 	}
 	uid := uint32(0)
 	if u := os.Getuid(); u > 0 {
@@ -116,6 +155,8 @@ func NewScanner(opts ...Option) *Scanner {
 	return &Scanner{
 		uid:    uid,
 		src:    c.source,
+		ns:     ns,
+		only:   c.only,
 		attr:   newAttributor(c.procRoot, c.ownerRetry),
 		facts:  newFactsCache(c.procRoot),
 		cache:  make(map[listenerKey]Listener),
@@ -147,6 +188,15 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("enumerate sockets: %w", err)
 	}
+	if s.ns != nil {
+		s.all = s.ns.sockets(ctx, append(s.all[:0], socks...))
+		socks = s.all
+		if s.only != nil {
+			// Other namespaces' sockets, of every port, were added after
+			// the host's were filtered.
+			socks = s.only.keep(socks[:0], socks)
+		}
+	}
 	if s.afterEnumerate != nil {
 		s.afterEnumerate()
 	}
@@ -176,6 +226,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		snap.Listeners[i] = s.listener(ctx, so, s.pids[i], refresh)
 	}
 	s.gen = gen
+	s.linkForwards(snap.Listeners)
 	slices.SortFunc(snap.Listeners, compareListeners)
 	s.sweep(socks)
 	if s.recheckExe(snap.Listeners) {
@@ -203,7 +254,9 @@ type socketKey struct {
 func (s *Scanner) dropVanished(ctx context.Context, socks []Socket) []Socket {
 	clear(s.unsure)
 	for i, so := range socks {
-		if s.pids[i] != 0 {
+		// Another namespace's socket is not enumerated again (its
+		// namespace was read once this scan): kept, hidden.
+		if s.pids[i] != 0 || so.NetNS != 0 {
 			continue
 		}
 		if _, ok := s.cache[listenerKey{so.Proto, so.Address, so.Port, so.Inode, so.UID, 0}]; !ok {
@@ -306,6 +359,7 @@ func (s *Scanner) listener(ctx context.Context, so Socket, pid int32, refresh bo
 		Proto: so.Proto, Family: so.Family, Address: so.Address.String(), Port: so.Port,
 		Exposure: ExposureOf(so.Address), Inode: so.Inode, UID: so.UID,
 	}
+	s.placeNamespace(&l, so)
 	if pid == 0 {
 		l.OwnerHidden = true
 		// Running unprivileged, a socket of our own uid whose holder cannot
@@ -403,10 +457,14 @@ func (s *Scanner) sweep(socks []Socket) {
 	s.facts.sweep(len(socks))
 }
 
-// Close releases the scanner's source (its netlink socket on Linux).
+// Close releases the scanner's source (its netlink socket on Linux) and
+// the sockets it keeps in other namespaces.
 func (s *Scanner) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ns != nil {
+		s.ns.close()
+	}
 	if err := closeIf(s.src); err != nil {
 		return fmt.Errorf("close source: %w", err)
 	}
@@ -414,13 +472,14 @@ func (s *Scanner) Close() error {
 }
 
 // compareListeners orders listeners as Snapshot.Sort does (port, protocol,
-// address), then by pid and inode so that sockets sharing an endpoint
+// address, namespace), then by pid and inode so that sockets sharing an endpoint
 // (SO_REUSEPORT) have a stable order too.
 func compareListeners(a, b Listener) int {
 	return cmp.Or(
 		cmp.Compare(a.Port, b.Port),
 		cmp.Compare(a.Proto, b.Proto),
 		cmp.Compare(a.Address, b.Address),
+		cmp.Compare(a.netnsKey(), b.netnsKey()),
 		cmp.Compare(a.PID, b.PID),
 		cmp.Compare(a.Inode, b.Inode),
 	)

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -187,7 +186,7 @@ func TestSoakChurn(t *testing.T) {
 	mon := exec.Command(exe)
 	mon.Env = env("monitor", fmt.Sprintf("%s=%d %d", soakPortsEnv, base, base+size.slots*soakBlock))
 	mon.Stderr = os.Stderr
-	mon.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	testrig.DieWithParent(mon)
 	monIn, err := mon.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +259,7 @@ func TestSoakChurn(t *testing.T) {
 					fmt.Sprintf("%s=%d", soakOpsEnv, n), fmt.Sprintf("%s=%d", soakRateEnv, size.rate),
 					fmt.Sprintf("%s=%d", soakStartEnv, cursor))
 				w.Stderr = os.Stderr
-				w.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+				testrig.DieWithParent(w)
 				out, err := w.StdoutPipe()
 				if err == nil {
 					err = w.Start()

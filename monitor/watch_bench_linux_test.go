@@ -47,13 +47,13 @@ func BenchmarkWatchTick(b *testing.B) {
 	w := buildWorld(b, size)
 	out := os.Stdout
 	fmt.Fprintf(out, "\nworld: %d processes, %d listeners, %d established loopback connections; built in %.1f s\n",
-		size.procs, size.listeners, size.conns, w.built.Seconds())
+		size.Procs, size.Listeners, size.Conns, w.Built.Seconds())
 	ctx := context.Background()
 
 	// Only the world's sockets: other programs' listeners coming and going
 	// on this machine would make ticks that are not still.
 	src := worldSource{NewPlatformSource(), map[uint16]bool{}, new([]Socket)}
-	for _, p := range w.ports {
+	for _, p := range w.Ports {
 		src.ports[p] = true
 	}
 	defer closeIf(src.src)

@@ -44,7 +44,7 @@ func heapNow() uint64 {
 
 func BenchmarkDpkgIndexLoad(b *testing.B) {
 	needDpkg(b)
-	db := newDpkgDB("/")
+	db := newDpkgDB("/", "")
 	info, status, div := db.paths()
 	var data *dpkgData
 	var heap uint64
@@ -76,7 +76,7 @@ func BenchmarkDpkgIndexLoad(b *testing.B) {
 // path as a Go string in a map.
 func BenchmarkDpkgStringMap(b *testing.B) {
 	needDpkg(b)
-	info, _, _ := newDpkgDB("/").paths()
+	info, _, _ := newDpkgDB("/", "").paths()
 	ents, _ := os.ReadDir(info)
 	var heap uint64
 	var m map[string]uint16
@@ -103,7 +103,7 @@ func BenchmarkDpkgStringMap(b *testing.B) {
 // lookup reads each .list file and searches it for the one path.
 func BenchmarkDpkgScanOnDemand(b *testing.B) {
 	needDpkg(b)
-	info, _, _ := newDpkgDB("/").paths()
+	info, _, _ := newDpkgDB("/", "").paths()
 	ents, _ := os.ReadDir(info)
 	needle := []byte("\n/bin/sleep\n")
 	var buf []byte
@@ -202,7 +202,7 @@ func BenchmarkLookupNewFile(b *testing.B) {
 // BenchmarkOwnerOnly is the index lookup alone.
 func BenchmarkOwnerOnly(b *testing.B) {
 	needDpkg(b)
-	data, err := newDpkgDB("/").current()
+	data, err := newDpkgDB("/", "").current()
 	if err != nil || data == nil {
 		b.Fatal(err)
 	}
@@ -254,5 +254,29 @@ func BenchmarkLookupCached(b *testing.B) {
 	}
 	for b.Loop() {
 		r.Lookup(pid, exe, dev, ino)
+	}
+}
+
+// BenchmarkDpkgCacheLoad measures what a new process pays for this
+// machine's dpkg index when its cache file is current: read the file,
+// check the stamp, read the diversions (compare BenchmarkDpkgIndexLoad).
+func BenchmarkDpkgCacheLoad(b *testing.B) {
+	needDpkg(b)
+	cache := filepath.Join(b.TempDir(), DpkgCacheFile)
+	db := newDpkgDB("/", cache)
+	info, status, div := db.paths()
+	if _, err := db.load(info, status, div); err != nil {
+		b.Fatal(err)
+	}
+	stamp := db.readStamp()
+	start := cpuTime()
+	for b.Loop() {
+		if _, err := loadCachedDpkg(cache, "/", info, div, stamp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, start)
+	if fi, err := os.Stat(cache); err == nil {
+		b.ReportMetric(float64(fi.Size()), "file-B")
 	}
 }

@@ -192,3 +192,10 @@ func isHexID(s string) bool {
 	}
 	return true
 }
+
+// ContainerOfCgroup returns the container a /proc/PID/cgroup file's content
+// places its process in, nil when none: what the monitor says of a network
+// namespace whose members run in a container.
+func ContainerOfCgroup(content string) *Container {
+	return parseCgroup(cgroupPath(content)).container
+}

@@ -16,7 +16,8 @@ import (
 // on the first lookup and rebuilt when dpkg changes its info directory,
 // status file or diversions (their modification times are the stamp).
 type dpkgDB struct {
-	root string // the file system root holding var/lib/dpkg
+	root  string // the file system root holding var/lib/dpkg
+	cache string // the index's cache file; "" for none
 
 	mu    sync.Mutex
 	stamp [3]int64
@@ -33,6 +34,7 @@ type dpkgData struct {
 	divertTo   map[string]diversion
 	mergedUsr  bool // /bin, /sbin and /lib are links into /usr
 	listed     int  // lines read from the .list files
+	fromCache  bool // idx and stems come from the cache: confirm each answer
 }
 
 // diversion is one dpkg-divert record: the file a package listed at path
@@ -47,7 +49,9 @@ type dpkgOwner struct {
 	listed       string // the path as the package lists it
 }
 
-func newDpkgDB(root string) *dpkgDB { return &dpkgDB{root: root} }
+// newDpkgDB reads the database under root, keeping its index in the cache
+// file cache ("" for none).
+func newDpkgDB(root, cache string) *dpkgDB { return &dpkgDB{root: root, cache: cache} }
 
 func (d *dpkgDB) paths() (info, status, diversions string) {
 	base := filepath.Join(d.root, "var/lib/dpkg")
@@ -73,11 +77,34 @@ func (d *dpkgDB) current() (*dpkgData, error) {
 	if d.data != nil && stamp == d.stamp {
 		return d.data, nil
 	}
-	data, err := loadDpkg(d.root, info, status, div)
+	data, err := d.load(info, status, div)
 	if err != nil {
 		return nil, err
 	}
 	d.data, d.stamp = data, stamp
+	return data, nil
+}
+
+// load reads the index from the cache file when it is current, else from
+// the .list files, and then rewrites the cache.
+func (d *dpkgDB) load(info, status, div string) (*dpkgData, error) {
+	if d.cache == "" {
+		return loadDpkg(d.root, info, status, div)
+	}
+	stamp := d.readStamp()
+	if data, err := loadCachedDpkg(d.cache, d.root, info, div, stamp); err == nil {
+		return data, nil
+	}
+	data, err := loadDpkg(d.root, info, status, div)
+	if err != nil {
+		return nil, err
+	}
+	// dpkg changed while the lists were read: the cache would be stamped
+	// with a state it does not hold, so it waits for the next load.
+	if d.readStamp() == stamp {
+		// Best effort: without a cache the next command reads the lists.
+		_ = saveDpkgCache(d.cache, d.root, stamp, data)
+	}
 	return data, nil
 }
 
@@ -223,7 +250,7 @@ func pkgName(stem string) string {
 func (d *dpkgData) owner(path string) (dpkgOwner, bool) {
 	for _, f := range usrForms(path, d.mergedUsr) {
 		if dv, ok := d.divertTo[f]; ok {
-			for _, n := range d.idx.owners(dv.other) {
+			for _, n := range d.confirmed(d.idx.owners(dv.other), dv.other) {
 				if pkgName(d.stems[n]) != dv.by {
 					return d.result(n, dv.other), true
 				}
@@ -234,14 +261,14 @@ func (d *dpkgData) owner(path string) (dpkgOwner, bool) {
 			if dv.by == ":" {
 				return dpkgOwner{}, false
 			}
-			for _, n := range d.idx.owners(f) {
+			for _, n := range d.confirmed(d.idx.owners(f), f) {
 				if pkgName(d.stems[n]) == dv.by {
 					return d.result(n, f), true
 				}
 			}
 			continue
 		}
-		if owners := d.idx.owners(f); len(owners) > 0 {
+		if owners := d.confirmed(d.idx.owners(f), f); len(owners) > 0 {
 			return d.result(owners[0], f), true
 		}
 	}

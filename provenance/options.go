@@ -22,6 +22,11 @@ type Options struct {
 	XDGDataDirs []string
 	// ProcRoot is the proc file system; "" is "/proc".
 	ProcRoot string
+	// CacheDir is where indexes of the package databases are kept between
+	// runs (see dpkgcache.go). "" is $PORTLIGHT_HOME/cache when that is set,
+	// else the user's cache folder's portlight, when Root is "/"; with
+	// another Root, no cache unless one is named.
+	CacheDir string
 }
 
 // normalize fills the defaults from the environment.
@@ -31,6 +36,9 @@ func (o Options) normalize() Options {
 	}
 	if o.ProcRoot == "" {
 		o.ProcRoot = "/proc"
+	}
+	if o.CacheDir == "" && o.Root == "/" {
+		o.CacheDir = defaultCacheDir()
 	}
 	if o.Home == "" {
 		o.Home, _ = os.UserHomeDir()
@@ -42,6 +50,30 @@ func (o Options) normalize() Options {
 		o.XDGDataDirs = []string{o.rooted("/usr/local/share"), o.rooted("/usr/share")}
 	}
 	return o
+}
+
+// defaultCacheDir is $PORTLIGHT_HOME/cache, so that a relocated Portlight
+// (tests, a sandbox) keeps everything in one folder, else the user's cache
+// folder's portlight; "" when there is neither.
+func defaultCacheDir() string {
+	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
+		if abs, err := filepath.Abs(h); err == nil {
+			return filepath.Join(abs, "cache")
+		}
+		return ""
+	}
+	if c, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(c, "portlight")
+	}
+	return ""
+}
+
+// cacheFile names a file in CacheDir, "" when there is no cache.
+func (o Options) cacheFile(name string) string {
+	if o.CacheDir == "" {
+		return ""
+	}
+	return filepath.Join(o.CacheDir, name)
 }
 
 // rooted names a system path inside Root.

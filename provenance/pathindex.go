@@ -2,7 +2,7 @@ package provenance
 
 import (
 	"bytes"
-	"hash/maphash"
+	"math/rand/v2"
 	"slices"
 	"sort"
 )
@@ -14,17 +14,50 @@ import (
 // A hash collision could name a wrong package; at 48 bits it is about one
 // chance in a billion per lookup, and the package's checksum list (read for
 // the integrity check) confirms the path whenever the package ships one.
+//
+// The hash is keyed FNV-1a with a final mix: its key is random per index
+// and stored with it, so an index kept in a cache file (dpkgcache.go) is
+// looked up with the hash it was built with.
 type pathIndex struct {
-	seed    maphash.Seed
+	key     uint64
 	entries []uint64
 }
 
 // maxPackages is how many package numbers fit beside the hash.
 const maxPackages = 1 << 16
 
-func newPathIndex() *pathIndex { return &pathIndex{seed: maphash.MakeSeed()} }
+func newPathIndex() *pathIndex { return &pathIndex{key: rand.Uint64()} }
 
-func (x *pathIndex) hash(p []byte) uint64 { return maphash.Bytes(x.seed, p) >> 16 }
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// mix64 is the finaliser of MurmurHash3: it spreads FNV's weak high bits,
+// which the index keeps.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
+}
+
+func (x *pathIndex) hash(p []byte) uint64 {
+	h := uint64(fnvOffset) ^ x.key
+	for _, c := range p {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return mix64(h) >> 16
+}
+
+func (x *pathIndex) hashString(p string) uint64 {
+	h := uint64(fnvOffset) ^ x.key
+	for i := 0; i < len(p); i++ {
+		h = (h ^ uint64(p[i])) * fnvPrime
+	}
+	return mix64(h) >> 16
+}
 
 // add records that package pkg lists path p.
 func (x *pathIndex) add(p []byte, pkg int) {
@@ -67,7 +100,7 @@ func (x *pathIndex) finish() {
 
 // owners returns the numbers of the packages that list path p.
 func (x *pathIndex) owners(p string) []int {
-	h := maphash.String(x.seed, p) >> 16
+	h := x.hashString(p)
 	i := sort.Search(len(x.entries), func(i int) bool { return x.entries[i]>>16 >= h })
 	var out []int
 	for ; i < len(x.entries) && x.entries[i]>>16 == h; i++ {

@@ -66,7 +66,7 @@ func NewResolver(opts Options) *Resolver {
 	lang := language()
 	return &Resolver{
 		opts:      o,
-		dpkg:      newDpkgDB(o.Root),
+		dpkg:      newDpkgDB(o.Root, o.cacheFile(DpkgCacheFile)),
 		pacman:    newPacmanDB(o.Root),
 		apps:      newDesktopIndex(o.applicationDirs(), o.resolveProgram, lang),
 		autostart: newDesktopIndex(o.autostartDirs(), o.resolveProgram, lang),

@@ -110,3 +110,17 @@ func Lines(s string, max int) string {
 	}
 	return out
 }
+
+// Truncate cuts s to at most max runes, ending with Ellipsis when it cut
+// (max <= 0: ""). Unlike Line it cleans nothing and keeps line breaks: it
+// bounds text already made of clean parts, such as a notification's body.
+func Truncate(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + Ellipsis
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"portlight/content/notice"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -27,16 +28,25 @@ func Example() {
 	cur := store.Settings()
 	gate := policy.NewGate(st, cur.GateConfig())
 
-	// Each tick (every cur.PollInterval):
+	// Each tick (every cur.PollInterval), the listeners new since the last
+	// scan are judged and fed to the gate:
+	var prev monitor.Snapshot
 	tick := func(now time.Time, listeners []monitor.Listener) {
 		if store.Check() { // one stat; true when another process changed the file
 			cur = store.Settings()
 			gate.Configure(cur.GateConfig())
 			// ticker.Reset(cur.PollInterval); autostart.Sync(cur.StartAtLogin, exe)
 		}
-		as := store.Policy().AssessAll(listeners)
-		for _, n := range gate.Observe(now, as) {
-			fmt.Println(n.Kind, n.Title()) // notifier.Notify(n) in the app
+		cur := monitor.Snapshot{Listeners: listeners}
+		var fresh []monitor.Listener
+		for _, ev := range monitor.Diff(prev, cur) {
+			if ev.Kind == monitor.Opened || ev.Kind == monitor.OwnerChanged {
+				fresh = append(fresh, ev.Listener)
+			}
+		}
+		prev = cur
+		for _, n := range gate.ObserveNew(now, store.Policy().AssessAll(fresh)) {
+			fmt.Println(n.Kind, notice.Of(n).Title) // notifier.Notify(n) in the app
 		}
 		if gate.Dirty() { // throttle in the app, and save on quit
 			if err := settings.SaveState(store.Dir(), gate.State()); err != nil {

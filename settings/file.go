@@ -5,31 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
-)
 
-// Dir returns the folder for settings and state: $PORTLIGHT_HOME when set,
-// else os.UserConfigDir()/portlight.
-func Dir() (string, error) {
-	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
-		abs, err := filepath.Abs(h)
-		if err != nil {
-			return "", fmt.Errorf("settings: PORTLIGHT_HOME: %w", err)
-		}
-		return abs, nil
-	}
-	c, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("settings: %w", err)
-	}
-	return filepath.Join(c, "portlight"), nil
-}
+	"portlight/internal/atomicfile"
+)
 
 // header opens every settings file Portlight writes.
 const header = `# Portlight settings. Portlight rewrites this file when you change settings
@@ -127,50 +110,13 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// writeAtomic replaces path with data: a temporary file in the same folder,
-// mode 0600, synced, then renamed over path, then the folder synced, so a
-// crash leaves either the old file or the new one, never a torn one.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("settings: write %s: %w", path, err)
+// writeAtomic replaces path with data, mode 0600 (see atomicfile.Write):
+// a crash leaves either the old file or the new one, never a torn one.
+func writeAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("settings: %w", err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("settings: write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("settings: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("settings: sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("settings: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("settings: replace %s: %w", path, err)
-	}
-	syncDir(dir)
 	return nil
-}
-
-// syncDir makes a rename durable; best effort (Windows cannot open folders).
-func syncDir(dir string) {
-	if runtime.GOOS == "windows" {
-		return
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // backup keeps a copy of a file's bytes beside it as NAME.KIND-TIME (UTC),

@@ -10,6 +10,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -56,6 +57,10 @@ func (s *Store) Policy() *policy.Policy {
 			Places:    systemPlaces(),
 			Origin:    origin,
 			Expected:  expected,
+			Reach:     s.reach,
+		}
+		if s.pol.Reach == nil {
+			s.pol.Reach = policy.ReachOf(reach.System())
 		}
 	}
 	return s.pol
@@ -89,22 +94,11 @@ func (s *Store) Assess(l monitor.Listener) policy.Assessment {
 	return s.Policy().Assess(l)
 }
 
-// AllowListener allows a listener's program (see policy.EntryFor) on any
-// port, or on ports, merging into its existing entry (see
-// Settings.MergeAllow); pin pins it to the file's SHA-256, and an entry
-// that was pinned is pinned again to the file as it is now (allowing a
+// mergeAllow merges e into the allow-list (Settings.MergeAllow), hashing
+// the file when pin is set or the existing entry is pinned: an entry that
+// was pinned is pinned again to the file as it is now (allowing a
 // "changed" program accepts its new file, it does not drop the pin). It
 // returns the entry as stored.
-func (s *Store) AllowListener(l monitor.Listener, ports []uint16, pin bool) (policy.AllowEntry, error) {
-	e, err := s.Policy().EntryFor(l, ports, s.now())
-	if err != nil {
-		return e, err
-	}
-	return s.mergeAllow(e, pin)
-}
-
-// mergeAllow merges e into the allow-list (Settings.MergeAllow), hashing
-// the file when pin is set or the existing entry is pinned.
 func (s *Store) mergeAllow(e policy.AllowEntry, pin bool) (policy.AllowEntry, error) {
 	var stored policy.AllowEntry
 	err := s.Update(func(c *Settings) error {
@@ -167,4 +161,12 @@ func ResolveExecutable(p string) (string, error) {
 		return "", fmt.Errorf("%s is not a file", r)
 	}
 	return r, nil
+}
+
+// SetReach gives the policies of this store what decides a listener's
+// reach; nil (the default) is this machine's, by reach.System().
+func (s *Store) SetReach(f func(monitor.Listener) reach.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reach, s.pol = f, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"portlight/monitor"
+	"portlight/monitor/policy"
 )
 
 func TestStorePolicyFollowsChangesFromAnotherProcess(t *testing.T) {
@@ -22,7 +23,15 @@ func TestStorePolicyFollowsChangesFromAnotherProcess(t *testing.T) {
 	if v := s1.Assess(l).Verdict; v.Allowed {
 		t.Fatalf("allowed before any entry: %+v", v)
 	}
-	if _, err := s2.AllowListener(l, []uint16{2476}, true); err != nil {
+	sum, err := policy.SharedHasher.Sum(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What `portlight allow --pin --port 2476` writes.
+	if err := s2.Update(func(c *Settings) error {
+		c.AllowEntry(policy.AllowEntry{Path: exe, Ports: []uint16{2476}, SHA256: sum})
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if !s1.Check() {

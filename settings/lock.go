@@ -2,28 +2,25 @@ package settings
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"portlight/internal/filelock"
+	"portlight/internal/statedir"
 )
 
 // LockFileName is the lock file beside the settings file. Update holds an
 // exclusive lock on it from reading the file to replacing it, so two
 // processes changing settings at once cannot lose each other's change.
-const LockFileName = "settings.lock"
+// Where the OS has no file locking, Update still rereads the file before
+// writing, which narrows the race to a moment.
+const LockFileName = statedir.SettingsLockFile
 
 // lockDir takes the folder's settings lock, waiting for it, and returns
 // the function that releases it.
 func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, LockFileName), os.O_RDWR|os.O_CREATE, 0o600)
+	l, err := filelock.Acquire(filepath.Join(dir, LockFileName))
 	if err != nil {
-		return nil, fmt.Errorf("settings: lock: %w", err)
+		return nil, fmt.Errorf("settings: %w", err)
 	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("settings: lock: %w", err)
-	}
-	return func() {
-		unlockFile(f)
-		f.Close()
-	}, nil
+	return func() { l.Release() }, nil
 }

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"portlight/history"
+	"portlight/internal/statedir"
 	"portlight/monitor/policy"
 )
 
@@ -30,8 +30,8 @@ import (
 // user whose Portlight is not itself rewritten.
 
 // WrittenFileName is the record of the last settings Portlight wrote, inside
-// Dir(): machine state, JSON, not meant for editing.
-const WrittenFileName = "settings-written.json"
+// the state folder: machine state, JSON, not meant for editing.
+const WrittenFileName = statedir.WrittenFile
 
 // writtenVersion is the version of the record's format.
 const writtenVersion = 1
@@ -369,14 +369,14 @@ func entryChange(old, cur policy.AllowEntry) string {
 // HeartbeatFileName is the resident's heartbeat in the state folder
 // (written by the tray app): once it exists, this version of Portlight has
 // run there and keeps a record of the settings it writes.
-const HeartbeatFileName = "running.json"
+const HeartbeatFileName = statedir.HeartbeatFile
 
 // firstRunOfRecord reports whether no record of Portlight's own writes was
 // ever kept in dir: neither the record, nor the resident's heartbeat, nor a
 // history exists. The history is there too because deleting it to hide a
 // change would lose (and show the loss of) everything Portlight remembers.
 func firstRunOfRecord(dir string) bool {
-	for _, name := range []string{WrittenFileName, HeartbeatFileName, history.FileName} {
+	for _, name := range []string{WrittenFileName, HeartbeatFileName, statedir.HistoryFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
 			return false
 		}

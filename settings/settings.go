@@ -4,8 +4,8 @@
 // by other processes, and never overwrites a file it could not understand
 // without keeping a backup first.
 //
-// The file lives in Dir(): $PORTLIGHT_HOME when set (settings and state in one
-// folder, for tests and portable use), else os.UserConfigDir()/portlight. An
+// The file lives in Portlight's state folder (package statedir:
+// $PORTLIGHT_HOME when set, else os.UserConfigDir()/portlight). An
 // example, as Portlight writes it:
 //
 //	schema = 1
@@ -30,6 +30,11 @@
 //	interpreter_untrusted_script = true
 //	package_mismatch = true
 //	self_hidden = true
+//
+//	[networks]
+//	public = ["Café", "3f0c7d2e-…"]
+//	trusted = ["Home"]
+//	unknown_is_public = false
 //
 //	[pause]
 //	until = 2026-11-25T23:00:00Z
@@ -68,6 +73,7 @@ import (
 	"slices"
 	"time"
 
+	"portlight/internal/statedir"
 	"portlight/monitor/policy"
 )
 
@@ -75,8 +81,8 @@ import (
 // with a higher version comes from a newer Portlight and is not used.
 const Schema = 1
 
-// FileName is the settings file's name inside Dir().
-const FileName = "settings.toml"
+// FileName is the settings file's name inside the state folder.
+const FileName = statedir.SettingsFile
 
 // Poll interval bounds: faster costs CPU for nothing, slower misses
 // short-lived listeners.
@@ -107,6 +113,10 @@ type Settings struct {
 	Pause policy.Pause `toml:"pause"`
 	// Snooze silences programs (by executable path) until a time.
 	Snooze map[string]time.Time `toml:"snooze,omitempty"`
+	// Networks says which networks (by NetworkManager connection name or
+	// UUID) are public: a listener reachable from one alerts at high
+	// severity.
+	Networks policy.NetworkRules `toml:"networks"`
 	// Allow is the allow-list.
 	Allow []policy.AllowEntry `toml:"allow,omitempty"`
 }
@@ -130,6 +140,7 @@ func (s Settings) Rules() policy.Rules {
 		IgnoreLoopback:     s.IgnoreLoopback,
 		IgnoreEphemeralUDP: s.IgnoreEphemeralUDP,
 		Allow:              slices.Clone(s.Allow),
+		Networks:           s.Networks.Clone(),
 	}
 }
 
@@ -142,6 +153,7 @@ func (s Settings) GateConfig() policy.GateConfig {
 func (s Settings) Clone() Settings {
 	c := s
 	c.Snooze = maps.Clone(s.Snooze)
+	c.Networks = s.Networks.Clone()
 	c.Allow = make([]policy.AllowEntry, len(s.Allow))
 	for i, e := range s.Allow {
 		e.Ports = slices.Clone(e.Ports)
@@ -251,19 +263,6 @@ func (s *Settings) PauseFor(d time.Duration, now time.Time) {
 
 // Resume ends a pause.
 func (s *Settings) Resume() { s.Pause = policy.Pause{} }
-
-// SnoozeProgram silences one program, by executable path, until a time;
-// a zero time ends its snooze.
-func (s *Settings) SnoozeProgram(path string, until time.Time) {
-	if until.IsZero() {
-		delete(s.Snooze, path)
-		return
-	}
-	if s.Snooze == nil {
-		s.Snooze = map[string]time.Time{}
-	}
-	s.Snooze[path] = until.UTC().Truncate(time.Second)
-}
 
 // dropExpired forgets a pause and snoozes that have ended, so the file does
 // not collect them.

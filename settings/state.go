@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"portlight/internal/statedir"
 	"portlight/monitor/policy"
 )
 
-// StateFileName is the noise gate's state file inside Dir(): machine state,
+// StateFileName is the noise gate's state file inside the state folder: machine state,
 // not settings, so JSON and not meant for editing.
-const StateFileName = "state.json"
+const StateFileName = statedir.GateStateFile
 
 // LoadState reads the noise gate's state from dir. A missing file is a first
 // run: the zero state, which makes the gate take a baseline. A corrupt file

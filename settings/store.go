@@ -13,8 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"portlight/internal/statedir"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -46,6 +48,8 @@ type Store struct {
 	// provenanceSet: SetProvenance chose origin and expected (else the
 	// system's are used).
 	provenanceSet bool
+	// reach decides reach (nil: this machine's; see SetReach).
+	reach func(monitor.Listener) reach.Result
 	// owners is the history the policy asks about usual port owners (see
 	// SetUsualOwners); nil: the owner_change trigger cannot fire.
 	owners policy.UsualOwners
@@ -65,11 +69,12 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
-// OpenDefault opens the settings in Dir().
+// OpenDefault opens the settings in Portlight's state folder (see package
+// statedir).
 func OpenDefault() (*Store, error) {
-	dir, err := Dir()
+	dir, err := statedir.Dir()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("settings: %w", err)
 	}
 	return Open(dir)
 }

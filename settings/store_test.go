@@ -340,13 +340,9 @@ func TestUpdatesFromTwoStoresDoNotLoseEachOther(t *testing.T) {
 	}
 }
 
-func TestDirHonoursPortlightHome(t *testing.T) {
+func TestOpenDefaultHonoursPortlightHome(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("PORTLIGHT_HOME", home)
-	d, err := Dir()
-	if err != nil || d != home {
-		t.Fatalf("Dir() = %q, %v; want %q", d, err, home)
-	}
 	// Configuring a run before it starts: write the file, then open.
 	if err := os.WriteFile(filepath.Join(home, FileName), []byte("schema = 1\n[triggers]\nmalware_port = false\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -355,14 +351,12 @@ func TestDirHonoursPortlightHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s.Dir() != home {
+		t.Fatalf("OpenDefault's folder = %q, want %q", s.Dir(), home)
+	}
 	got := s.Settings()
 	if got.Triggers.MalwarePort || !got.Triggers.UnassignedOrReserved || got.PollInterval != time.Second || s.Problem() != "" {
 		t.Fatalf("settings from PORTLIGHT_HOME: %+v, problem %q", got, s.Problem())
-	}
-	t.Setenv("PORTLIGHT_HOME", "")
-	t.Setenv("XDG_CONFIG_HOME", "/xdg")
-	if d, _ := Dir(); d != "/xdg/portlight" {
-		t.Fatalf("Dir() without PORTLIGHT_HOME = %q", d)
 	}
 }
 
@@ -423,8 +417,8 @@ func TestPauseSnoozeAndExpiry(t *testing.T) {
 	s.now = func() time.Time { return now }
 	err := s.Update(func(c *Settings) error {
 		c.PauseFor(time.Hour, now)
-		c.SnoozeProgram("/opt/a", now.Add(time.Hour))
-		c.SnoozeProgram("/opt/b", now.Add(2*time.Hour))
+		// As written in the file by hand: Portlight only ends snoozes.
+		c.Snooze = map[string]time.Time{"/opt/a": now.Add(time.Hour), "/opt/b": now.Add(2 * time.Hour)}
 		return nil
 	})
 	if err != nil {
@@ -446,7 +440,7 @@ func TestPauseSnoozeAndExpiry(t *testing.T) {
 	if !got.Pause.Until.IsZero() || len(got.Snooze) != 1 || got.Snooze["/opt/b"].IsZero() {
 		t.Fatalf("after expiry: %+v", got)
 	}
-	if err := s.Update(func(c *Settings) error { c.PauseFor(0, now); c.SnoozeProgram("/opt/b", time.Time{}); return nil }); err != nil {
+	if err := s.Update(func(c *Settings) error { c.PauseFor(0, now); c.Snooze = nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got = s.Settings(); !got.Pause.UntilResumed || got.Snooze != nil {

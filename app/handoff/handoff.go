@@ -17,11 +17,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"portlight/internal/filelock"
+	"portlight/internal/rundir"
 )
 
 // Kind names the window a request asks for.
@@ -78,8 +79,8 @@ func (r Request) Validate() error {
 var ErrBusy = errors.New("handoff: another window process is serving")
 
 const (
-	sockName = "ui.sock"
-	lockName = "ui.lock"
+	sockName = rundir.SocketFile
+	lockName = rundir.UILockFile
 	// maxRequest bounds what a server reads from one connection.
 	maxRequest = 4096
 	// ioTimeout bounds one exchange on either side.
@@ -87,53 +88,8 @@ const (
 	ack       = "ok\n"
 )
 
-// Dir returns the directory that holds the socket: the private folder named
-// by RuntimeDirEnv when a Portlight process fell back to one (see
-// RuntimeDir), else $PORTLIGHT_HOME/run when PORTLIGHT_HOME is set, else
-// $XDG_RUNTIME_DIR/portlight, else a per-user directory under the system's
-// temporary directory.
-func Dir() string {
-	if d := os.Getenv(RuntimeDirEnv); d != "" {
-		return d
-	}
-	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
-		return filepath.Join(h, "run")
-	}
-	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" {
-		return filepath.Join(x, "portlight")
-	}
-	return filepath.Join(os.TempDir(), "portlight-"+strconv.Itoa(os.Getuid()))
-}
-
 // SocketPath returns the path of the window process's socket.
-func SocketPath() string { return filepath.Join(Dir(), sockName) }
-
-// PrepareDir makes dir safe to keep Portlight's runtime files in: it creates
-// it with mode 0700, or checks that an existing one is a real directory (not
-// a symlink) owned by this user, and tightens its mode to 0700. It refuses
-// anything else: in a shared temporary folder another local user could have
-// made it first, to plant symlinks or answer on the socket.
-func PrepareDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("handoff: create %s: %w", dir, err)
-	}
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("handoff: refusing %s: not a directory (a symlink?); remove it", dir)
-	}
-	if err := checkOwner(fi); err != nil {
-		return fmt.Errorf("handoff: refusing %s: %w; remove it or set XDG_RUNTIME_DIR", dir, err)
-	}
-	if fi.Mode().Perm() != 0o700 {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("handoff: chmod %s: %w", dir, err)
-		}
-	}
-	return nil
-}
+func SocketPath() string { return rundir.Path(sockName) }
 
 // Send hands a request to the running window process. It returns handled
 // false, with no error, when no window process is running, so the caller
@@ -146,7 +102,7 @@ func Send(ctx context.Context, r Request) (handled bool, err error) {
 	}
 	// Dial only into a folder that is ours: a socket in someone else's
 	// could be theirs, and would take (and drop) the request.
-	dir, err := RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		return false, err
 	}
@@ -170,9 +126,9 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 	conn, err := d.DialContext(ctx, "unix", filepath.Join(dir, sockName))
 	if err != nil {
 		lockPath := filepath.Join(dir, lockName)
-		busy, lerr := lockHeld(lockPath)
+		busy, lerr := filelock.Held(lockPath)
 		if lerr != nil {
-			return false, false, lerr
+			return false, false, fmt.Errorf("handoff: %w", lerr)
 		}
 		if busy {
 			// A holder that never listens would keep every window
@@ -214,24 +170,4 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 		return false, false, fmt.Errorf("handoff: window process refused: %q", strings.TrimSpace(reply))
 	}
 	return true, false, nil
-}
-
-// lockHeld reports whether some process holds the server lock now.
-func lockHeld(path string) (bool, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|noFollow, 0o600)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("handoff: open %s: %w", path, err)
-	}
-	defer f.Close()
-	ok, err := tryLock(f)
-	if err != nil {
-		return false, fmt.Errorf("handoff: lock %s: %w", path, err)
-	}
-	if ok {
-		_ = unlock(f)
-	}
-	return !ok, nil
 }

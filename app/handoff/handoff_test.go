@@ -62,11 +62,6 @@ func TestDirChoice(t *testing.T) {
 	if got, want := SocketPath(), "/srv/pl/run/ui.sock"; got != want {
 		t.Errorf("SocketPath with PORTLIGHT_HOME = %q, want %q", got, want)
 	}
-	t.Setenv("PORTLIGHT_HOME", "")
-	t.Setenv("XDG_RUNTIME_DIR", "")
-	if got, want := Dir(), filepath.Join(os.TempDir(), fmt.Sprintf("portlight-%d", os.Getuid())); got != want {
-		t.Errorf("fallback Dir = %q, want %q", got, want)
-	}
 }
 
 func TestValidate(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"portlight/internal/rundir"
 )
 
 // impostor is a child role: a process that is not Portlight (the test
@@ -23,7 +25,7 @@ import (
 // listen, answers "ok" on its socket to whatever comes, as an attacker's
 // program of the same user could.
 func impostor(listen bool) {
-	dir := Dir()
+	dir := rundir.Dir()
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		fmt.Println("lock:", err)
@@ -111,8 +113,8 @@ func startImpostor(t *testing.T, role string) (*exec.Cmd, *bufio.Reader) {
 // and sends it nothing; a window process then serves from a private folder.
 func TestSendRefusesImpostor(t *testing.T) {
 	home(t)
-	t.Setenv(RuntimeDirEnv, "")
-	if err := PrepareDir(Dir()); err != nil {
+	t.Setenv(rundir.Env, "")
+	if err := rundir.Prepare(rundir.Dir()); err != nil {
 		t.Fatal(err)
 	}
 	cmd, out := startImpostor(t, "impostor")
@@ -135,14 +137,14 @@ func TestSendRefusesImpostor(t *testing.T) {
 	}
 
 	// What the window process then does: a private folder, served there.
-	before := Dir()
-	priv, err := Fallback()
+	before := rundir.Dir()
+	priv, err := rundir.Fallback()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(priv) })
-	if priv == before || Dir() != priv {
-		t.Fatalf("Fallback gave %s (Dir %s), want a new folder", priv, Dir())
+	if priv == before || rundir.Dir() != priv {
+		t.Fatalf("Fallback gave %s (Dir %s), want a new folder", priv, rundir.Dir())
 	}
 	fi, err := os.Lstat(priv)
 	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
@@ -160,8 +162,8 @@ func TestSendRefusesImpostor(t *testing.T) {
 // instead of waiting for a server that never comes.
 func TestSendRefusesImpostorHoldingTheLock(t *testing.T) {
 	home(t)
-	t.Setenv(RuntimeDirEnv, "")
-	if err := PrepareDir(Dir()); err != nil {
+	t.Setenv(rundir.Env, "")
+	if err := rundir.Prepare(rundir.Dir()); err != nil {
 		t.Fatal(err)
 	}
 	cmd, _ := startImpostor(t, "impostor-lock")

@@ -51,3 +51,7 @@ func (e *ImpostorError) Error() string {
 	}
 	return fmt.Sprintf("handoff: %s is %s by %s, which is not this Portlight program; not handing over to it", e.Path, verb, e.Peer)
 }
+
+// LockHolder names the process holding the lock on path; Known is false
+// when it cannot be told (off Linux, or the lock was just released).
+func LockHolder(path string) Peer { return lockPeer(path) }

@@ -12,12 +12,15 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"portlight/internal/filelock"
+	"portlight/internal/rundir"
 )
 
 // Server is the window process's end of the socket, from Listen.
 type Server struct {
 	ln   net.Listener
-	lock *os.File
+	lock *filelock.Lock
 	path string
 	once sync.Once
 }
@@ -26,38 +29,31 @@ type Server struct {
 // socket file, and listens. It returns ErrBusy when another process serves.
 // Requests that arrive before Serve is called wait in the socket's backlog.
 func Listen() (*Server, error) {
-	dir, err := RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		return nil, err
 	}
-	lockPath := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("handoff: open %s: %w", lockPath, err)
-	}
-	ok, err := tryLock(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("handoff: lock %s: %w", lockPath, err)
-	}
-	if !ok {
-		f.Close()
+	f, err := filelock.TryLock(filepath.Join(dir, lockName))
+	if errors.Is(err, filelock.ErrLocked) {
 		return nil, ErrBusy
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handoff: %w", err)
 	}
 	// We hold the lock, so any socket file here is a dead server's leftover.
 	path := filepath.Join(dir, sockName)
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		unlockClose(f)
+		f.Release()
 		return nil, fmt.Errorf("handoff: remove stale socket: %w", err)
 	}
 	ln, err := net.Listen("unix", path)
 	if err != nil {
-		unlockClose(f)
+		f.Release()
 		return nil, fmt.Errorf("handoff: listen on %s: %w", path, err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		ln.Close()
-		unlockClose(f)
+		f.Release()
 		return nil, fmt.Errorf("handoff: chmod socket: %w", err)
 	}
 	return &Server{ln: ln, lock: f, path: path}, nil
@@ -123,7 +119,7 @@ func (s *Server) Close() error {
 		// The unix listener unlinks its socket on Close; remove it anyway in
 		// case the platform does not.
 		_ = os.Remove(s.path)
-		unlockClose(s.lock)
+		s.lock.Release()
 	})
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("handoff: close: %w", err)
@@ -139,9 +135,4 @@ func Serve(ctx context.Context, handle Handler) error {
 		return err
 	}
 	return s.Serve(ctx, handle)
-}
-
-func unlockClose(f *os.File) {
-	_ = unlock(f)
-	_ = f.Close()
 }

@@ -2,11 +2,13 @@ package handoff
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"portlight/internal/atomicfile"
+	"portlight/internal/rundir"
 )
 
 // Home is the window a person lands on: the welcome the first time, the
@@ -17,14 +19,14 @@ const Home Kind = "home"
 // Welcome is the first-run welcome window.
 const Welcome Kind = "welcome"
 
-// statusName is the resident's status file in Dir().
-const statusName = "status.json"
+// statusName is the resident's status file in the runtime folder.
+const statusName = rundir.StatusFile
 
 // maxStatus bounds what ReadStatus reads.
 const maxStatus = 64 << 10
 
 // Status is what the resident tells the window process about itself: the
-// windows have no other line to it. It lives in Dir() (0700, this user's).
+// windows have no other line to it. It lives in the runtime folder (0700, this user's).
 type Status struct {
 	// NoTray is true when the desktop has no tray host
 	// (StatusNotifierWatcher): the window is Portlight's home.
@@ -50,12 +52,12 @@ type StatusAlert struct {
 }
 
 // StatusPath returns the path of the resident's status file.
-func StatusPath() string { return filepath.Join(Dir(), statusName) }
+func StatusPath() string { return rundir.Path(statusName) }
 
-// WriteStatus replaces the status file with s, through a temporary file
-// renamed over it (never following a link planted at its path).
+// WriteStatus replaces the status file with s (atomicfile.Write: never
+// following a link planted at its path).
 func WriteStatus(s Status) error {
-	dir, err := RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		return err
 	}
@@ -63,18 +65,8 @@ func WriteStatus(s Status) error {
 	if err != nil {
 		return fmt.Errorf("handoff: encode status: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".status-*.json")
-	if err != nil {
-		return fmt.Errorf("handoff: write status: %w", err)
-	}
-	_, werr := f.Write(data)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("handoff: write status: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, statusName)); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("handoff: write status: %w", err)
+	if err := atomicfile.Write(filepath.Join(dir, statusName), data, 0o600); err != nil {
+		return fmt.Errorf("handoff: status: %w", err)
 	}
 	return nil
 }
@@ -83,7 +75,7 @@ func WriteStatus(s Status) error {
 // runs) is an error wrapping os.ErrNotExist.
 func ReadStatus() (Status, error) {
 	var s Status
-	f, err := os.OpenFile(StatusPath(), os.O_RDONLY|noFollow, 0)
+	f, err := os.OpenFile(StatusPath(), os.O_RDONLY|rundir.NoFollow, 0)
 	if err != nil {
 		return s, fmt.Errorf("handoff: read status: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/godbus/dbus/v5"
+
+	"portlight/content/notice"
 )
 
 const (
@@ -223,7 +225,7 @@ func (d *DBus) handle(sig *dbus.Signal, owner string) string {
 }
 
 // Notify shows m. Where the server supports actions, the notification
-// carries "default" and "Investigate" (and AllowLabel when m.CanAllow), or
+// carries "default" and "Investigate" (and "Allow app…" when m.CanAllow), or
 // only "default" labelled m.OpenLabel;
 // otherwise it is plain and the tray is the way in.
 func (d *DBus) Notify(ctx context.Context, m Message) error {
@@ -248,9 +250,9 @@ func (d *DBus) Notify(ctx context.Context, m Message) error {
 	case d.actions && m.OpenLabel != "":
 		actions = []string{ActionDefault, m.OpenLabel}
 	case d.actions:
-		actions = []string{ActionDefault, "Investigate", ActionInvestigate, "Investigate"}
+		actions = []string{ActionDefault, notice.InvestigateLabel, ActionInvestigate, notice.InvestigateLabel}
 		if m.CanAllow {
-			actions = append(actions, ActionAllow, AllowLabel)
+			actions = append(actions, ActionAllow, notice.AllowLabel)
 		}
 	}
 	hints := map[string]dbus.Variant{

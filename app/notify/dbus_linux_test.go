@@ -33,7 +33,7 @@ func TestDBusActionsAndClick(t *testing.T) {
 	if call.Body != "a &amp; &lt;b&gt;b&lt;/b&gt;" {
 		t.Errorf("body not escaped: %q", call.Body)
 	}
-	want := []string{"default", "Investigate", "investigate", "Investigate", "allow", AllowLabel}
+	want := []string{"default", "Investigate", "investigate", "Investigate", "allow", "Allow app…"}
 	if strings.Join(call.Actions, "|") != strings.Join(want, "|") {
 		t.Errorf("actions %q, want %q", call.Actions, want)
 	}

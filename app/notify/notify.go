@@ -29,12 +29,6 @@ const (
 // the daemon as an action key.
 const ActionDismissed = "portlight:dismissed"
 
-// AllowLabel is the label of the ActionAllow button. The action opens the
-// explainer, where the user confirms; the ellipsis says a step follows.
-// A notification never writes the allow-list: its signals are broadcasts
-// another program on the bus could imitate.
-const AllowLabel = "Allow app…"
-
 // Message is one notification: plain-text title and body (the Linux
 // notifier escapes the body for the spec's markup) and the identity of the
 // listener it is about, handed back when the user acts on it.
@@ -45,11 +39,11 @@ type Message struct {
 	// Port and Proto name the listener, e.g. 2476 and "tcp".
 	Port  uint16
 	Proto string
-	// Title and Body are plain text; see Compose.
+	// Title and Body are plain text, worded by the notice package.
 	Title string
 	Body  string
-	// CanAllow adds an "Allow app…" action (ActionAllow), which opens the
-	// explainer to confirm.
+	// CanAllow adds an "Allow app…" action (ActionAllow, labelled
+	// notice.AllowLabel), which opens the explainer to confirm.
 	CanAllow bool
 	// OpenLabel, when not "", replaces the "Investigate" action with one
 	// button of this label (e.g. "Open Portlight"); it is reported as

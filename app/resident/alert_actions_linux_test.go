@@ -38,9 +38,9 @@ func TestAlertActionsReachHistory(t *testing.T) {
 	a, b, c := lst("0.0.0.0", 47001, 11, "a"), lst("0.0.0.0", 47002, 12, "b"), lst("0.0.0.0", 47003, 13, "c")
 	sc := &fakeScanner{snaps: []monitor.Snapshot{snap(ok), snap(ok, a), snap(ok, a, b), snap(ok, a, b, c)}}
 	r, _ := newTestResident(sc, nil, store, alertAbove40000)
-	r.notifier = notify.NewDBus(addr, "", r.onClick(ctx), quiet)
-	defer r.notifier.Close()
-	h := openHistory(ctx, quiet, path, noPurge)
+	r.delivery.notifier = notify.NewDBus(addr, "", r.onClick(ctx), quiet)
+	defer r.delivery.notifier.Close()
+	h := openHistory(ctx, quiet, path, noPurge, store)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}

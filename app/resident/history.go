@@ -1,12 +1,11 @@
 package resident
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"time"
 
 	"portlight/history"
+	"portlight/internal/corestart"
 	"portlight/monitor"
 )
 
@@ -35,53 +34,27 @@ const maxUnsure = 256
 // try may wait for the owner check's timeout on the monitor's goroutine.
 const unsureRetryEvery = 2 * time.Second
 
-// openHistory opens the history at path ("": PORTLIGHT_HOME or the user's
-// config folder) and starts its recorder with ropts (the zero value in
-// Portlight; tests delay its start-up purge). Portlight goes on without
-// history when it cannot have one (another Portlight records it, the file
-// is unusable): the reason is logged once.
-func openHistory(ctx context.Context, log *slog.Logger, path string, ropts history.RecorderOptions) *recorder {
-	log = log.With("subsystem", "history")
-	st, err := history.Open(ctx, history.Options{Path: path, Logger: log})
-	if err != nil {
-		log.Warn("not recording history", "err", err)
-		return nil
+// attachHistory makes c's history the resident's: its recorder takes every
+// scan's events and every alert. corestart.Open has already given the
+// settings' policy the history's usual owners (what the owner_change
+// trigger asks). Without a recorder (another Portlight records, or no
+// history: see corestart's degraded mode) nothing is recorded.
+func (r *resident) attachHistory(c *corestart.Core) {
+	r.core = c
+	if c.Recorder != nil {
+		r.hist = &recorder{store: c.History, rec: c.Recorder, log: r.log}
 	}
-	if p := st.Problem(); p != nil {
-		log.Warn("history", "problem", p)
-	}
-	rec, err := history.StartRecorder(ctx, st, ropts)
-	if err != nil {
-		if errors.Is(err, history.ErrRecorderBusy) {
-			log.Warn("not recording history: another Portlight process records it")
-		} else {
-			log.Warn("not recording history", "err", err)
-		}
-		st.Close()
-		return nil
-	}
-	return &recorder{store: st, rec: rec, log: log}
-}
-
-// attachHistory makes h the resident's history and, through the settings
-// store, the policy's record of who usually holds each port: what the
-// owner_change trigger asks. h may be nil (no history).
-func (r *resident) attachHistory(h *recorder) {
-	r.hist = h
-	if h != nil && r.store != nil {
-		r.store.SetUsualOwners(h.store)
-		r.verdicts, r.current = nil, nil // judge again with the history
-	}
+	r.verdicts, r.current = nil, nil // judge again with the history
 }
 
 // closeHistory takes the history away from the policy, then flushes and
-// closes it.
+// closes it: on quit, SIGTERM and SIGINT alike.
 func (r *resident) closeHistory() {
-	if r.hist != nil && r.store != nil {
-		r.store.SetUsualOwners(nil)
-	}
-	r.hist.close()
 	r.hist = nil
+	if err := r.core.Close(); err != nil {
+		r.log.Warn("close history", "err", err)
+	}
+	r.core = nil
 }
 
 // scan records one scan's events; it never blocks.
@@ -157,18 +130,4 @@ func (h *recorder) takeUnsure(now time.Time, snap monitor.Snapshot) []monitor.Li
 	}
 	clear(h.unsure)
 	return out
-}
-
-// close flushes the recorder and closes the history: on quit, SIGTERM and
-// SIGINT alike.
-func (h *recorder) close() {
-	if h == nil {
-		return
-	}
-	if err := h.rec.Close(); err != nil {
-		h.log.Warn("close history recorder", "err", err)
-	}
-	if err := h.store.Close(); err != nil {
-		h.log.Warn("close history", "err", err)
-	}
 }

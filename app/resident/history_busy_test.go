@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"portlight/history"
+	"portlight/internal/corestart"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/settings"
@@ -97,7 +98,7 @@ func newBusyHistory(t *testing.T) *busyHistory {
 		return a
 	}
 	r, _ := newTestResident(sc, n, store, assess)
-	h := openHistory(ctx, quiet, path, noPurge)
+	h := openHistory(ctx, quiet, path, noPurge, store)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}
@@ -298,4 +299,16 @@ func TestOwnerChangeCheckFailureIsRetried(t *testing.T) {
 	if !b.ownerChangeAlert(5432) {
 		t.Fatalf("no owner-change alert after the database answered again (verdicts %+v)", b.r.current)
 	}
+}
+
+// openHistory opens the history at path for store, as Run does through
+// corestart, with its recorder tuned by ropts; nil when it is not recorded.
+func openHistory(ctx context.Context, log *slog.Logger, path string, ropts history.RecorderOptions, store *settings.Store) *corestart.Core {
+	c := corestart.Open(ctx, corestart.Options{Settings: store, History: corestart.RecordHistory,
+		HistoryPath: path, Recorder: ropts, Log: log})
+	if c.Recorder == nil {
+		c.Close()
+		return nil
+	}
+	return c
 }

@@ -32,7 +32,7 @@ func TestLoopOwnerChangeFromHistory(t *testing.T) {
 	b.Exe = "/opt/b"
 	n := &fakeNotifier{}
 	r, v := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(b)}}, n, store, nil)
-	h := openHistory(ctx, quiet, path, noPurge)
+	h := openHistory(ctx, quiet, path, noPurge, store)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}

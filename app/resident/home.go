@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"portlight/app/handoff"
+	"portlight/content/notice"
 )
 
 // onHost records whether a tray host exists, from the watch on the
@@ -26,7 +27,7 @@ func (r *resident) onHost(present bool, now time.Time) {
 // tellNoTray sends the one "no tray" notification when it is due.
 func (r *resident) tellNoTray(ctx context.Context, now time.Time) {
 	if r.host.tell(now) {
-		r.show(ctx, noTrayMessage(r.desktop), now)
+		r.delivery.show(ctx, noTrayMessage(r.desktop), now)
 	}
 }
 
@@ -34,11 +35,11 @@ func (r *resident) tellNoTray(ctx context.Context, now time.Time) {
 func (r *resident) homeStatus() handoff.Status {
 	s := handoff.Status{
 		NoTray: r.host.absent(),
-		Kept:   len(r.unsent),
+		Kept:   r.delivery.kept(),
 		Unread: r.alerts.Unread(),
 	}
 	if s.NoTray {
-		s.TrayFix = trayFix(r.desktop)
+		s.TrayFix = notice.TrayFix(r.desktop)
 	}
 	if r.model.Paused {
 		s.Paused = r.model.Pause

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"portlight/app/notify"
+	"portlight/content/notice"
 )
 
 // A desktop may run a notification daemon but no tray host (vanilla GNOME,
@@ -24,24 +24,6 @@ const hostGrace = 3 * time.Second
 // homeKey is the key of the "no tray" notification: a click on it opens
 // Portlight's home window.
 const homeKey = "portlight:home"
-
-// OpenLabel is the label of the action that opens Portlight's window.
-const OpenLabel = "Open Portlight"
-
-// Tray hints that end notifications; trayless replaces them when there is
-// no tray.
-const (
-	hintListening = `See "Listening now" in the tray.`
-	hintRecent    = `See "Recent alerts" in the tray.`
-	hintHeld      = `they are in the tray's "Recent alerts".`
-)
-
-// noTrayWords rewrites the tray hints for a desktop without a tray.
-var noTrayWords = strings.NewReplacer(
-	hintListening, "Open Portlight to see what is listening.",
-	hintRecent, "Open Portlight to see its recent alerts.",
-	hintHeld, "open Portlight to see them.",
-)
 
 // hostWatch follows whether a tray host exists. Only the loop touches it.
 type hostWatch struct {
@@ -78,44 +60,20 @@ func (h *hostWatch) tell(now time.Time) bool {
 	return true
 }
 
-// trayFix names what gives a desktop a tray, from XDG_CURRENT_DESKTOP
-// (a colon-separated list such as "ubuntu:GNOME"); "" when unknown.
-func trayFix(desktop string) string {
-	for _, d := range strings.Split(strings.ToUpper(desktop), ":") {
-		switch strings.TrimSpace(d) {
-		case "GNOME", "GNOME-CLASSIC", "GNOME-FLASHBACK":
-			return "On GNOME, install the AppIndicator extension (gnome-shell-extension-appindicator) to get Portlight's tray icon."
-		case "XFCE":
-			return "On Xfce, add the Status Tray plugin to a panel to get Portlight's tray icon."
-		case "SWAY", "HYPRLAND", "RIVER":
-			return "Add a bar with a tray (waybar's tray module) to get Portlight's tray icon."
-		}
-	}
-	return ""
-}
-
 // noTrayMessage is the one notification that says there is no tray.
 func noTrayMessage(desktop string) notify.Message {
-	body := "Open Portlight for what is listening, the recent alerts, pause, history and settings; starting Portlight again from the application menu opens it too."
-	if fix := trayFix(desktop); fix != "" {
-		body += "\n" + fix
-	}
-	return notify.Message{
-		Key:       homeKey,
-		Title:     "No tray area on this desktop: Portlight keeps watching and will notify you.",
-		Body:      notify.Truncate(body, notify.MaxBody),
-		OpenLabel: OpenLabel,
-	}
+	x := notice.NoTray(desktop)
+	return notify.Message{Key: homeKey, Title: x.Title, Body: x.Body, OpenLabel: notice.OpenLabel}
 }
 
 // trayless words m for a desktop without a tray: the hints that point at
 // the tray point at Portlight's window, which its action opens.
 func trayless(m notify.Message) notify.Message {
-	b := noTrayWords.Replace(m.Body)
-	if b != m.Body && !m.CanAllow {
-		m.OpenLabel = OpenLabel
+	var hinted bool
+	m.Body, hinted = notice.Trayless(m.Body)
+	if hinted && !m.CanAllow {
+		m.OpenLabel = notice.OpenLabel
 	}
-	m.Body = b
 	return m
 }
 

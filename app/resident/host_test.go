@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"portlight/app/notify"
+	"portlight/content/notice"
 	"portlight/monitor/policy"
 )
 
@@ -48,46 +49,24 @@ func TestHostWatch(t *testing.T) {
 	}
 }
 
-// TestNoTrayWording: the notice, its fix per desktop, and notifications
-// that point at the window instead of a tray.
-func TestNoTrayWording(t *testing.T) {
+// TestNoTrayMessages: the "no tray" notification opens the window, and
+// notifications that point at the tray are worded for the window and open
+// it, except an alert's, which keeps its own actions.
+func TestNoTrayMessages(t *testing.T) {
 	m := noTrayMessage("ubuntu:GNOME")
-	if m.Title != "No tray area on this desktop: Portlight keeps watching and will notify you." {
-		t.Errorf("title %q", m.Title)
+	if m.OpenLabel != "Open Portlight" || m.Key != homeKey || m.Title != notice.NoTray("ubuntu:GNOME").Title {
+		t.Errorf("action %q key %q title %q", m.OpenLabel, m.Key, m.Title)
 	}
-	if m.OpenLabel != "Open Portlight" || m.Key != homeKey {
-		t.Errorf("action %q key %q", m.OpenLabel, m.Key)
-	}
-	if !strings.Contains(m.Body, "install the AppIndicator extension") {
-		t.Errorf("GNOME body lacks the fix: %q", m.Body)
-	}
-	if len([]rune(m.Title)) > notify.MaxTitle || len([]rune(m.Body)) > notify.MaxBody {
-		t.Error("too long")
-	}
-	if b := noTrayMessage("").Body; strings.Contains(b, "GNOME") || strings.Contains(b, "tray icon") {
-		t.Errorf("unknown desktop, a fix named: %q", b)
-	}
-	for d, want := range map[string]string{"XFCE": "Status Tray", "sway": "waybar", "KDE": "", "GNOME-Flashback:GNOME": "AppIndicator"} {
-		if got := trayFix(d); (want == "") != (got == "") || !strings.Contains(got, want) {
-			t.Errorf("trayFix(%q) = %q, want %q", d, got, want)
-		}
-	}
-
 	base := noticeMessage(policy.Notice{Kind: policy.NoticeBaseline}, summaryKey)
-	if !strings.Contains(base.Body, "in the tray") {
-		t.Fatalf("baseline with a tray: %q", base.Body)
-	}
 	nt := trayless(base)
-	if strings.Contains(strings.ToLower(nt.Body), "tray") || !strings.Contains(nt.Body, "Open Portlight") || nt.OpenLabel != OpenLabel {
+	if strings.Contains(strings.ToLower(nt.Body), "tray") || !strings.Contains(nt.Body, "Open Portlight") || nt.OpenLabel != "Open Portlight" {
 		t.Errorf("baseline without a tray: %q action %q", nt.Body, nt.OpenLabel)
 	}
-	for _, body := range []string{"Ports: 1/tcp.\n" + hintRecent, "Portlight held these notifications back; " + hintHeld} {
-		if got := trayless(notify.Message{Body: body}).Body; strings.Contains(strings.ToLower(got), "tray") {
-			t.Errorf("still names a tray: %q", got)
-		}
+	if same := trayless(notify.Message{Body: "Why: x"}); same.OpenLabel != "" || same.Body != "Why: x" {
+		t.Errorf("a body without a hint changed: %+v", same)
 	}
 	// An alert keeps its own actions (Investigate, Allow app…).
-	al := trayless(notify.Message{Body: "Reachable from the network.", CanAllow: true})
+	al := trayless(notify.Message{Body: notice.Held(2).Body, CanAllow: true})
 	if al.OpenLabel != "" {
 		t.Errorf("an alert's actions replaced: %q", al.OpenLabel)
 	}

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"portlight/app/handoff"
+	"portlight/internal/filelock"
+	"portlight/internal/rundir"
 )
 
 // errRunning means another resident process holds the lock.
@@ -21,8 +22,8 @@ var errRunning = errors.New("another Portlight is running")
 func lockResident() (release func(), err error) {
 	// Only in a folder of ours: in someone else's, they could hold the lock
 	// and answer the hand-over, so that this process quits and nothing
-	// watches the machine. RuntimeDir falls back to a private folder.
-	dir, err := handoff.RuntimeDir()
+	// watches the machine. rundir.Ensure falls back to a private folder.
+	dir, err := rundir.Ensure()
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func lockResident() (release func(), err error) {
 	}
 	// Someone of ours that is not Portlight holds the lock: run anyway,
 	// from a private folder, and say so.
-	priv, ferr := handoff.Fallback()
+	priv, ferr := rundir.Fallback()
 	if ferr != nil {
 		return nil, fmt.Errorf("%s is held by %s, which is not Portlight, and no private folder could be made instead: %w", path, holder, ferr)
 	}
@@ -47,16 +48,12 @@ func lockResident() (release func(), err error) {
 
 // flockIn takes the resident lock in dir; errRunning when it is held.
 func flockIn(dir string) (release func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, residentLock), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	l, err := filelock.TryLock(filepath.Join(dir, residentLock))
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, errRunning
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open lock: %w", err)
+		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errRunning
-		}
-		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
-	}
-	return func() { f.Close() }, nil
+	return func() { l.Release() }, nil
 }

@@ -2,14 +2,14 @@ package resident
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"time"
 
 	"portlight/app/handoff"
-	"portlight/app/notify"
+	"portlight/content/notice"
 	"portlight/history"
 	"portlight/monitor"
 	"portlight/monitor/policy"
@@ -51,56 +51,76 @@ func (r *resident) loop(ctx context.Context) error {
 	}
 }
 
-// tick runs one scan and everything that follows from it.
+// tick runs one scan and everything that follows from it: the events go
+// to the history, new listeners are judged, the noise gate's notices to the
+// tray and the notifier.
 func (r *resident) tick(ctx context.Context, now time.Time) {
 	r.reloadSettings(now)
 	r.guard(ctx, now)
+	snap, ok := r.scan(ctx)
+	if !ok {
+		return
+	}
+	prev := r.prev
+	if !r.scanned {
+		prev = monitor.Snapshot{}
+	}
+	events := monitor.Diff(prev, snap)
+	r.prev, r.scanned = snap, true
+	r.hist.scan(now, events)
+	r.rejudgeNetworks(ctx, now)
+	fresh := r.judgeNew(now, snap, events)
+	// The gate keeps its first notices of a scan and folds the rest into a
+	// summary: put what is reachable from the network first.
+	sort.SliceStable(fresh, func(i, j int) bool { return urgency(fresh[i]) > urgency(fresh[j]) })
+	for _, n := range r.gate.ObserveNew(now, fresh) {
+		r.deliver(ctx, n, now)
+	}
+	r.delivery.summarize(ctx, r.pause.Active(now), now)
+	r.tellNoTray(ctx, now)
+	if r.delivery.retryDue(now) {
+		r.retry(ctx, now)
+	}
+	if r.gate.Dirty() && now.Sub(r.savedAt) >= saveEvery {
+		r.saveState()
+		r.savedAt = now
+	}
+}
+
+// scan takes one snapshot; ok is false when it failed (the menu says so
+// until one works again).
+func (r *resident) scan(ctx context.Context) (snap monitor.Snapshot, ok bool) {
 	snap, err := r.opts.Scanner.Scan(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return
+			return snap, false
 		}
 		if r.scanErr == nil {
 			r.log.Error("scan failed", "err", err)
 		}
 		r.scanErr = err
 		r.dirty = true
-		return
+		return snap, false
 	}
 	if r.scanErr != nil {
 		r.log.Info("scan works again")
 		r.scanErr = nil
 		r.dirty = true
 	}
-	prev := r.prev
-	if !r.scanned {
-		prev = monitor.Snapshot{}
-	}
-	events := r.opts.Diff(prev, snap)
-	r.prev, r.scanned = snap, true
-	r.hist.scan(now, events)
+	return snap, true
+}
+
+// judgeNew judges the snapshot's listeners when anything changed (every
+// reassessEvery in any case) and returns the assessments of the new ones:
+// those the events opened or gave another owner, and those judged before
+// while the owner-change check failed.
+func (r *resident) judgeNew(now time.Time, snap monitor.Snapshot, events []monitor.Event) []policy.Assessment {
 	if now.Sub(r.verdictsAt) >= reassessEvery {
 		// Verdicts may depend on a program's file (pinned allow entries):
 		// judge everything afresh now and then.
 		r.verdicts, r.current, r.verdictsAt = nil, nil, now
 	}
-	// New listeners judged while the owner-change check failed are judged
-	// again; one that alerts now is news, as it would have been then.
-	var fresh []policy.Assessment
-	if again := r.hist.takeUnsure(now, snap); len(again) > 0 {
-		for _, l := range again {
-			a, sure := r.judgeSure(l)
-			if !sure {
-				r.hist.markUnsure(l)
-				continue
-			}
-			if r.verdicts != nil {
-				r.verdicts[l.Key()] = a
-			}
-			fresh = append(fresh, a)
-		}
-		r.current = nil
-	}
+	fresh := r.judgeUnsure(now, snap)
 	var unsure map[string]policy.Assessment
 	if len(events) > 0 || r.current == nil {
 		r.current, unsure = r.assessAll(snap.Listeners)
@@ -132,40 +152,47 @@ func (r *resident) tick(ctx context.Context, now time.Time) {
 			fresh = append(fresh, assessFresh(ev.Listener))
 		}
 	}
-	// The gate keeps its first notices of a scan and folds the rest into a
-	// summary: put what is reachable from the network first.
-	sort.SliceStable(fresh, func(i, j int) bool { return urgency(fresh[i]) > urgency(fresh[j]) })
-	for _, n := range r.gate.ObserveNew(now, fresh) {
-		r.deliver(ctx, n, now)
+	return fresh
+}
+
+// judgeUnsure judges again the new listeners judged while the owner-change
+// check failed; one that alerts now is news, as it would have been then.
+func (r *resident) judgeUnsure(now time.Time, snap monitor.Snapshot) []policy.Assessment {
+	again := r.hist.takeUnsure(now, snap)
+	if len(again) == 0 {
+		return nil
 	}
-	r.summarize(ctx, now)
-	r.tellNoTray(ctx, now)
-	if len(r.unsent) > 0 && now.Sub(r.lastRetry) >= retryEvery {
-		r.retry(ctx, now)
+	var fresh []policy.Assessment
+	for _, l := range again {
+		a, sure := r.judgeSure(l)
+		if !sure {
+			r.hist.markUnsure(l)
+			continue
+		}
+		if r.verdicts != nil {
+			r.verdicts[l.Key()] = a
+		}
+		fresh = append(fresh, a)
 	}
-	if r.gate.Dirty() && now.Sub(r.savedAt) >= saveEvery {
-		r.saveState()
-		r.savedAt = now
-	}
+	r.current = nil
+	return fresh
 }
 
 // urgency ranks an assessment for the gate: high-severity alerts first.
 func urgency(a policy.Assessment) int {
-	switch {
-	case !a.Verdict.Alert:
+	if !a.Verdict.Alert {
 		return 0
-	case a.Verdict.Severity == policy.SeverityHigh:
-		return 2
 	}
-	return 1
+	return max(a.Verdict.Severity.Rank(), 1)
 }
 
 // assess judges a listener, reusing the last verdict for the same
-// listener and owner: under churn only the new ones are judged. sure is
+// listener, owner and forwarders (a listener in a container reaches what
+// its forwarders reach): under churn only the new ones are judged. sure is
 // false when the verdict was given while the history's owner-change check
 // failed (a busy or broken database): such a verdict is not cached.
 func (r *resident) assess(l monitor.Listener) (a policy.Assessment, sure bool) {
-	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) {
+	if a, ok := r.verdicts[l.Key()]; ok && a.SameOwner(l) && slices.Equal(a.Forwarders, l.Forwarders) {
 		return a, true
 	}
 	return r.judgeSure(l)
@@ -202,8 +229,8 @@ func (r *resident) assessAll(ls []monitor.Listener) ([]policy.Assessment, map[st
 	return out, unsure
 }
 
-// deliver records a notice's alerts for the tray and shows its
-// notification, within the flood limiter's budget.
+// deliver records a notice's alerts for the tray and the history, and
+// hands its notification to the delivery.
 func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) {
 	r.dirty = true
 	var ids []string
@@ -237,15 +264,7 @@ func (r *resident) deliver(ctx context.Context, n policy.Notice, now time.Time) 
 			m.CanAllow = err == nil
 		}
 	}
-	exp := monitor.Loopback
-	if n.Severity == policy.SeverityHigh || worstExposure(n.Assessments) == monitor.Network {
-		exp = monitor.Network
-	}
-	if !r.limiter(exp).allow(now) {
-		r.held += max(n.Count, 1)
-		return
-	}
-	r.show(ctx, m, now)
+	r.delivery.send(ctx, m, notice.Reachable(n), n.Count, now)
 }
 
 // group names a notification that covers several alerts.
@@ -257,73 +276,10 @@ func (r *resident) group(ids []string) string {
 	return key
 }
 
-// show sends one notification; when there is no way to show it now, it
-// waits in unsent (bounded) for a retry, and its alerts stay unread in the
-// tray meanwhile.
-func (r *resident) show(ctx context.Context, m notify.Message, now time.Time) {
-	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	shown := m
-	if r.host.absent() {
-		shown = trayless(m)
-	}
-	err := r.notifier.Notify(nctx, shown)
-	if err == nil {
-		r.failing = false
-		return
-	}
-	if !r.failing {
-		r.log.Warn("notification not shown; the alert stays unread in the tray", "err", err,
-			"unavailable", errors.Is(err, notify.ErrUnavailable))
-	}
-	r.failing = true
-	r.lastRetry = now
-	r.unsent = append(r.unsent, m)
-	if len(r.unsent) > maxUnsent {
-		r.unsent = r.unsent[len(r.unsent)-maxUnsent:]
-	}
-}
-
 // retry sends the notifications that could not be shown.
 func (r *resident) retry(ctx context.Context, now time.Time) {
-	r.lastRetry = now
 	r.dirty = true // the count of kept notifications changes
-	pending := r.unsent
-	r.unsent = nil
-	for i, m := range pending {
-		r.show(ctx, m, now)
-		if r.failing {
-			r.unsent = append(r.unsent, pending[i+1:]...)
-			return
-		}
-	}
-}
-
-// limiter returns the flood limiter for an exposure: listeners reachable
-// from the network have a budget of their own, so a churn of local ones
-// (a test suite, a build) cannot hold back the alert that matters most.
-// It backs up the gate, which folds bursts per program and per scan.
-func (r *resident) limiter(e monitor.Exposure) *limiter {
-	l, ok := r.limits[e]
-	if !ok {
-		l = newLimiter(notifyBurst, notifyEvery)
-		r.limits[e] = l
-	}
-	return l
-}
-
-// summarize shows one notification for the alerts the limiter held back,
-// once it allows another; a click on it opens the listeners window.
-func (r *resident) summarize(ctx context.Context, now time.Time) {
-	if r.held == 0 || r.pause.Active(now) || !r.summaryLimit.allow(now) {
-		return
-	}
-	r.show(ctx, notify.Message{
-		Key:   summaryKey,
-		Title: fmt.Sprintf("%d more alerts", r.held),
-		Body:  "Portlight held these notifications back; " + hintHeld,
-	}, now)
-	r.held = 0
+	r.delivery.retry(ctx, now)
 }
 
 // handle serves one action from the tray or a notification.

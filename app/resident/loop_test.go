@@ -90,10 +90,10 @@ func alertAbove40000(l monitor.Listener) policy.Assessment {
 
 func newTestResident(sc Scanner, n notify.Notifier, store *settings.Store, assess func(monitor.Listener) policy.Assessment) (*resident, *fakeView) {
 	v := &fakeView{}
-	r := newResident(Options{Scanner: sc, Diff: monitor.Diff, Interval: time.Second, Assess: assess,
+	r := newResident(Options{Scanner: sc, Interval: time.Second, Assess: assess, Notifier: n,
 		OpenWindow: func(req handoff.Request) { v.windows = append(v.windows, req) }},
 		store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	r.notifier, r.view = n, v
+	r.view = v
 	return r, v
 }
 

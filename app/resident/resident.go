@@ -22,9 +22,12 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/assets"
-	"portlight/history"
+	"portlight/internal/atomicfile"
+	"portlight/internal/corestart"
+	"portlight/internal/rundir"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/settings"
 )
 
@@ -37,8 +40,6 @@ type Scanner interface {
 type Options struct {
 	// Scanner enumerates listeners; nil uses monitor.NewScanner().
 	Scanner Scanner
-	// Diff turns two snapshots into events; nil uses monitor.Diff.
-	Diff func(prev, cur monitor.Snapshot) []monitor.Event
 	// Assess judges a listener; nil uses the settings' policy.
 	Assess func(monitor.Listener) policy.Assessment
 	// Settings is the settings store; nil opens settings.OpenDefault()
@@ -63,19 +64,20 @@ type Options struct {
 	OpenWindow func(handoff.Request)
 	// Log receives the resident's log; nil uses slog.Default.
 	Log *slog.Logger
+	// Networks says when the machine's networks changed, so that every
+	// listener is judged again; nil watches this machine's (reach.System).
+	// newResident alone leaves it nil: no re-judging.
+	Networks Networks
 }
 
-// Notification flood control: a burst of notifyBurst, then one per
-// notifyEvery; the rest are summed up in one notification.
-const (
-	notifyBurst = 5
-	notifyEvery = 10 * time.Second
-	summaryKey  = "portlight:summary"
-)
+// summaryKey is the key of a notification about several alerts or none
+// in particular (the baseline, the held alerts): a click on it opens
+// Portlight's home window.
+const summaryKey = "portlight:summary"
 
 // residentLock is the resident's single-instance lock file in the runtime
 // folder.
-const residentLock = "resident.lock"
+const residentLock = rundir.ResidentLockFile
 
 // maxAlerts bounds the alert log.
 const maxAlerts = 100
@@ -83,10 +85,6 @@ const maxAlerts = 100
 // reassessEvery is how often every listener is judged afresh (settings may
 // have changed); in between, only new listeners are.
 const reassessEvery = time.Minute
-
-// retryEvery is how often notifications that could not be shown (no bus,
-// no daemon) are tried again.
-const retryEvery = 30 * time.Second
 
 // resident is the running process's state. Only the loop goroutine touches
 // it; the tray and the notifier send actions.
@@ -113,22 +111,19 @@ type resident struct {
 	verdictsAt time.Time
 	scanErr    error
 
-	failing      bool // the last notification attempt failed
-	lastRetry    time.Time
-	unsent       []notify.Message // notifications to show when a daemon exists
-	limits       map[monitor.Exposure]*limiter
-	summaryLimit *limiter
-	held         int // alerts held back by the limiter, not yet summed up
-	groups       map[string][]string
-	groupSeq     int
+	delivery *delivery           // shows the notifications
+	groups   map[string][]string // the alerts of each multi-alert notification
+	groupSeq int
+	netGen   uint64 // the networks' generation last judged by
+	netSeen  bool
 
-	hist     *recorder    // nil: no history
-	watch    watchdog     // tamper evidence (see tamper.go)
-	windows  *windowProcs // nil: windows outlive this process (a hand-over)
-	notifier notify.Notifier
-	view     interface{ Apply(MenuModel) }
-	model    MenuModel
-	dirty    bool
+	core    *corestart.Core // settings and history as opened (see attachHistory)
+	hist    *recorder       // nil: no history recorded
+	watch   watchdog        // tamper evidence (see tamper.go)
+	windows *windowProcs    // nil: windows outlive this process (a hand-over)
+	view    interface{ Apply(MenuModel) }
+	model   MenuModel
+	dirty   bool
 
 	host       hostWatch // whether the desktop has a tray host
 	desktop    string    // XDG_CURRENT_DESKTOP, to name a tray fix
@@ -143,9 +138,9 @@ func newResident(opts Options, store *settings.Store, log *slog.Logger) *residen
 		opts: opts, log: log, store: store,
 		alerts:  NewAlertLog(maxAlerts),
 		actions: make(chan action, 16),
-		limits:  map[monitor.Exposure]*limiter{}, summaryLimit: newLimiter(1, 3*notifyEvery),
-		groups: map[string][]string{},
+		groups:  map[string][]string{},
 	}
+	r.delivery = newDelivery(opts.Notifier, log, r.host.absent)
 	var st policy.GateState
 	if store != nil {
 		var err error
@@ -178,27 +173,24 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	base := log
 	log = log.With("subsystem", "resident")
-	store := opts.Settings
-	if store == nil {
-		if store, err = settings.OpenDefault(); err != nil {
-			log.Warn("no settings store: default rules, nothing saved", "err", err)
-			store = nil
-		}
+	// What cannot be had is said once (corestart's degraded mode). The
+	// history is not cancelled by SIGTERM: closing flushes it after the
+	// loop ends.
+	use := corestart.RecordHistory
+	if opts.NoHistory {
+		use = corestart.NoHistory
 	}
-	if store != nil {
-		if p := store.Problem(); p != "" {
-			log.Warn("settings file", "problem", p)
-		}
+	core := corestart.Open(context.WithoutCancel(ctx), corestart.Options{Settings: opts.Settings, History: use,
+		Log: base.With("subsystem", "history")})
+	for _, w := range core.Warnings {
+		log.Warn(w.Error())
 	}
-	r := newResident(opts, store, log)
+	r := newResident(opts, core.Settings, log)
 	r.base = base
 	r.windows = &windowProcs{}
 	r.desktop = os.Getenv("XDG_CURRENT_DESKTOP")
 	r.statusOn = true
 	defer os.Remove(handoff.StatusPath())
-	if r.opts.Diff == nil {
-		r.opts.Diff = monitor.Diff
-	}
 	if r.opts.Scanner == nil {
 		r.opts.Scanner = monitor.NewScanner()
 	}
@@ -207,17 +199,22 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if !opts.NoHistory {
-		// Not cancelled by SIGTERM: close flushes it after the loop ends.
-		r.attachHistory(openHistory(context.WithoutCancel(ctx), base, "", history.RecorderOptions{}))
-		defer r.closeHistory()
+	if r.opts.Networks == nil {
+		w := reach.System()
+		r.opts.Networks = w
+		go func() {
+			if err := w.Run(ctx); err != nil {
+				r.log.Warn("network changes unheard: listeners are judged again only every minute", "err", err)
+			}
+		}()
 	}
+	r.attachHistory(core)
+	defer r.closeHistory()
 
-	r.notifier = opts.Notifier
-	if r.notifier == nil {
-		r.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.base.With("subsystem", "notify"))
+	if r.delivery.notifier == nil {
+		r.delivery.notifier = notify.New(iconFile(r.log), r.onClick(ctx), r.base.With("subsystem", "notify"))
 	}
-	defer r.notifier.Close()
+	defer r.delivery.notifier.Close()
 
 	if !opts.NoTray {
 		if sessionBusAvailable() {
@@ -243,7 +240,7 @@ func (r *resident) endWindows() {
 // handOver is what a second instance does: show the running one's
 // listeners window, and exit.
 func handOver(ctx context.Context) error {
-	holder := handoff.LockHolder(filepath.Join(handoff.Dir(), residentLock))
+	holder := handoff.LockHolder(filepath.Join(rundir.Dir(), residentLock))
 	if holder.Known {
 		slog.Info("Portlight is already running; opening its window", "running", holder.String())
 	} else {
@@ -273,7 +270,7 @@ func (r *resident) avoidImpostor(err error) {
 	if !errors.As(err, &imp) {
 		return
 	}
-	priv, ferr := handoff.Fallback()
+	priv, ferr := rundir.Fallback()
 	if ferr != nil {
 		r.log.Error("hand-over refused, and no private folder instead", "err", err, "fallback", ferr)
 		return
@@ -353,12 +350,12 @@ func (r *resident) onClick(ctx context.Context) func(notify.Click) {
 // iconFile writes the app icon where the notification daemon can read it
 // and returns its path ("" when it cannot).
 func iconFile(log *slog.Logger) string {
-	dir, err := handoff.RuntimeDir()
+	dir, err := rundir.Ensure()
 	if err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
 	}
-	path := filepath.Join(dir, "portlight.png")
+	path := filepath.Join(dir, rundir.IconFile)
 	if err := writeIcon(dir, path); err != nil {
 		log.Warn("notification icon", "err", err)
 		return ""
@@ -366,25 +363,15 @@ func iconFile(log *slog.Logger) string {
 	return path
 }
 
-// writeIcon writes the icon into our own 0700 folder through a new
-// temporary file renamed over path: neither step follows a symlink planted
-// at path, which the rename replaces.
+// writeIcon writes the icon into our own 0700 folder with
+// atomicfile.Write, which replaces a symlink planted at path rather than
+// following it.
 func writeIcon(dir, path string) error {
-	if err := handoff.PrepareDir(dir); err != nil {
+	if err := rundir.Prepare(dir); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".portlight-*.png")
-	if err != nil {
-		return fmt.Errorf("write icon: %w", err)
-	}
-	_, werr := f.Write(assets.AppIcon)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write icon: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write icon: %w", err)
+	if err := atomicfile.Write(path, assets.AppIcon, 0o600); err != nil {
+		return fmt.Errorf("icon: %w", err)
 	}
 	return nil
 }

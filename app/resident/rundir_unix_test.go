@@ -19,6 +19,7 @@ import (
 
 	"portlight/app/handoff"
 	"portlight/assets"
+	"portlight/internal/rundir"
 	"portlight/internal/testrig"
 )
 
@@ -60,14 +61,14 @@ func foreignRun(t *testing.T) {
 // from a private folder of its own.
 func TestLockResidentFallsBackFromAnotherUsersFolder(t *testing.T) {
 	foreignRun(t)
-	foreign := handoff.Dir()
-	t.Setenv(handoff.RuntimeDirEnv, "")
+	foreign := rundir.Dir()
+	t.Setenv(rundir.Env, "")
 	release, err := lockResident()
 	if err != nil {
 		t.Fatalf("lockResident with another user's folder at %s: %v (start-up blocked)", foreign, err)
 	}
 	defer release()
-	priv := handoff.Dir()
+	priv := rundir.Dir()
 	t.Cleanup(func() { os.RemoveAll(priv) })
 	if priv == foreign {
 		t.Fatalf("lockResident used %s, owned by another user", foreign)
@@ -101,9 +102,9 @@ func TestLockResidentImpostorHoldsTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	runHome(t)
-	t.Setenv(handoff.RuntimeDirEnv, "")
-	dir := handoff.Dir()
-	if err := handoff.PrepareDir(dir); err != nil {
+	t.Setenv(rundir.Env, "")
+	dir := rundir.Dir()
+	if err := rundir.Prepare(dir); err != nil {
 		t.Fatal(err)
 	}
 	lock := filepath.Join(dir, residentLock)
@@ -129,11 +130,11 @@ func TestLockResidentImpostorHoldsTheLock(t *testing.T) {
 		t.Fatalf("lockResident with an impostor holding the lock: %v (Portlight would hand over to it and exit)", err)
 	}
 	defer release()
-	t.Cleanup(func() { os.RemoveAll(handoff.Dir()) })
-	if handoff.Dir() == dir {
+	t.Cleanup(func() { os.RemoveAll(rundir.Dir()) })
+	if rundir.Dir() == dir {
 		t.Fatal("still in the folder the impostor holds")
 	}
-	checkPrivate(t, handoff.Dir())
+	checkPrivate(t, rundir.Dir())
 	if want := fmt.Sprintf("pid %d (%s", cmd.Process.Pid, flock); !strings.Contains(msg, want) || !strings.Contains(msg, "not Portlight") {
 		t.Errorf("stderr %q does not name the holder (%s)", msg, want)
 	}
@@ -144,7 +145,7 @@ func TestLockResidentImpostorHoldsTheLock(t *testing.T) {
 // through another open file) holds the lock, a second one hands over.
 func TestLockResidentGenuineHolder(t *testing.T) {
 	runHome(t)
-	t.Setenv(handoff.RuntimeDirEnv, "")
+	t.Setenv(rundir.Env, "")
 	release, err := lockResident()
 	if err != nil {
 		t.Fatal(err)
@@ -175,14 +176,14 @@ func captureStderr(t *testing.T) func() string {
 
 func TestLockResidentDoesNotFollowSymlink(t *testing.T) {
 	h := runHome(t)
-	if err := handoff.PrepareDir(handoff.Dir()); err != nil {
+	if err := rundir.Prepare(rundir.Dir()); err != nil {
 		t.Fatal(err)
 	}
 	target := filepath.Join(h, "victim")
 	if err := os.WriteFile(target, []byte("precious\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(target, filepath.Join(handoff.Dir(), "resident.lock")); err != nil {
+	if err := os.Symlink(target, filepath.Join(rundir.Dir(), "resident.lock")); err != nil {
 		t.Fatal(err)
 	}
 	release, err := lockResident()
@@ -198,10 +199,10 @@ func TestLockResidentDoesNotFollowSymlink(t *testing.T) {
 
 func TestIconFileRefusesAnotherUsersFolder(t *testing.T) {
 	foreignRun(t)
-	foreign := handoff.Dir()
-	t.Setenv(handoff.RuntimeDirEnv, "")
+	foreign := rundir.Dir()
+	t.Setenv(rundir.Env, "")
 	p := iconFile(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(func() { os.RemoveAll(handoff.Dir()) })
+	t.Cleanup(func() { os.RemoveAll(rundir.Dir()) })
 	if p == "" || strings.HasPrefix(p, foreign+"/") {
 		t.Fatalf("iconFile = %q with another user's folder at %s; want the icon in a private folder", p, foreign)
 	}
@@ -210,14 +211,14 @@ func TestIconFileRefusesAnotherUsersFolder(t *testing.T) {
 
 func TestIconFileReplacesSymlinkWithoutFollowing(t *testing.T) {
 	h := runHome(t)
-	if err := handoff.PrepareDir(handoff.Dir()); err != nil {
+	if err := rundir.Prepare(rundir.Dir()); err != nil {
 		t.Fatal(err)
 	}
 	target := filepath.Join(h, "bashrc")
 	if err := os.WriteFile(target, []byte("precious\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	link := filepath.Join(handoff.Dir(), "portlight.png")
+	link := filepath.Join(rundir.Dir(), "portlight.png")
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestIconFileReplacesSymlinkWithoutFollowing(t *testing.T) {
 		t.Errorf("icon holds %d bytes, want the app icon's %d", len(b), len(assets.AppIcon))
 	}
 	// No temporary files left beside it.
-	ents, _ := os.ReadDir(handoff.Dir())
+	ents, _ := os.ReadDir(rundir.Dir())
 	for _, e := range ents {
 		if e.Name() != "portlight.png" {
 			t.Errorf("left behind: %s", e.Name())
@@ -265,8 +266,8 @@ func TestLockResidentHostileTmpFolder(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	t.Setenv("PORTLIGHT_HOME", "")
 	t.Setenv("XDG_RUNTIME_DIR", "")
-	t.Setenv(handoff.RuntimeDirEnv, "")
-	hostile := handoff.Dir()
+	t.Setenv(rundir.Env, "")
+	hostile := rundir.Dir()
 	if hostile != filepath.Join(tmp, fmt.Sprintf("portlight-%d", os.Getuid())) {
 		t.Fatalf("Dir() = %s, not under TMPDIR", hostile)
 	}
@@ -282,7 +283,7 @@ func TestLockResidentHostileTmpFolder(t *testing.T) {
 		t.Fatalf("start-up blocked by nobody's %s: %v", hostile, err)
 	}
 	defer release()
-	priv := handoff.Dir()
+	priv := rundir.Dir()
 	if priv == hostile || filepath.Dir(priv) != tmp || !strings.HasPrefix(filepath.Base(priv), fmt.Sprintf("portlight-%d-", os.Getuid())) {
 		t.Fatalf("runtime folder %s, want a private portlight-%d-* in %s", priv, os.Getuid(), tmp)
 	}

@@ -17,8 +17,6 @@ import (
 const (
 	// saveEvery bounds how often the gate's state is written.
 	saveEvery = 10 * time.Second
-	// maxUnsent bounds the notifications kept for a retry.
-	maxUnsent = 20
 	// maxGroups bounds the remembered multi-alert notifications.
 	maxGroups = 50
 )

@@ -13,6 +13,7 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/history"
+	"portlight/internal/atomicfile"
 	"portlight/safetext"
 	"portlight/settings"
 )
@@ -133,16 +134,12 @@ func (r *resident) checkLastRun(ctx context.Context, now time.Time) {
 	}
 }
 
-// writeRun writes the heartbeat: a small file replaced by a rename, not
-// synced (a heartbeat lost to a power cut only makes the gap look longer).
+// writeRun writes the heartbeat (atomicfile.Write: a small file, once a
+// minute).
 func (r *resident) writeRun() {
 	data, err := json.Marshal(r.watch.rec)
 	if err == nil {
-		path := filepath.Join(r.store.Dir(), runFileName)
-		tmp := path + ".tmp"
-		if err = os.WriteFile(tmp, data, 0o600); err == nil {
-			err = os.Rename(tmp, path)
-		}
+		err = atomicfile.Write(filepath.Join(r.store.Dir(), runFileName), data, 0o600)
 	}
 	if err != nil && !r.watch.rec.Stopped.IsZero() {
 		r.log.Warn("heartbeat not written: the next start will report a gap", "err", err)
@@ -164,7 +161,7 @@ func (r *resident) reportGap(ctx context.Context, now, from, until time.Time, wh
 	r.log.Warn("not watching", "from", from, "until", until, "why", why)
 	r.hist.note(history.Note{Kind: history.EventNotWatching, Time: start, Until: until, Lines: []string{why}})
 	if loud {
-		r.show(ctx, notify.Message{Key: gapKey, Title: title,
+		r.delivery.show(ctx, notify.Message{Key: gapKey, Title: title,
 			Body: why + ". Listeners opened and closed meanwhile were not seen; History shows the gap."}, now)
 	}
 }
@@ -191,7 +188,7 @@ func (r *resident) reportOutside(ctx context.Context, now time.Time) {
 	}
 	r.log.Warn("settings changed outside Portlight", "changes", c.Changes, "no_record", c.NoRecord)
 	r.hist.note(history.Note{Kind: history.EventSettingsChanged, Time: now, Lines: c.Changes})
-	r.show(ctx, outsideMessage(c), now)
+	r.delivery.show(ctx, outsideMessage(c), now)
 }
 
 // outsideMessage is the notification of an outside change: "The allow-list

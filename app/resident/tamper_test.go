@@ -24,7 +24,7 @@ func tamperResident(t *testing.T, dir string) (*resident, *fakeNotifier, *fakeVi
 	}
 	n := &fakeNotifier{}
 	r, v := newTestResident(&fakeScanner{snaps: nil}, n, store, alertAbove40000)
-	h := openHistory(context.Background(), quiet, filepath.Join(dir, history.FileName), noPurge)
+	h := openHistory(context.Background(), quiet, filepath.Join(dir, history.FileName), noPurge, store)
 	if h == nil {
 		t.Fatal("the history did not open")
 	}

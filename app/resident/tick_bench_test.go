@@ -30,14 +30,14 @@ func benchResident(b *testing.B) *resident {
 		ls = append(ls, l)
 	}
 	r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(ls...)}}, &fakeNotifier{}, store, nil)
-	h := openHistory(ctx, quiet, filepath.Join(dir, history.FileName), noPurge)
+	h := openHistory(ctx, quiet, filepath.Join(dir, history.FileName), noPurge, store)
 	if h == nil {
 		b.Fatal("the history did not open")
 	}
 	r.attachHistory(h)
 	b.Cleanup(r.closeHistory)
 	r.tick(ctx, t0) // baseline: records the 200 sessions
-	if err := h.rec.Flush(ctx); err != nil {
+	if err := h.Recorder.Flush(ctx); err != nil {
 		b.Fatal(err)
 	}
 	r.tick(ctx, t0.Add(time.Second))

@@ -434,7 +434,7 @@ func TestSnoozesShowAndEnd(t *testing.T) {
 	r := newRig(t, func(dir string) {
 		s, _ := settings.Open(dir)
 		s.Update(func(c *settings.Settings) error {
-			c.SnoozeProgram("/opt/noisy", time.Now().Add(time.Hour))
+			c.Snooze = map[string]time.Time{"/opt/noisy": time.Now().Add(time.Hour)}
 			return nil
 		})
 	}, func(o *Options) { o.Now = time.Now })

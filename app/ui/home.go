@@ -12,12 +12,10 @@ import (
 	"portlight/app/ui/views"
 	"portlight/autostart"
 	"portlight/history"
+	"portlight/internal/statedir"
 	"portlight/monitor/policy"
 	"portlight/settings"
 )
-
-// welcomedName marks, in the settings folder, that the welcome was shown.
-const welcomedName = "welcomed"
 
 // wireHome gives the home and welcome windows the resident's status, the
 // pause, the first-run mark and the "start at login" switch.
@@ -70,7 +68,7 @@ func syncAutostart(on bool) error {
 // this call made it: true once ever. A mark that cannot be written (a
 // read-only folder) counts as shown, so the welcome never nags.
 func claimFirstRun(dir string, log *slog.Logger) bool {
-	f, err := os.OpenFile(filepath.Join(dir, welcomedName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, statedir.WelcomedFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		if !errors.Is(err, os.ErrExist) {
 			log.Warn("first-run mark", "err", err)

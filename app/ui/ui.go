@@ -25,6 +25,7 @@ import (
 	"portlight/app/launch"
 	"portlight/app/ui/views"
 	"portlight/assets"
+	"portlight/internal/rundir"
 )
 
 // AppID is the Fyne application id, as in FyneApp.toml (preferences, the
@@ -76,10 +77,10 @@ func claim(ctx context.Context, req handoff.Request) (*handoff.Server, error) {
 			}
 		} else if imp := (*handoff.ImpostorError)(nil); errors.As(err, &imp) {
 			// Not Portlight: serve from a private folder instead.
-			if _, ferr := handoff.Fallback(); ferr != nil {
+			if _, ferr := rundir.Fallback(); ferr != nil {
 				return nil, fmt.Errorf("ui: %w; %w", err, ferr)
 			}
-			slog.Warn("hand-over refused; serving from a private folder", "err", err, "using", handoff.Dir())
+			slog.Warn("hand-over refused; serving from a private folder", "err", err, "using", rundir.Dir())
 			continue
 		} else {
 			lastErr = err // the running one is quitting: wait for it to go

@@ -81,3 +81,37 @@ func NobodyExe(t testing.TB) (exe string, env []string) {
 	}
 	return exe, append(env, "HOME="+home, "USER=nobody")
 }
+
+// ForeignHome returns a PORTLIGHT_HOME whose run folder (the runtime
+// folder under it) belongs to another user, and that folder. As root it
+// makes one (mode 0777, chown to nobody); as another user it uses /run,
+// which root owns.
+func ForeignHome(t testing.TB) (home, run string) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		fi, err := os.Stat("/run")
+		if err != nil {
+			t.Fatalf("no folder owned by another user to test with: %v", err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) == os.Getuid() {
+			t.Fatalf("/run is ours; no folder owned by another user to test with")
+		}
+		return "/", "/run"
+	}
+	d, err := os.MkdirTemp("", "ho")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	run = filepath.Join(d, "run")
+	if err := os.Mkdir(run, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(run, 0o777); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	if err := os.Chown(run, NobodyUID, NobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	return d, run
+}

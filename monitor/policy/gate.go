@@ -71,17 +71,14 @@ const (
 // a burst from one program is one notification and a count; a program that
 // binds a port it bound before (after a restart, with a new pid) is not new;
 // the first run records a baseline and sums it up once; pause and per-program
-// snooze hold notifications back. It is fed every scan's assessments with the
-// scan's time and keeps no clock of its own, so tests drive it with made-up
+// snooze hold notifications back. It is fed every scan's new listeners,
+// assessed, with the scan's time and keeps no clock of its own, so tests drive it with made-up
 // times. Not safe for concurrent use: the monitor loop owns it.
 type Gate struct {
-	cfg   GateConfig
-	state GateState
-	dirty bool
-	// present maps the listeners of the last scan (instanceKey) to nothing.
-	present  map[instance]struct{}
-	observed bool
-	bursts   map[string]*burst
+	cfg    GateConfig
+	state  GateState
+	dirty  bool
+	bursts map[string]*burst
 	// held counts alerts held back by a pause, for one summary on resume.
 	held      []Assessment
 	heldCount int
@@ -120,19 +117,12 @@ func (g *Gate) State() GateState {
 	return st
 }
 
-// Observe takes one scan's assessments (all current listeners, alerting or
-// not) at time now, and returns the notifications to send now, possibly
-// none. Call it every scan, also when nothing changed: held bursts are
-// summed up on later calls.
-func (g *Gate) Observe(now time.Time, as []Assessment) []Notice {
-	return g.ObserveNew(now, g.diff(as))
-}
-
-// ObserveNew is Observe for callers that diff scans themselves: it takes
-// only the listeners that are new since the last scan (monitor.Opened and
-// monitor.OwnerChanged events, assessed). The first call must carry every
-// current listener, as a diff against an empty snapshot does: on a first
-// run it is the baseline. Call it every scan, with nil when nothing is new.
+// ObserveNew takes, at time now, the listeners that are new since the last
+// scan (monitor.Opened and monitor.OwnerChanged events, assessed) and
+// returns the notifications to send now, possibly none. The first call
+// must carry every current listener, as a diff against an empty snapshot
+// does: on a first run it is the baseline. Call it every scan, with nil
+// when nothing is new: held bursts are summed up on later calls.
 func (g *Gate) ObserveNew(now time.Time, fresh []Assessment) []Notice {
 	if !g.state.BaselineTaken {
 		return g.takeBaseline(now, fresh)
@@ -184,22 +174,6 @@ func (g *Gate) ObserveNew(now time.Time, fresh []Assessment) []Notice {
 	out = append(out, g.route(now, keep)...)
 	out = append(out, g.flush(now)...)
 	return fold(now, out)
-}
-
-// diff returns the assessments whose listener instance was not in the last
-// scan, and remembers this scan's.
-func (g *Gate) diff(as []Assessment) []Assessment {
-	cur := make(map[instance]struct{}, len(as))
-	var fresh []Assessment
-	for _, a := range as {
-		k := instanceKey(a)
-		cur[k] = struct{}{}
-		if _, ok := g.present[k]; !ok || !g.observed {
-			fresh = append(fresh, a)
-		}
-	}
-	g.present, g.observed = cur, true
-	return fresh
 }
 
 // remember records a fresh alerting listener's program and port, and
@@ -377,7 +351,7 @@ func fold(now time.Time, ns []Notice) []Notice {
 		s.Count += n.Count
 		ids[n.Identity] = struct{}{}
 		s.Assessments = append(s.Assessments, n.Assessments...)
-		if n.Severity == SeverityHigh || s.Severity == "" {
+		if n.Severity.Rank() > s.Severity.Rank() {
 			s.Severity = n.Severity
 		}
 	}
@@ -407,10 +381,7 @@ func programs(as []Assessment) int {
 func maxSeverity(as []Assessment) Severity {
 	var s Severity
 	for _, a := range as {
-		if a.Verdict.Severity == SeverityHigh {
-			return SeverityHigh
-		}
-		if a.Verdict.Severity != "" {
+		if a.Verdict.Severity.Rank() > s.Rank() {
 			s = a.Verdict.Severity
 		}
 	}

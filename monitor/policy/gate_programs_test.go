@@ -80,31 +80,3 @@ func TestGateBaselineProgramIsKnown(t *testing.T) {
 		t.Fatalf("baseline program on a new random port: %v", kinds(ns))
 	}
 }
-
-func TestNoticeTitleLeadsWithTheFile(t *testing.T) {
-	a := func(exe, comm, app string) Notice {
-		l := lis(exe, 2476, monitor.TCP, monitor.Network)
-		l.Name = comm
-		as := Assessment{Listener: l, PortInfo: fakeInfo(2476, "tcp")}
-		as.Origin.AppName = app
-		return Notice{Kind: NoticeAlert, Count: 1, Assessments: []Assessment{as}}
-	}
-	hidden := a("", "", "")
-	hidden.Assessments[0].OwnerHidden = true
-	tests := []struct {
-		n    Notice
-		want string
-	}{
-		{a("/tmp/x", "sshd", ""), `x (named "sshd") is listening on unassigned port 2476/tcp`},
-		{a("/usr/bin/python3.12", "python3", ""), "python3.12 is listening on unassigned port 2476/tcp"},
-		{a("/usr/share/spotify/spotify", "spotify", "Spotify"), "Spotify is listening on unassigned port 2476/tcp"},
-		{a("", "sshd", ""), `A program (named "sshd") is listening on unassigned port 2476/tcp`},
-		{hidden, "A hidden program of user 1000 is listening on unassigned port 2476/tcp"},
-		{a("/tmp/a\x1b[31mb", "a\u202eb", ""), `ab is listening on unassigned port 2476/tcp`},
-	}
-	for _, tt := range tests {
-		if got := tt.n.Title(); got != tt.want {
-			t.Errorf("Title() = %q, want %q", got, tt.want)
-		}
-	}
-}

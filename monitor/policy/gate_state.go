@@ -70,21 +70,3 @@ func knownKey(a Assessment) string {
 func portKey(a Assessment) string {
 	return fmt.Sprintf("%d/%s", a.Port, a.Proto)
 }
-
-// instance identifies one listener instance: the endpoint and the process
-// that owns it, so a restart (new pid) is a new instance. A struct, not a
-// string, so that the per-scan diff allocates nothing per listener.
-type instance struct {
-	proto monitor.Proto
-	addr  string
-	port  uint16
-	pid   int32
-	start int64
-	exe   string
-}
-
-// instanceKey returns a listener's instance.
-func instanceKey(a Assessment) instance {
-	return instance{proto: a.Proto, addr: a.Address, port: a.Port, pid: a.PID,
-		start: a.StartTime.UnixNano(), exe: a.Exe}
-}

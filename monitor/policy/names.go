@@ -2,11 +2,13 @@ package policy
 
 import (
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"portlight/monitor"
 	"portlight/provenance"
+	"portlight/safetext"
 )
 
 // kernelThreadPrefixes begin the names of the kernel's own threads. A
@@ -252,4 +254,18 @@ func systemBinary(exe string) bool {
 		}
 	}
 	return false
+}
+
+// ProgramName names an assessment's program for people: the application
+// name of its desktop entry when known, else its executable's file name;
+// "" when neither is known. Never the process name, which the program
+// chose itself. Escaped and bounded.
+func ProgramName(a Assessment) string {
+	if a.Origin.AppName != "" {
+		return safetext.Line(a.Origin.AppName, 64)
+	}
+	if p, _ := ExePath(a.Listener); p != "" {
+		return safetext.Line(filepath.Base(p), 64)
+	}
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -32,6 +33,10 @@ type Policy struct {
 	// Places says where programs live, for the writable-place signals; the
 	// zero value judges by path alone.
 	Places Places
+	// Reach says what a listener's address reaches (a reach.Watcher's
+	// Classify); nil takes the listener's Exposure: loopback reaches this
+	// computer, anything else everywhere.
+	Reach func(l monitor.Listener) reach.Result
 }
 
 // Assess looks the listener's port up and judges it.
@@ -41,8 +46,10 @@ func (p *Policy) Assess(l monitor.Listener) Assessment {
 		lookup = portinfo.Lookup
 	}
 	info := lookup(l.Port, string(l.Proto))
-	v, o := p.judge(l, info)
-	a := Assessment{Listener: l, PortInfo: info, Verdict: v, Origin: o}
+	rr := p.reachOf(l)
+	v, o := p.judge(l, info, rr)
+	a := Assessment{Listener: l, PortInfo: info, Verdict: v, Origin: o, Reach: rr.Level, ReachNetworks: rr.Networks,
+		ReachInside: rr.Inside, ReachThrough: rr.Through}
 	if v.Alert {
 		a.Fingerprint = p.Fingerprint(l.Process, o)
 	}
@@ -53,21 +60,22 @@ func (p *Policy) Assess(l monitor.Listener) Assessment {
 // over every process that holds the socket (Holders; the owner alone when
 // there is no list), each judged by judgeHolder.
 func (p *Policy) Judge(l monitor.Listener, info portinfo.Info) Verdict {
-	v, _ := p.judge(l, info)
+	v, _ := p.judge(l, info, p.reachOf(l))
 	return v
 }
 
-// judge is Judge, also returning the owner's origin.
-func (p *Policy) judge(l monitor.Listener, info portinfo.Info) (Verdict, provenance.Origin) {
+// judge is Judge, also returning the owner's origin; rr is what the
+// listener reaches.
+func (p *Policy) judge(l monitor.Listener, info portinfo.Info, rr reach.Result) (Verdict, provenance.Origin) {
 	o := p.originOf(l)
-	best := p.judgeHolder(l, info, o)
+	best := p.judgeHolder(l, info, o, rr)
 	for _, h := range l.Holders {
 		if h.PID == l.PID {
 			continue
 		}
 		hl := l
 		hl.Process = h
-		hv := p.judgeHolder(hl, info, p.originOf(hl))
+		hv := p.judgeHolder(hl, info, p.originOf(hl), rr)
 		if rank(hv) > rank(best) {
 			who := h.Exe
 			if who == "" {
@@ -80,15 +88,13 @@ func (p *Policy) judge(l monitor.Listener, info portinfo.Info) (Verdict, provena
 	return best, o
 }
 
-// rank orders verdicts for "worst": high alert, low alert, anything quiet.
+// rank orders verdicts for "worst": high alert, medium, low, anything
+// quiet.
 func rank(v Verdict) int {
-	switch {
-	case !v.Alert:
+	if !v.Alert {
 		return 0
-	case v.Severity == SeverityHigh:
-		return 2
 	}
-	return 1
+	return max(v.Severity.Rank(), 1)
 }
 
 // originOf asks p.Origin about a visible owner.
@@ -112,7 +118,7 @@ func (p *Policy) originOf(l monitor.Listener) provenance.Origin {
 //
 // An ephemeral UDP client socket is dropped (by setting) unless a strong
 // signal fired: then the program alerts, its socket a client or not.
-func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenance.Origin) Verdict {
+func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenance.Origin, rr reach.Result) Verdict {
 	r := p.Rules
 	var sig []Signal
 	var facts []string
@@ -138,10 +144,10 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 			return Verdict{Ignored: true, Reasons: []string{ephemeral}}
 		}
 		return Verdict{Alert: true, Severity: SeverityHigh, Triggers: triggersOf(sig), Signals: sig,
-			Reasons: append(lead, ephemeral, exposureReason(l.Exposure))}
+			Reasons: append(lead, ephemeral, rr.Text())}
 	}
 
-	pv := p.judgePort(l, info, o)
+	pv := p.judgePort(l, info, o, rr)
 	v := pv.v
 	if len(sig) == 0 && pv.want && !pv.strict && p.Expected != nil && !l.OwnerHidden &&
 		o.Integrity != provenance.IntegrityMismatch {
@@ -166,9 +172,9 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 	switch {
 	case pv.changed || hasStrong(sig, v.Allowed):
 		v.Alert, v.Severity = true, SeverityHigh
-		v.Reasons = append(v.Reasons, exposureReason(l.Exposure))
+		v.Reasons = append(v.Reasons, rr.Text())
 	case pv.want || hasWeak(sig, v.Allowed):
-		v = grade(v, l, r)
+		v = grade(v, rr, r)
 	}
 	return v
 }
@@ -230,7 +236,7 @@ type portVerdict struct {
 // signal. Such a verdict is both Allowed and Alert, and its reasons say so.
 // An entry that lists the port is the user saying the program belongs
 // there, and wins.
-func (p *Policy) judgePort(l monitor.Listener, info portinfo.Info, o provenance.Origin) portVerdict {
+func (p *Policy) judgePort(l monitor.Listener, info portinfo.Info, o provenance.Origin, rr reach.Result) portVerdict {
 	r := p.Rules
 	var v Verdict
 	portReason := statusReason(info)
@@ -286,7 +292,7 @@ func (p *Policy) judgePort(l monitor.Listener, info portinfo.Info, o provenance.
 		}
 	}
 	dynamic := info.Status == portinfo.StatusDynamic || portinfo.RangeOf(l.Port) == portinfo.Dynamic
-	if t.DynamicFromNetwork && dynamic && l.Exposure == monitor.Network {
+	if t.DynamicFromNetwork && dynamic && rr.Level != reach.ThisComputer {
 		v.Triggers = append(v.Triggers, TriggerDynamic)
 	}
 	pv := portVerdict{}
@@ -301,22 +307,10 @@ func (p *Policy) judgePort(l monitor.Listener, info portinfo.Info, o provenance.
 }
 
 // grade finishes a verdict whose triggers fired: it says who can reach the
-// listener, and alerts at high severity when the network can, at low
-// severity (or not at all, by setting) when only this computer can.
-func grade(v Verdict, l monitor.Listener, r Rules) Verdict {
-	v.Reasons = append(v.Reasons, exposureReason(l.Exposure))
-	if l.Exposure == monitor.Loopback {
-		if r.IgnoreLoopback {
-			v.Ignored = true
-			v.Reasons = append(v.Reasons, "loopback only: ignored by settings")
-			return v
-		}
-		v.Alert, v.Severity = true, SeverityLow
-		v.Reasons = append(v.Reasons, "loopback only: lower severity")
-		return v
-	}
-	v.Alert, v.Severity = true, SeverityHigh
-	return v
+// listener and grades the alert by it (see gradeReach).
+func grade(v Verdict, rr reach.Result, r Rules) Verdict {
+	v.Reasons = append(v.Reasons, rr.Text())
+	return gradeReach(v, rr, r)
 }
 
 // statusReason names IANA's position on the port: "unassigned port",
@@ -332,14 +326,6 @@ func statusReason(info portinfo.Info) string {
 		return "unknown port"
 	}
 	return string(info.Status) + " port"
-}
-
-// exposureReason says who can reach a listener.
-func exposureReason(e monitor.Exposure) string {
-	if e == monitor.Loopback {
-		return "this computer only"
-	}
-	return "reachable from the network"
 }
 
 // reports counts ATT&CK reports in words.

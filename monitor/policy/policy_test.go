@@ -18,7 +18,7 @@ import (
 // and ATT&CK entries, anything >= 49152 dynamic.
 func fakeInfo(port uint16, proto string) portinfo.Info {
 	info := portinfo.Info{Port: port, Proto: proto, Range: portinfo.RangeOf(port), Status: portinfo.Assigned}
-	attack := portinfo.Unofficial{Use: "someone has used this port for C2", Kind: KindAttack}
+	attack := portinfo.Unofficial{Use: "someone has used this port for C2", Kind: portinfo.KindAttack}
 	switch {
 	case port == 1023:
 		info.Status = portinfo.Reserved
@@ -27,12 +27,12 @@ func fakeInfo(port uint16, proto string) portinfo.Info {
 		info.Unofficial = []portinfo.Unofficial{attack, attack}
 	case port == 4444:
 		info.Services = []portinfo.Service{{Name: "krb524"}}
-		info.Unofficial = []portinfo.Unofficial{attack, {Use: "Metasploit", Kind: "community"}}
+		info.Unofficial = []portinfo.Unofficial{attack, {Use: "Metasploit", Kind: portinfo.KindCommunity}}
 	case port == 8080:
 		info.Services = []portinfo.Service{{Name: "http-alt"}}
 		info.Unofficial = []portinfo.Unofficial{attack}
 	case port == 8000:
-		info.Unofficial = []portinfo.Unofficial{attack, {Use: "Django", Kind: KindDevServer}}
+		info.Unofficial = []portinfo.Unofficial{attack, {Use: "Django", Kind: portinfo.KindDevServer}}
 	case port >= 2000 && port < 30000:
 		info.Status = portinfo.Unassigned
 	case port >= 49152:

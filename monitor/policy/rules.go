@@ -96,6 +96,8 @@ type Rules struct {
 	IgnoreEphemeralUDP bool
 	// Allow is the allow-list.
 	Allow []AllowEntry
+	// Networks says which networks are public.
+	Networks NetworkRules
 }
 
 // DefaultRules returns the rules a fresh install runs with.

@@ -13,6 +13,7 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
 
@@ -21,11 +22,29 @@ type Severity string
 
 // Severities. A verdict without an alert has no severity.
 const (
-	// SeverityLow: only this computer can reach the listener.
+	// SeverityLow: only this computer, or its virtual machines and
+	// containers, can reach the listener.
 	SeverityLow Severity = "low"
-	// SeverityHigh: reachable from the network, or a pinned program changed.
+	// SeverityMedium: a VPN or a local network can reach the listener,
+	// and the user did not mark that network public.
+	SeverityMedium Severity = "medium"
+	// SeverityHigh: reachable from everywhere or from a public network,
+	// or a pinned program changed.
 	SeverityHigh Severity = "high"
 )
+
+// Rank orders severities: 0 for none, then low, medium, high.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityLow:
+		return 1
+	case SeverityMedium:
+		return 2
+	case SeverityHigh:
+		return 3
+	}
+	return 0
+}
 
 // Trigger names a rule that fired.
 type Trigger string
@@ -93,6 +112,19 @@ type Assessment struct {
 	Verdict  Verdict       `json:"verdict"`
 	// Origin is where the owner's program came from (zero when unknown).
 	Origin provenance.Origin `json:"origin"`
+	// Reach is what the listener's address reaches right now (see package
+	// reach); Exposure keeps the older loopback/network split.
+	Reach reach.Level `json:"reach"`
+	// ReachNetworks are the networks it is reachable from, widest first
+	// (empty for this computer only, or when none could be named).
+	ReachNetworks []reach.Network `json:"reach_networks"`
+	// ReachInside names the other network namespace the listener is in
+	// (nil for the host's): its reach is not the host's interfaces' (see
+	// reach.Inside).
+	ReachInside *reach.Inside `json:"reach_inside,omitempty"`
+	// ReachThrough is the host forwarder that listener is reached through
+	// (nil when none): Reach and ReachNetworks are its host port's.
+	ReachThrough *reach.Through `json:"reach_through,omitempty"`
 	// Fingerprint identifies the owner's program file beyond its path, for
 	// an alerting listener: its package and version, else its SHA-256 (see
 	// Policy.Fingerprint). The noise gate compares it to tell a program it
@@ -117,6 +149,7 @@ func Default() *Policy {
 			Places:    SystemPlaces(),
 			Origin:    SystemOrigin,
 			Expected:  KnownExpected,
+			Reach:     ReachOf(reach.System()),
 		}
 	})
 	return defaultPolicy

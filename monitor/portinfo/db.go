@@ -26,14 +26,61 @@ type Sources struct {
 // knownProtos are the protocols the registry lists; each gets its own index.
 var knownProtos = []string{"tcp", "udp", "sctp", "dccp"}
 
-// DB answers port lookups from parsed sources. It is immutable once built
-// and safe for concurrent use.
+// DB answers port lookups from parsed sources or from a packed index. It is
+// immutable once built and safe for concurrent use.
 type DB struct {
-	date       string
-	reg        []regRow
-	regIx      map[string]*lazyIndex // by protocol; "" holds protocol-less rows only
-	unofficial []unofficialRow
-	unofIx     *portIndex
+	date string
+	reg  regTable
+	unof unofTable
+}
+
+// regTable finds the registry rows that cover a port.
+type regTable interface {
+	// each calls fn with every row covering port for proto, in registry
+	// order: the rows of that protocol (when it is a known one) and the rows
+	// naming none. fn must not keep the row.
+	each(port uint16, proto string, fn func(*regRow))
+	count() int
+}
+
+// unofTable finds the unofficial uses listed for a port.
+type unofTable interface {
+	// each calls fn with every row covering port, whatever its protocols, in
+	// source order. fn must not keep the row.
+	each(port uint16, fn func(*unofficialRow))
+	count() int
+}
+
+// sliceReg is a registry table parsed from CSV, with a per-protocol index.
+type sliceReg struct {
+	rows []regRow
+	ix   map[string]*lazyIndex // by protocol; "" holds protocol-less rows only
+}
+
+func (t *sliceReg) count() int { return len(t.rows) }
+
+func (t *sliceReg) each(port uint16, proto string, fn func(*regRow)) {
+	ix, ok := t.ix[proto]
+	if !ok {
+		ix = t.ix[""]
+	}
+	for _, id := range ix.get().at(port) {
+		fn(&t.rows[id])
+	}
+}
+
+// sliceUnof is an unofficial-use table parsed from CSV, with its index.
+type sliceUnof struct {
+	rows []unofficialRow
+	ix   *portIndex
+}
+
+func (t *sliceUnof) count() int { return len(t.rows) }
+
+func (t *sliceUnof) each(port uint16, fn func(*unofficialRow)) {
+	for _, id := range t.ix.at(port) {
+		fn(&t.rows[id])
+	}
 }
 
 // lazyIndex is a protocol's registry index, built on its first lookup: a
@@ -53,54 +100,63 @@ func (l *lazyIndex) get() *portIndex {
 
 // NewDB parses the sources and indexes them.
 func NewDB(s Sources) (*DB, error) {
-	db := &DB{date: s.RegistryDate, regIx: map[string]*lazyIndex{}}
+	reg := &sliceReg{ix: map[string]*lazyIndex{}}
 	if s.IANA != nil {
 		rows, err := parseIANA(s.IANA)
 		if err != nil {
 			return nil, err
 		}
-		db.reg = rows
+		reg.rows = rows
 	}
 	for _, p := range append([]string{""}, knownProtos...) {
-		db.regIx[p] = &lazyIndex{build: func() *portIndex {
+		reg.ix[p] = &lazyIndex{build: func() *portIndex {
 			var spans []span
-			for i := range db.reg {
-				if r := &db.reg[i]; r.proto == "" || r.proto == p {
+			for i := range reg.rows {
+				if r := &reg.rows[i]; r.proto == "" || r.proto == p {
 					spans = append(spans, span{lo: r.lo, hi: r.hi, id: int32(i)})
 				}
 			}
 			return newPortIndex(spans)
 		}}
 	}
-	// Order of kinds in a lookup: curated dev servers (checked, current),
-	// Wikipedia (community, 2020), then ATT&CK (history).
+	unof, err := parseUnofficial(s)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{date: s.RegistryDate, reg: reg, unof: unof}, nil
+}
+
+// parseUnofficial reads the unofficial-use sources, in the order of kinds
+// in a lookup: curated dev servers (checked, current), Wikipedia (community,
+// 2020), then ATT&CK (history).
+func parseUnofficial(s Sources) (*sliceUnof, error) {
+	var all []unofficialRow
 	if s.DevServers != nil {
 		rows, err := parseDevServers(s.DevServers)
 		if err != nil {
 			return nil, err
 		}
-		db.unofficial = append(db.unofficial, rows...)
+		all = append(all, rows...)
 	}
 	if s.Wikipedia != nil {
 		rows, err := parseWikipedia(s.Wikipedia)
 		if err != nil {
 			return nil, err
 		}
-		db.unofficial = append(db.unofficial, rows...)
+		all = append(all, rows...)
 	}
 	if s.Attack != nil {
 		rows, err := parseAttack(s.Attack, s.AttackCitations)
 		if err != nil {
 			return nil, err
 		}
-		db.unofficial = append(db.unofficial, rows...)
+		all = append(all, rows...)
 	}
-	spans := make([]span, len(db.unofficial))
-	for i, u := range db.unofficial {
+	spans := make([]span, len(all))
+	for i, u := range all {
 		spans[i] = span{lo: u.lo, hi: u.hi, id: int32(i)}
 	}
-	db.unofIx = newPortIndex(spans)
-	return db, nil
+	return &sliceUnof{rows: all, ix: newPortIndex(spans)}, nil
 }
 
 // NormalizeProto lower-cases and trims a protocol name ("TCP " → "tcp").
@@ -120,13 +176,8 @@ func (db *DB) Lookup(port uint16, proto string) Info {
 		Unofficial:   []Unofficial{},
 		RegistryDate: db.date,
 	}
-	ix, ok := db.regIx[proto]
-	if !ok {
-		ix = db.regIx[""]
-	}
 	reserved := false
-	for _, id := range ix.get().at(port) {
-		r := &db.reg[id]
+	db.reg.each(port, proto, func(r *regRow) {
 		switch {
 		case r.svc.Name != "":
 			info.Services = append(info.Services, r.svc)
@@ -136,7 +187,7 @@ func (db *DB) Lookup(port uint16, proto string) Info {
 			}
 			info.Unnamed = append(info.Unnamed, r.svc)
 		}
-	}
+	})
 	switch {
 	case info.Range == Dynamic:
 		info.Status = StatusDynamic
@@ -148,25 +199,24 @@ func (db *DB) Lookup(port uint16, proto string) Info {
 		info.Status = Unassigned
 	}
 	var seen []string
-	for _, id := range db.unofIx.at(port) {
-		u := &db.unofficial[id]
+	db.unof.each(port, func(u *unofficialRow) {
 		if !u.protos.has(proto) {
-			continue
+			return
 		}
 		if u.dedupe != "" {
 			if slices.Contains(seen, u.dedupe) {
-				continue
+				return
 			}
 			seen = append(seen, u.dedupe)
 		}
 		v := u.u
 		v.Refs = slices.Clone(v.Refs)
 		info.Unofficial = append(info.Unofficial, v)
-	}
+	})
 	return info
 }
 
 // String describes the DB's size, for logs.
 func (db *DB) String() string {
-	return fmt.Sprintf("portinfo.DB{registry %s: %d rows; %d unofficial uses}", db.date, len(db.reg), len(db.unofficial))
+	return fmt.Sprintf("portinfo.DB{registry %s: %d rows; %d unofficial uses}", db.date, db.reg.count(), db.unof.count())
 }

@@ -1,6 +1,7 @@
 package portinfo
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -94,7 +95,7 @@ func TestFixtureLookup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		info := db.Lookup(tt.port, tt.proto)
-		id := PortProto(tt.port, info.Proto)
+		id := fmt.Sprintf("%d/%s", tt.port, info.Proto)
 		if info.Status != tt.status {
 			t.Errorf("%s: status %q, want %q", id, info.Status, tt.status)
 		}

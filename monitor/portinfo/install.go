@@ -3,15 +3,14 @@ package portinfo
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"portlight/data"
+	"portlight/internal/atomicfile"
 )
 
 // RegistryUpdate is what InstallRegistry stored.
@@ -98,8 +97,8 @@ func CheckRegistry(dir string, r io.Reader, source string, now time.Time) (*Regi
 	if err != nil {
 		return nil, fmt.Errorf("registry does not load: %w", err)
 	}
-	if len(db.reg) != c.Records {
-		return nil, fmt.Errorf("registry loads %d records, parsed %d", len(db.reg), c.Records)
+	if db.reg.count() != c.Records {
+		return nil, fmt.Errorf("registry loads %d records, parsed %d", db.reg.count(), c.Records)
 	}
 	gz, err := gzipBytes(buf.Bytes())
 	if err != nil {
@@ -152,43 +151,15 @@ func gzipBytes(b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeAtomic writes name in dir through a temporary file that is synced and
-// renamed into place, so a reader sees the old file or the new one, never a
-// part. dir is created 0700 when missing; the file is 0600.
-func writeAtomic(dir, name string, b []byte) (err error) {
+// writeAtomic writes name in dir through atomicfile.Write, so a reader sees
+// the old file or the new one, never a part. dir is created 0700 when
+// missing; the file is 0600.
+func writeAtomic(dir, name string, b []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("make state folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, name), b, 0o600); err != nil {
 		return fmt.Errorf("store registry: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			if rerr := os.Remove(tmp.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-				err = errors.Join(err, rerr)
-			}
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("store registry: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		return fmt.Errorf("store registry: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("store registry: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("store registry: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("store registry: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: make the rename durable
-		d.Close()
 	}
 	return nil
 }

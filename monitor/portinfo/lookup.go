@@ -1,11 +1,20 @@
 package portinfo
 
 import (
+	_ "embed"
 	"fmt"
 	"sync"
 
 	"portlight/data"
 )
+
+//go:generate go run ./internal/genindex
+
+// packedIndex is the embedded data packed by Pack (`go generate`; checked by
+// TestPackedIndexMatchesSources).
+//
+//go:embed ports.idx
+var packedIndex string
 
 var (
 	defaultOnce sync.Once
@@ -13,28 +22,34 @@ var (
 	defaultErr  error
 )
 
-// Embedded returns the DB built from the data embedded in package data,
-// parsing it on first use (about 20 ms; see BenchmarkLoadEmbedded).
+// Embedded returns the DB of the data embedded in package data, read from
+// the packed index: opening it reads a header, and each lookup reads only
+// the rows of its port (see BenchmarkLoadEmbedded).
 func Embedded() (*DB, error) {
 	defaultOnce.Do(func() {
-		iana, err := data.IANAPorts()
-		if err != nil {
-			defaultErr = fmt.Errorf("port facts: %w", err)
-			return
-		}
-		defaultDB, defaultErr = NewDB(Sources{
-			IANA:            iana,
-			RegistryDate:    data.IANAUpdated,
-			Wikipedia:       data.Wikipedia(),
-			DevServers:      data.DevServers(),
-			Attack:          data.AttackPorts(),
-			AttackCitations: data.AttackCitations(),
-		})
+		defaultDB, defaultErr = NewPacked(packedIndex)
 		if defaultErr != nil {
 			defaultErr = fmt.Errorf("port facts: %w", defaultErr)
 		}
 	})
 	return defaultDB, defaultErr
+}
+
+// EmbeddedSources returns readers of the data embedded in package data, from
+// which Pack builds the packed index.
+func EmbeddedSources() (Sources, error) {
+	iana, err := data.IANAPorts()
+	if err != nil {
+		return Sources{}, fmt.Errorf("port facts: %w", err)
+	}
+	return Sources{
+		IANA:            iana,
+		RegistryDate:    data.IANAUpdated,
+		Wikipedia:       data.Wikipedia(),
+		DevServers:      data.DevServers(),
+		Attack:          data.AttackPorts(),
+		AttackCitations: data.AttackCitations(),
+	}, nil
 }
 
 // Lookup returns what is known of a port for a protocol ("tcp" or "udp";

@@ -10,19 +10,19 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"portlight/data"
+	"portlight/internal/statedir"
 )
 
 // RegistryFile is the name, in the state folder, of the IANA registry that
 // `portlight update-registry` stored: a gzip'd compact CSV whose first line
 // is a "#" comment giving its date and record count (see storedHeader).
-const RegistryFile = "iana-registry.csv.gz"
+const RegistryFile = statedir.RegistryFile
 
 // Limits on a stored registry file. The real one is ~230 KB compressed and
 // ~1.5 MB as CSV; the limits leave room for growth and stop a gzip bomb.
@@ -40,31 +40,9 @@ var minRecords = data.IANARecords * 8 / 10
 // a resident Portlight picks up `portlight update-registry` without a restart.
 const recheckEvery = 10 * time.Second
 
-// StateDir returns Portlight's state folder: $PORTLIGHT_HOME when set, else
-// os.UserConfigDir()/portlight (the same rule as settings.Dir).
-func StateDir() (string, error) {
-	if h := os.Getenv("PORTLIGHT_HOME"); h != "" {
-		abs, err := filepath.Abs(h)
-		if err != nil {
-			return "", fmt.Errorf("PORTLIGHT_HOME: %w", err)
-		}
-		return abs, nil
-	}
-	c, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("state folder: %w", err)
-	}
-	return filepath.Join(c, "portlight"), nil
-}
-
-// StoredRegistryPath returns where the stored registry lives.
-func StoredRegistryPath() (string, error) {
-	dir, err := StateDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, RegistryFile), nil
-}
+// StoredRegistryPath returns where the stored registry lives: RegistryFile
+// in Portlight's state folder (see package statedir).
+func StoredRegistryPath() (string, error) { return statedir.Path(RegistryFile) }
 
 // storedHeader is the first line of a stored registry (compiled on first use).
 var storedHeader = sync.OnceValue(func() *regexp.Regexp {
@@ -100,8 +78,8 @@ func LoadStored(path string) (*DB, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("stored registry %s: %w", path, err)
 	}
-	if len(db.reg) != records {
-		return nil, "", fmt.Errorf("stored registry %s: %d records, its header says %d", path, len(db.reg), records)
+	if db.reg.count() != records {
+		return nil, "", fmt.Errorf("stored registry %s: %d records, its header says %d", path, db.reg.count(), records)
 	}
 	if records < minRecords {
 		return nil, "", fmt.Errorf("stored registry %s: only %d records", path, records)
@@ -143,16 +121,18 @@ func parseStoredHeader(csv []byte) (date string, records int, err error) {
 }
 
 // newDBWithRegistry builds a DB from a compact registry CSV and the embedded
-// unofficial-use data.
+// unofficial-use data (from the packed index, so that it is not parsed again).
 func newDBWithRegistry(csv []byte, date string) (*DB, error) {
-	return NewDB(Sources{
-		IANA:            bytes.NewReader(csv),
-		RegistryDate:    date,
-		Wikipedia:       data.Wikipedia(),
-		DevServers:      data.DevServers(),
-		Attack:          data.AttackPorts(),
-		AttackCitations: data.AttackCitations(),
-	})
+	db, err := NewDB(Sources{IANA: bytes.NewReader(csv), RegistryDate: date})
+	if err != nil {
+		return nil, err
+	}
+	emb, err := Embedded()
+	if err != nil {
+		return nil, err
+	}
+	db.unof = emb.unof
+	return db, nil
 }
 
 // fileStamp identifies one version of the stored file; the zero value means

@@ -279,7 +279,7 @@ func TestSpotChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		info := Lookup(tt.port, tt.proto)
-		id := PortProto(tt.port, tt.proto)
+		id := fmt.Sprintf("%d/%s", tt.port, tt.proto)
 		if info.Status != tt.status {
 			t.Errorf("%s: status %q, want %q", id, info.Status, tt.status)
 		}

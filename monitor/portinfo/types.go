@@ -66,8 +66,7 @@ type Unofficial struct {
 	// Source names where the fact comes from, with its date and licence, e.g.
 	// "Wikipedia, List of TCP and UDP port numbers (community-reported, as of 2020)".
 	Source string `json:"source"`
-	// Kind groups uses: "community" (Wikipedia), "dev-server" (curated list),
-	// "attack" (MITRE ATT&CK: historically reported use by malware, tools or groups).
+	// Kind groups uses by source: KindCommunity, KindDevServer or KindAttack.
 	Kind string `json:"kind"`
 	// URL points at the source, when there is one.
 	URL string `json:"url,omitempty"`
@@ -75,6 +74,18 @@ type Unofficial struct {
 	// [n] markers in Use (ATT&CK entries only).
 	Refs []Reference `json:"refs,omitempty"`
 }
+
+// The kinds of unofficial use, one per source. These names are part of the
+// JSON interface (`unofficial[].kind`).
+const (
+	// KindCommunity is a use Wikipedia's port list reports (community-reported, as of 2020).
+	KindCommunity = "community"
+	// KindDevServer is a curated development-server default (Vite, Django, Jupyter, ...).
+	KindDevServer = "dev-server"
+	// KindAttack is a MITRE ATT&CK entry: a use of the port by malware, tools,
+	// intrusion groups or campaigns, historically reported.
+	KindAttack = "attack"
+)
 
 // Reference is one work cited by a source.
 type Reference struct {

@@ -8,13 +8,6 @@ import (
 	"strings"
 )
 
-// Unofficial kinds.
-const (
-	KindCommunity = "community"  // Wikipedia, community-reported
-	KindDevServer = "dev-server" // curated development-server defaults
-	KindAttack    = "attack"     // MITRE ATT&CK: reported use by software, groups, campaigns
-)
-
 // Source labels.
 const (
 	wikipediaSource = "Wikipedia, List of TCP and UDP port numbers, rev. 952066257 (community-reported, as of 2020; CC BY-SA 3.0)"

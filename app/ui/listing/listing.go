@@ -13,6 +13,7 @@ import (
 
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -33,7 +34,7 @@ const (
 )
 
 // Headers are the column titles.
-var Headers = [NumColumns]string{"Port", "Proto", "Address", "Exposure", "Process", "User", "Status", "Verdict"}
+var Headers = [NumColumns]string{"Port", "Proto", "Address", "Reach", "Process", "User", "Status", "Verdict"}
 
 // State is a row's life stage.
 type State int
@@ -202,9 +203,12 @@ func Cells(a policy.Assessment) [NumColumns]string {
 	c[ColPort] = fmt.Sprint(a.Port)
 	c[ColProto] = string(a.Proto)
 	c[ColAddress] = safetext.Line(a.Address, 64)
-	if a.Exposure == "network" {
+	switch {
+	case a.Reach != "":
+		c[ColExposure] = reach.Result{Level: a.Reach, Inside: a.ReachInside, Through: a.ReachThrough}.Short()
+	case a.Exposure == "network":
 		c[ColExposure] = "network"
-	} else {
+	default:
 		c[ColExposure] = "this computer"
 	}
 	switch {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"portlight/app/handoff"
-	"portlight/app/notify"
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/safetext"
@@ -154,91 +153,23 @@ func pressing(a Alert) bool {
 }
 
 // BuildMenu computes the tray's contents: listeners grouped by port,
-// protocol and owner (an owner on 0.0.0.0 and :: is one entry, network if
-// any address is), alerting ones first, then those reachable from the
-// network, then by port; recent alerts newest
-// first; counts for the header and tooltip.
+// protocol and owner (see listenerEntries), recent alerts (see
+// recentEntries), counts for the header and tooltip, and what is wrong.
 func BuildMenu(s State) MenuModel {
-	type group struct {
-		e     Entry
-		net   bool
-		owner string
-		exp   monitor.Exposure
-	}
-	groups := map[string]*group{}
-	for _, a := range s.Listeners {
-		owner := ownerLabel(a)
-		k := fmt.Sprintf("%d/%s %s %d", a.Port, a.Proto, owner, a.PID)
-		g, ok := groups[k]
-		if !ok {
-			g = &group{e: Entry{Port: a.Port, Proto: string(a.Proto)}, owner: owner, exp: a.Exposure}
-			groups[k] = g
-		}
-		if a.Exposure == monitor.Network {
-			g.exp = monitor.Network
-			g.net = true
-		}
-		if a.Verdict.Alert {
-			g.e.Alert = true
-		}
-	}
-	type sortable struct {
-		Entry
-		net bool
-	}
-	entries := make([]sortable, 0, len(groups))
-	alerting := 0
-	for _, g := range groups {
-		g.e.Label = ListenerLabel(g.e.Port, g.e.Proto, g.owner, g.exp, g.e.Alert)
-		if g.e.Alert {
-			alerting++
-		}
-		entries = append(entries, sortable{g.e, g.net})
-	}
-	sort.Slice(entries, func(i, j int) bool {
-		a, b := entries[i], entries[j]
-		if a.Alert != b.Alert {
-			return a.Alert
-		}
-		if a.net != b.net {
-			return a.net
-		}
-		if a.Port != b.Port {
-			return a.Port < b.Port
-		}
-		if a.Proto != b.Proto {
-			return a.Proto < b.Proto
-		}
-		return a.Label < b.Label
-	})
+	entries, alerting := listenerEntries(s.Listeners)
 	m := MenuModel{ListLen: len(entries)}
 	if len(entries) > maxMenuEntries {
 		m.More = len(entries) - maxMenuEntries
 		entries = entries[:maxMenuEntries]
 	}
-	for _, e := range entries {
-		m.Listeners = append(m.Listeners, e.Entry)
-	}
-	// Recent alerts: unread ones reachable from the network first, so a
-	// flood of local alerts cannot push them out of the submenu; then the
-	// rest, newest first.
-	recent := slices.Clone(s.Alerts)
-	sort.SliceStable(recent, func(i, j int) bool { return pressing(recent[i]) && !pressing(recent[j]) })
-	for i, a := range recent {
-		if i == maxRecent {
-			break
-		}
-		m.Recent = append(m.Recent, RecentEntry{
-			Label: RecentLabel(a, s.Now), ID: a.ID,
-			Port: a.Assessment.Port, Proto: string(a.Assessment.Proto),
-		})
-	}
+	m.Listeners = entries
+	m.Recent = recentEntries(s.Alerts, s.Now)
 	counts := Counts(m.ListLen, alerting, s.Unread)
 	m.Header = "Portlight — " + counts
 	m.Tooltip = "Portlight\n" + counts
 	m.Unread = s.Unread > 0
 	if s.ScanErr != nil {
-		m.NoScan = notify.Truncate("Scan failed: "+strings.TrimSpace(safetext.Line(s.ScanErr.Error(), 0)), 80)
+		m.NoScan = safetext.Truncate("Scan failed: "+strings.TrimSpace(safetext.Line(s.ScanErr.Error(), 0)), 80)
 		m.Header = "Portlight — scan failed"
 		m.Tooltip = "Portlight\n" + m.NoScan
 	}
@@ -251,9 +182,79 @@ func BuildMenu(s State) MenuModel {
 		m.Tooltip += "\n" + m.Pause
 	}
 	if s.Problem != "" {
-		m.Tooltip += "\n" + notify.Truncate("Settings: "+safetext.Line(s.Problem, 0), 120)
+		m.Tooltip += "\n" + safetext.Truncate("Settings: "+safetext.Line(s.Problem, 0), 120)
 	}
 	return m
+}
+
+// listenerEntries groups listeners by port, protocol and owner (an owner
+// on 0.0.0.0 and :: is one entry, network if any address is), alerting
+// ones first, then those reachable from the network, then by port; it
+// counts the alerting entries.
+func listenerEntries(as []policy.Assessment) (entries []Entry, alerting int) {
+	type group struct {
+		e     Entry
+		owner string
+		exp   monitor.Exposure
+	}
+	groups := map[string]*group{}
+	var order []*group
+	for _, a := range as {
+		owner := ownerLabel(a)
+		k := fmt.Sprintf("%d/%s %s %d", a.Port, a.Proto, owner, a.PID)
+		g, ok := groups[k]
+		if !ok {
+			g = &group{e: Entry{Port: a.Port, Proto: string(a.Proto)}, owner: owner, exp: a.Exposure}
+			groups[k] = g
+			order = append(order, g)
+		}
+		if a.Exposure == monitor.Network {
+			g.exp = monitor.Network
+		}
+		g.e.Alert = g.e.Alert || a.Verdict.Alert
+	}
+	for _, g := range order {
+		g.e.Label = ListenerLabel(g.e.Port, g.e.Proto, g.owner, g.exp, g.e.Alert)
+		if g.e.Alert {
+			alerting++
+		}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		aNet, bNet := a.exp == monitor.Network, b.exp == monitor.Network
+		switch {
+		case a.e.Alert != b.e.Alert:
+			return a.e.Alert
+		case aNet != bNet:
+			return aNet
+		case a.e.Port != b.e.Port:
+			return a.e.Port < b.e.Port
+		case a.e.Proto != b.e.Proto:
+			return a.e.Proto < b.e.Proto
+		}
+		return a.e.Label < b.e.Label
+	})
+	entries = make([]Entry, len(order))
+	for i, g := range order {
+		entries[i] = g.e
+	}
+	return entries, alerting
+}
+
+// recentEntries are the "Recent alerts" lines: unread ones reachable from
+// the network first, so a flood of local alerts cannot push them out of
+// the submenu; then the rest, newest first.
+func recentEntries(alerts []Alert, now time.Time) []RecentEntry {
+	recent := slices.Clone(alerts)
+	sort.SliceStable(recent, func(i, j int) bool { return pressing(recent[i]) && !pressing(recent[j]) })
+	var out []RecentEntry
+	for _, a := range recent[:min(len(recent), maxRecent)] {
+		out = append(out, RecentEntry{
+			Label: RecentLabel(a, now), ID: a.ID,
+			Port: a.Assessment.Port, Proto: string(a.Assessment.Proto),
+		})
+	}
+	return out
 }
 
 // windowItem is one of the tray menu's fixed items that opens a window.

@@ -1,10 +1,9 @@
 //go:build windows
 
-package handoff
+package filelock
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 
 	"golang.org/x/sys/windows"
@@ -14,21 +13,22 @@ import (
 // folders keep other users from planting links.
 const noFollow = 0
 
-// tryLock takes an exclusive, non-blocking lock on f; false when held elsewhere.
+// tryLock takes an exclusive, non-blocking lock on f's first byte; false
+// when held elsewhere.
 func tryLock(f *os.File) (bool, error) {
-	ol := new(windows.Overlapped)
 	err := windows.LockFileEx(windows.Handle(f.Fd()),
-		windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
+		windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, new(windows.Overlapped))
 	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
+// lock takes an exclusive lock on f's first byte, waiting for it.
+func lock(f *os.File) error {
+	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, new(windows.Overlapped))
+}
+
 func unlock(f *os.File) error {
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 }
-
-// checkOwner is a no-op on Windows: the per-user profile directories already
-// keep other users out.
-func checkOwner(fs.FileInfo) error { return nil }

@@ -1,0 +1,127 @@
+package provenance
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// cachedResolver is fakeResolver with a cache folder of its own.
+func cachedResolver(t *testing.T, root, cache string) *Resolver {
+	t.Helper()
+	t.Setenv("LANG", "en_US.UTF-8")
+	return NewResolver(Options{Root: root, Home: filepath.Join(root, "home/user"), CacheDir: cache})
+}
+
+// lookupAll is what TestFakeRootPackages asks, as one comparable string
+// per program.
+func lookupAll(r *Resolver) []string {
+	var out []string
+	for _, exe := range []string{"/usr/bin/hello", "/usr/bin/tampered", "/usr/lib/x86_64-linux-gnu/libfoo.so.1",
+		"/usr/bin/tool.real", "/usr/bin/tool", "/usr/bin/mine", "/usr/bin/editor", "/usr/bin/nothing"} {
+		o := r.Lookup(0, exe, 0, 0)
+		out = append(out, exe+" "+o.Manager+" "+o.Package+" "+o.Version+" "+string(o.Integrity))
+	}
+	return out
+}
+
+// TestDpkgCacheAnswersAsTheLists builds the index once (which writes the
+// cache), then answers from the cache in a new resolver, as a new command
+// would: the same answers, without reading the lists.
+func TestDpkgCacheAnswersAsTheLists(t *testing.T) {
+	root, cache := fakeRoot(t), t.TempDir()
+	want := lookupAll(fakeResolver(t, root))
+	first := cachedResolver(t, root, cache)
+	if got := lookupAll(first); !slices.Equal(got, want) {
+		t.Fatalf("building the cache:\n%q\nwant\n%q", got, want)
+	}
+	fi, err := os.Stat(filepath.Join(cache, DpkgCacheFile))
+	if err != nil {
+		t.Fatalf("no cache file written: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("cache file mode %v, want 0600", fi.Mode().Perm())
+	}
+	second := cachedResolver(t, root, cache)
+	if got := lookupAll(second); !slices.Equal(got, want) {
+		t.Fatalf("from the cache:\n%q\nwant\n%q", got, want)
+	}
+	if d, _ := second.dpkg.current(); d == nil || !d.fromCache {
+		t.Fatal("the second resolver did not read the cache")
+	}
+}
+
+// TestDpkgCacheStaleIsRebuilt installs a package after the cache was
+// written: the cache no longer matches dpkg's stamp and is rebuilt.
+func TestDpkgCacheStaleIsRebuilt(t *testing.T) {
+	root, cache := fakeRoot(t), t.TempDir()
+	lookupAll(cachedResolver(t, root, cache))
+	info := filepath.Join(root, "var/lib/dpkg/info")
+	write(t, filepath.Join(info, "newpkg.list"), "/.\n/usr\n/usr/bin\n/usr/bin/nothing\n")
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(info, later, later)
+	r := cachedResolver(t, root, cache)
+	if o := r.Lookup(0, "/usr/bin/nothing", 0, 0); o.Package != "newpkg" {
+		t.Fatalf("after installing newpkg: %+v", o)
+	}
+	if d, _ := r.dpkg.current(); d.fromCache {
+		t.Error("a stale cache was used")
+	}
+}
+
+// TestDpkgCacheCannotLendAPackage writes a cache that says a program no
+// package ships belongs to hello: the answer is checked against hello's
+// .list file and refused.
+func TestDpkgCacheCannotLendAPackage(t *testing.T) {
+	root, cache := fakeRoot(t), t.TempDir()
+	r := cachedResolver(t, root, cache)
+	lookupAll(r)
+	d, _ := r.dpkg.current()
+	hello := -1
+	for i, s := range d.stems {
+		if s == "hello" {
+			hello = i
+		}
+	}
+	if hello < 0 {
+		t.Fatal("no hello package in the fake root")
+	}
+	forged := *d
+	forged.idx = &pathIndex{key: d.idx.key, entries: append([]uint64{}, d.idx.entries...)}
+	forged.idx.add([]byte("/usr/bin/nothing"), hello)
+	forged.idx.finish()
+	if err := saveDpkgCache(filepath.Join(cache, DpkgCacheFile), root, r.dpkg.readStamp(), &forged); err != nil {
+		t.Fatal(err)
+	}
+	r2 := cachedResolver(t, root, cache)
+	if o := r2.Lookup(0, "/usr/bin/nothing", 0, 0); o.Manager != "" || o.Package != "" {
+		t.Fatalf("the forged cache lent a package: %+v", o)
+	}
+	if o := r2.Lookup(0, "/usr/bin/hello", 0, 0); o.Package != "hello" {
+		t.Fatalf("hello itself: %+v", o)
+	}
+	if dd, _ := r2.dpkg.current(); !dd.fromCache {
+		t.Error("the forged cache was not read (the test proves nothing)")
+	}
+}
+
+// TestDpkgCacheDamageIsIgnored truncates the cache: the lists answer.
+func TestDpkgCacheDamageIsIgnored(t *testing.T) {
+	root, cache := fakeRoot(t), t.TempDir()
+	want := lookupAll(cachedResolver(t, root, cache))
+	path := filepath.Join(cache, DpkgCacheFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 10, len(b) / 2, len(b) - 1} {
+		if err := os.WriteFile(path, b[:n], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := lookupAll(cachedResolver(t, root, cache)); !slices.Equal(got, want) {
+			t.Fatalf("cache cut at %d bytes:\n%q\nwant\n%q", n, got, want)
+		}
+	}
+}
