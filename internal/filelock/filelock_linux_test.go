@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"portlight/internal/testrig"
 )
@@ -18,12 +20,20 @@ const holdEnv = "FILELOCK_TEST_HOLD"
 
 func TestMain(m *testing.M) {
 	if path := os.Getenv(holdEnv); path != "" {
-		if _, err := TryLock(path); err != nil {
+		l, err := TryLock(path)
+		if err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}
 		os.Stdout.WriteString("held\n")
-		select {}
+		// Sleep, not select{}: a process whose goroutines all block
+		// forever is ended by the runtime as a deadlock, which would drop
+		// the lock early. The lock stays reachable so that its file is
+		// never finalized (closed) under the test.
+		for {
+			time.Sleep(time.Hour)
+			runtime.KeepAlive(l)
+		}
 	}
 	os.Exit(m.Run())
 }
