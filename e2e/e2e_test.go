@@ -100,7 +100,7 @@ wait:
 	if wantTitle := fmt.Sprintf("e2e.test is listening on unassigned port %s", portName); note.summary != wantTitle {
 		t.Errorf("title %q, want %q", note.summary, wantTitle)
 	}
-	if !strings.Contains(note.body, "eachable from the network") || !strings.Contains(note.body, "e2e.test") {
+	if !strings.Contains(note.body, "eachable from everywhere") || !strings.Contains(note.body, "e2e.test") {
 		t.Errorf("body %q lacks the exposure or the executable", note.body)
 	}
 	if len(note.actions) < 2 || note.actions[0] != "default" {
