@@ -142,6 +142,11 @@ type Listener struct {
 	// Forwarder is set on a listener of another namespace that a host
 	// forwarder reaches: how it is reached from the host.
 	Forwarder *Forward `json:"forwarder,omitempty"`
+	// Published is set when a container engine publishes this host port
+	// for a container: on the forwarder's listener (docker-proxy,
+	// rootlessport) that serves it, or on an entry of its own, with no
+	// process and NAT set, when only the engine's NAT rules do.
+	Published *Published `json:"published,omitempty"`
 	Process
 }
 
