@@ -34,8 +34,9 @@ type Published struct {
 	HostPort uint16 `json:"host_port"`
 	// ContainerPort is the port inside the container.
 	ContainerPort uint16 `json:"container_port"`
-	// NAT is true when no host socket serves the port: the engine's
-	// packet-filter rules carry connections to the container.
+	// NAT is true when the engine's packet-filter rules carry connections
+	// to the container and no host program serves them: no host socket,
+	// or only rootful Podman's conmon, which holds the port to reserve it.
 	NAT bool `json:"nat,omitempty"`
 }
 
@@ -110,25 +111,32 @@ func newEngineClient(dial func(ctx context.Context) (net.Conn, error)) *engineCl
 	return &engineClient{http: &http.Client{Transport: tr, Timeout: engineTimeout}}
 }
 
-// containers lists the running containers.
-func (c *engineClient) containers(ctx context.Context) ([]containerSummary, error) {
+// containers lists the running containers, and names the engine that
+// answered: "podman" when its Server header says Libpod (Podman's
+// compatible API behind a DOCKER_HOST), else "".
+func (c *engineClient) containers(ctx context.Context) ([]containerSummary, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 	defer cancel()
 	// The host part is not used to connect: the transport dials the socket.
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://engine/containers/json", nil)
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
+		return nil, "", fmt.Errorf("build request: %w", err)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET /containers/json: %w", err)
+		return nil, "", fmt.Errorf("GET /containers/json: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("GET /containers/json: %s", resp.Status)
+		return nil, "", fmt.Errorf("GET /containers/json: %s", resp.Status)
 	}
-	return decodeContainers(resp.Body)
+	engine := ""
+	if strings.HasPrefix(resp.Header.Get("Server"), "Libpod/") {
+		engine = "podman"
+	}
+	cs, err := decodeContainers(resp.Body)
+	return cs, engine, err
 }
 
 // decodeContainers reads a /containers/json answer, at most engineMaxBody

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -147,11 +149,11 @@ func (e *engines) ask(ctx context.Context, s engineSocket, uid uint32) ([]pubPor
 		c = newEngineClient(func(ctx context.Context) (net.Conn, error) { return e.checker.dial(ctx, s) })
 		e.clients[s.path] = c
 	}
-	cs, err := c.containers(ctx)
+	cs, engine, err := c.containers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ps := publishedPorts(s.name, cs)
+	ps := publishedPorts(cmp.Or(engine, s.name), cs)
 	for i := range ps {
 		ps[i].uid = uid
 	}
@@ -233,6 +235,7 @@ func (s *Scanner) mergePublished(base []Listener, ports []pubPort) []Listener {
 		}
 		pp := p.Published
 		if i := coveringListener(out[:len(base)], p); i >= 0 {
+			pp.NAT = isConmon(&out[i])
 			out[i].Published = &pp
 			continue
 		}
@@ -268,8 +271,8 @@ func (s *Scanner) publishedListener(p pubPort, pp Published) Listener {
 // coveringListener is the index of the host listener that serves published
 // port p: same protocol and port, bound to its address (or to the IPv6
 // wildcard for the IPv4 one: a dual-stack socket), and held by a
-// forwarder or by an owner hidden from us (root's docker-proxy, seen
-// unprivileged); -1 when none. Another program on that port does not
+// forwarder, by rootful Podman's conmon, or by an owner hidden from us
+// (root's docker-proxy or conmon, seen unprivileged); -1 when none. Another program on that port does not
 // serve it: the engine's NAT rules take the connections first.
 func coveringListener(ls []Listener, p pubPort) int {
 	for i := range ls {
@@ -285,11 +288,19 @@ func coveringListener(ls []Listener, p pubPort) int {
 		if a != p.addr && !(a == netip.IPv6Unspecified() && p.addr == netip.IPv4Unspecified()) {
 			continue
 		}
-		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" {
+		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" || isConmon(l) {
 			return i
 		}
 	}
 	return -1
+}
+
+// isConmon reports whether the listener is held by conmon, the monitor
+// rootful Podman runs beside each container: it binds the container's
+// published ports and never accepts, so that no host program takes them
+// while the NAT rules carry the connections.
+func isConmon(l *Listener) bool {
+	return l.PID != 0 && filepath.Base(strings.TrimSuffix(l.Exe, " (deleted)")) == "conmon"
 }
 
 // nameContainers gives the inner listeners of a published container the

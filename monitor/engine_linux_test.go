@@ -151,3 +151,29 @@ func BenchmarkEngineQuery(b *testing.B) {
 		}
 	}
 }
+
+// The client's own share of BenchmarkEngineQuery (whose figure includes the
+// stand-in's encoding, in the same process): decoding and flattening the
+// answer of 50 containers.
+func BenchmarkEngineDecode(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := range 50 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"Id":"` + strconv.Itoa(1000000+i) + `","Names":["/c` + strconv.Itoa(i) + `"],"Image":"nginx:1.25","ImageID":"sha256:9c7a54a9a43c","Command":"nginx -g 'daemon off;'","Created":1717000000,"State":"running","Status":"Up 5 minutes","Ports":[{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":` +
+			strconv.Itoa(20000+i) + `,"Type":"tcp"},{"IP":"::","PrivatePort":80,"PublicPort":` + strconv.Itoa(20000+i) +
+			`,"Type":"tcp"}],"Labels":{"com.docker.compose.project":"web"},"HostConfig":{"NetworkMode":"bridge"},"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"172.17.0.2"}}},"Mounts":[]}`)
+	}
+	sb.WriteString("]")
+	body := sb.String()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		cs, err := decodeContainers(strings.NewReader(body))
+		if err != nil || len(publishedPorts("docker", cs)) != 100 {
+			b.Fatal(err)
+		}
+	}
+}

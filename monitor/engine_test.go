@@ -82,6 +82,7 @@ func TestCoveringListener(t *testing.T) {
 		want int
 	}{
 		{"dual-stack docker-proxy", []Listener{proxy}, 0},
+		{"podman's conmon", []Listener{other, {Proto: TCP, Address: "0.0.0.0", Port: 8080, Process: Process{PID: 8, Exe: "/usr/bin/conmon"}}}, 1},
 		{"root's hidden owner", []Listener{other, hidden}, 1},
 		{"another program: NAT takes the port first", []Listener{other}, -1},
 		{"a container's own socket", []Listener{inner}, -1},
