@@ -173,7 +173,7 @@ func (e *engines) logOnce(s engineSocket, reason string) {
 		slog.Info("container engine API reachable again", "subsystem", "monitor", "engine", s.name, "socket", s.path)
 		return
 	}
-	slog.Info("container engine API not reachable: its published ports are seen only through docker-proxy's command line",
+	slog.Info("container engine API not reachable: its published ports are seen only through host forwarders such as docker-proxy",
 		"subsystem", "monitor", "engine", s.name, "socket", s.path, "reason", reason)
 }
 
