@@ -69,6 +69,9 @@ func programLabel(a policy.Assessment) string {
 	switch {
 	case a.OwnerHidden:
 		return fmt.Sprintf("(hidden, uid %d)", a.UID)
+	case a.Published != nil && a.PID == 0:
+		// No host program: the engine's NAT rules carry the port.
+		return safetext.Line(a.Published.Engine+" "+a.Published.Container, 40) + " (NAT)"
 	}
 	if n := policy.ProgramName(a); n != "" {
 		return safetext.Line(n, 40)

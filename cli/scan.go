@@ -17,6 +17,9 @@ func init() {
 // ScanOutput is the JSON document `portlight scan --json` prints.
 type ScanOutput struct {
 	Listeners []policy.Assessment `json:"listeners"`
+	// Engines says which container engines' API sockets were there and
+	// whether they could be asked for their published ports.
+	Engines []monitor.EngineStatus `json:"engines,omitempty"`
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.
@@ -48,11 +51,13 @@ func runScan(ctx context.Context, env Env) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("scan takes no arguments: %w", ErrUsage)
 	}
-	snap, err := scanOnce(ctx)
+	sc := monitor.NewScanner()
+	defer sc.Close()
+	snap, err := sc.Scan(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("scan: %w", err)
 	}
-	out := ScanOutput{Listeners: openJudge(env.Stderr).assessAll(snap.Listeners)}
+	out := ScanOutput{Listeners: openJudge(env.Stderr).assessAll(snap.Listeners), Engines: sc.Engines()}
 	if *asJSON {
 		return writeJSON(env.Stdout, out)
 	}

@@ -147,6 +147,11 @@ type Listener struct {
 	// several host ports. JSON shows Forwarder; an assessment's
 	// reach_through names the widest-reaching one.
 	Forwarders []Forward `json:"-"`
+	// Published is set when a container engine publishes this host port
+	// for a container: on the forwarder's listener (docker-proxy,
+	// rootlessport) that serves it, or on an entry of its own, with no
+	// process and NAT set, when only the engine's NAT rules do.
+	Published *Published `json:"published,omitempty"`
 	Process
 }
 

@@ -58,6 +58,7 @@ type config struct {
 	procRoot   string
 	ownerRetry int
 	namespaces *bool
+	engines    *bool
 	only       *portFilter // WithPort
 }
 
@@ -70,6 +71,11 @@ func WithSource(src Source) Option { return func(c *config) { c.source = src } }
 // on or off. It is on by default, off when WithSource replaces the
 // platform's source (a test's fake lists the whole world).
 func WithNamespaces(on bool) Option { return func(c *config) { c.namespaces = &on } }
+
+// WithEngines turns on or off asking the container engines' API sockets
+// (Docker's, Podman's) for the ports they publish. On by default, off when
+// WithSource replaces the platform's source.
+func WithEngines(on bool) Option { return func(c *config) { c.engines = &on } }
 
 // WithOwnerRetry sets after how many scans a socket whose owner no walk could
 // find is looked for again by a full walk (default 300). New processes are
@@ -124,6 +130,13 @@ type Scanner struct {
 
 	only *portFilter // WithPort: the one port asked about, or nil
 
+	// The container engines (nil: not asked), and the last merge of their
+	// published ports: base listeners, ports generation, result.
+	eng     *engines
+	pubBase []Listener
+	pubGen  uint64
+	pubOut  []Listener
+
 	// Test hooks, called between the stages of a scan.
 	afterEnumerate, afterAttribute func()
 }
@@ -138,6 +151,10 @@ func NewScanner(opts ...Option) *Scanner {
 	if c.namespaces != nil {
 		nsOn = *c.namespaces
 	}
+	engOn := c.source == nil
+	if c.engines != nil {
+		engOn = *c.engines
+	}
 	if c.source == nil {
 		c.source = NewPlatformSource()
 	}
@@ -148,6 +165,10 @@ func NewScanner(opts ...Option) *Scanner {
 	if nsOn {
 		ns = newNamespaces(c.procRoot)
 	}
+	var eng *engines
+	if engOn {
+		eng = newEngines(engineSockets(), newEngineChecker())
+	}
 	uid := uint32(0)
 	if u := os.Getuid(); u > 0 {
 		uid = uint32(u)
@@ -156,6 +177,7 @@ func NewScanner(opts ...Option) *Scanner {
 		uid:    uid,
 		src:    c.source,
 		ns:     ns,
+		eng:    eng,
 		only:   c.only,
 		attr:   newAttributor(c.procRoot, c.ownerRetry),
 		facts:  newFactsCache(c.procRoot),
@@ -214,6 +236,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		if s.recheckExe(snap.Listeners) {
 			s.lastReusable = false
 		}
+		snap.Listeners = s.withPublished(ctx, snap.Listeners, false)
 		return snap, nil
 	}
 	s.lastSocks = append(s.lastSocks[:0], socks...)
@@ -233,6 +256,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		s.lastReusable = false
 	}
 	s.lastListeners = snap.Listeners
+	snap.Listeners = s.withPublished(ctx, snap.Listeners, true)
 	return snap, nil
 }
 
@@ -464,6 +488,9 @@ func (s *Scanner) Close() error {
 	defer s.mu.Unlock()
 	if s.ns != nil {
 		s.ns.close()
+	}
+	if s.eng != nil {
+		s.eng.close()
 	}
 	if err := closeIf(s.src); err != nil {
 		return fmt.Errorf("close source: %w", err)

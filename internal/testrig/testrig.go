@@ -110,6 +110,10 @@ var debianPackage = map[string]string{
 	"setpriv":                 "util-linux",
 	"flock":                   "util-linux",
 	"ss":                      "iproute2",
+	"podman":                  "podman",
+	"runc":                    "runc",
+	"busybox":                 "busybox-static",
+	"iptables":                "iptables",
 }
 
 // Slow skips the test under `go test -short`, saying why it is slow. The

@@ -134,6 +134,10 @@ func (p *Policy) judgeHolder(l monitor.Listener, info portinfo.Info, o provenanc
 		lead = append(lead, s.Reason)
 	}
 	lead = append(lead, facts...)
+	if l.Published != nil {
+		// What the port leads to, said by the engine (Describe cleans it).
+		lead = append(lead, l.Published.Describe())
+	}
 	if p.Origin != nil && !l.OwnerHidden && l.Exe != "" {
 		lead = append(lead, provenanceReasons(o)...)
 	}

@@ -1,0 +1,323 @@
+package monitor
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// EngineStatus says whether a container engine's API socket could be asked
+// for the ports it publishes. `scan --json` prints it (engines).
+type EngineStatus struct {
+	// Name is "docker" or "podman".
+	Name string `json:"name"`
+	// Socket is the API socket's path.
+	Socket string `json:"socket"`
+	// Reachable is true when the last query was answered.
+	Reachable bool `json:"reachable"`
+	// Reason says why not: "permission denied", an untrusted owner, a
+	// timeout.
+	Reason string `json:"reason,omitempty"`
+}
+
+// engineSocket is one place an engine's API may listen.
+type engineSocket struct {
+	name string
+	path string
+	// own: only a socket of our own uid is believed (a rootless engine's,
+	// in our runtime folder); otherwise root's or ours.
+	own bool
+}
+
+// engineSocketChecker checks that a socket is one to believe and dials it;
+// one implementation per OS (see engine_linux.go).
+type engineSocketChecker interface {
+	// check returns an identity of the socket file (so two paths of one
+	// socket are asked once) and the owner's uid, or why not to ask it.
+	// errNoEngine: nothing there.
+	check(s engineSocket) (id [2]uint64, uid uint32, err error)
+	// dial connects to the socket and checks the peer.
+	dial(ctx context.Context, s engineSocket) (net.Conn, error)
+}
+
+// Refresh pacing: the engines are asked at most every engineEvery, or
+// sooner (but not within engineMinGap) when the scan's listeners changed:
+// a container started or stopped shows as a new namespace's listeners or a
+// forwarder's.
+const (
+	engineEvery  = 10 * time.Second
+	engineMinGap = time.Second
+)
+
+// engines keeps what the reachable engines publish, asked at a pace.
+type engines struct {
+	socks   []engineSocket
+	checker engineSocketChecker
+	now     func() time.Time
+
+	clients map[string]*engineClient
+	ports   map[string][]pubPort // by socket path: the last answer
+	status  []EngineStatus
+	logged  map[string]string // socket path -> the reason last logged
+	all     []pubPort
+	gen     uint64 // bumped when all changes
+	at      time.Time
+}
+
+func newEngines(socks []engineSocket, c engineSocketChecker) *engines {
+	if len(socks) == 0 || c == nil {
+		return nil
+	}
+	return &engines{socks: socks, checker: c, now: time.Now, clients: map[string]*engineClient{},
+		ports: map[string][]pubPort{}, logged: map[string]string{}}
+}
+
+// published returns the published ports and a generation that changes when
+// they do, asking the engines again when it is time (changed: the scan's
+// listeners changed).
+func (e *engines) published(ctx context.Context, changed bool) ([]pubPort, uint64) {
+	now := e.now()
+	age := now.Sub(e.at)
+	if !e.at.IsZero() && age < engineEvery && (!changed || age < engineMinGap) {
+		return e.all, e.gen
+	}
+	e.at = now
+	e.refresh(ctx)
+	return e.all, e.gen
+}
+
+// refresh asks every engine socket that is there and trusted. An engine
+// that answered before and fails now keeps its last answer until it
+// answers again or its socket goes, so one slow answer does not close and
+// reopen its ports.
+func (e *engines) refresh(ctx context.Context) {
+	e.status = e.status[:0]
+	seen := map[[2]uint64]bool{}
+	var all []pubPort
+	live := map[string]bool{}
+	for _, s := range e.socks {
+		id, uid, err := e.checker.check(s)
+		if err == errNoEngine {
+			continue
+		}
+		if err == nil && seen[id] {
+			continue // /var/run/docker.sock and /run/docker.sock
+		}
+		seen[id] = true
+		st := EngineStatus{Name: s.name, Socket: s.path}
+		if err == nil {
+			live[s.path] = true
+			var ps []pubPort
+			ps, err = e.ask(ctx, s, uid)
+			if err == nil {
+				e.ports[s.path] = ps
+			}
+		}
+		if err != nil {
+			st.Reason = engineReason(err)
+			e.logOnce(s, st.Reason)
+		} else {
+			st.Reachable = true
+			e.logOnce(s, "")
+		}
+		e.status = append(e.status, st)
+		all = append(all, e.ports[s.path]...)
+	}
+	for p, c := range e.clients {
+		if !live[p] {
+			c.close()
+			delete(e.clients, p)
+			delete(e.ports, p)
+		}
+	}
+	if !slices.Equal(all, e.all) {
+		e.all = all
+		e.gen++
+	}
+}
+
+// ask queries one engine and flattens its answer.
+func (e *engines) ask(ctx context.Context, s engineSocket, uid uint32) ([]pubPort, error) {
+	c := e.clients[s.path]
+	if c == nil {
+		c = newEngineClient(func(ctx context.Context) (net.Conn, error) { return e.checker.dial(ctx, s) })
+		e.clients[s.path] = c
+	}
+	cs, engine, err := c.containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps := publishedPorts(cmp.Or(engine, s.name), cs)
+	for i := range ps {
+		ps[i].uid = uid
+	}
+	return ps, nil
+}
+
+// logOnce logs an engine that cannot be asked, once per reason, and once
+// when it can be again.
+func (e *engines) logOnce(s engineSocket, reason string) {
+	last, ok := e.logged[s.path]
+	if ok && last == reason || !ok && reason == "" {
+		e.logged[s.path] = reason
+		return
+	}
+	e.logged[s.path] = reason
+	if reason == "" {
+		slog.Info("container engine API reachable again", "subsystem", "monitor", "engine", s.name, "socket", s.path)
+		return
+	}
+	slog.Info("container engine API not reachable: its published ports are seen only through host forwarders such as docker-proxy",
+		"subsystem", "monitor", "engine", s.name, "socket", s.path, "reason", reason)
+}
+
+// statuses copies the last refresh's statuses.
+func (e *engines) statuses() []EngineStatus { return slices.Clone(e.status) }
+
+func (e *engines) close() {
+	for _, c := range e.clients {
+		c.close()
+	}
+}
+
+// Engines says which container engines the last scans could ask for their
+// published ports; nil when none has an API socket here.
+func (s *Scanner) Engines() []EngineStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eng == nil {
+		return nil
+	}
+	return s.eng.statuses()
+}
+
+// withPublished adds the engines' published ports to a scan's listeners:
+// on the host listener that serves one (docker-proxy, rootlessport, or one
+// whose owner is hidden), as Published; for one no host socket serves, as a
+// listener of its own with no process. changed says the scan built a new
+// list. While neither the list nor the published ports change, the same
+// merged slice is returned, so Diff sees a still tick.
+func (s *Scanner) withPublished(ctx context.Context, base []Listener, changed bool) []Listener {
+	if s.eng == nil {
+		return base
+	}
+	ports, gen := s.eng.published(ctx, changed)
+	if len(ports) == 0 {
+		return base
+	}
+	if gen == s.pubGen && sameSlice(base, s.pubBase) && s.pubOut != nil {
+		return s.pubOut
+	}
+	s.pubGen, s.pubBase = gen, base
+	s.pubOut = s.mergePublished(base, ports)
+	return s.pubOut
+}
+
+func sameSlice(a, b []Listener) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// mergePublished returns a copy of base with ports merged in (see
+// withPublished), sorted.
+func (s *Scanner) mergePublished(base []Listener, ports []pubPort) []Listener {
+	out := make([]Listener, len(base), len(base)+len(ports))
+	copy(out, base)
+	added := false
+	for _, p := range ports {
+		if s.only != nil && (p.proto != s.only.proto || p.HostPort != s.only.port) {
+			continue
+		}
+		pp := p.Published
+		if i := coveringListener(out[:len(base)], p); i >= 0 {
+			pp.NAT = isConmon(&out[i])
+			out[i].Published = &pp
+			continue
+		}
+		pp.NAT = true
+		out = append(out, s.publishedListener(p, pp))
+		added = true
+	}
+	s.nameContainers(out[:len(base)], ports)
+	if added {
+		slices.SortStableFunc(out, compareListeners)
+	}
+	return out
+}
+
+// publishedListener is the entry for a port published with no host socket:
+// owned by the engine (the uid its API socket belongs to), with no process.
+func (s *Scanner) publishedListener(p pubPort, pp Published) Listener {
+	fam := IPv4
+	if p.addr.Is6() {
+		fam = IPv6
+	}
+	l := Listener{Proto: p.proto, Family: fam, Address: p.addr.String(), Port: p.HostPort,
+		Exposure: ExposureOf(p.addr), UID: p.uid, Published: &pp,
+		Container: &Container{Engine: p.Engine, ID: p.ContainerID, Name: p.Container, Image: p.Image}}
+	if s.ns != nil {
+		l.Namespace = Namespace{ID: s.ns.host(), Host: true}
+	}
+	l.Name = p.Engine
+	l.User = s.facts.userName(p.uid)
+	return l
+}
+
+// coveringListener is the index of the host listener that serves published
+// port p: same protocol and port, bound to its address (or to the IPv6
+// wildcard for the IPv4 one: a dual-stack socket), and held by a
+// forwarder, by rootful Podman's conmon, or by an owner hidden from us
+// (root's docker-proxy or conmon, seen unprivileged); -1 when none. Another program on that port does not
+// serve it: the engine's NAT rules take the connections first.
+func coveringListener(ls []Listener, p pubPort) int {
+	for i := range ls {
+		l := &ls[i]
+		if l.Namespace.Inner() || l.Port != p.HostPort || l.Proto != p.proto {
+			continue
+		}
+		a, err := netip.ParseAddr(l.Address)
+		if err != nil {
+			continue
+		}
+		a = a.Unmap()
+		if a != p.addr && !(a == netip.IPv6Unspecified() && p.addr == netip.IPv4Unspecified()) {
+			continue
+		}
+		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" || isConmon(l) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isConmon reports whether the listener is held by conmon, the monitor
+// rootful Podman runs beside each container: it binds the container's
+// published ports and never accepts, so that no host program takes them
+// while the NAT rules carry the connections.
+func isConmon(l *Listener) bool {
+	return l.PID != 0 && filepath.Base(strings.TrimSuffix(l.Exe, " (deleted)")) == "conmon"
+}
+
+// nameContainers gives the inner listeners of a published container the
+// name and image the engine reports (their cgroup names only the id).
+func (s *Scanner) nameContainers(ls []Listener, ports []pubPort) {
+	for i := range ls {
+		c := ls[i].Container
+		if c == nil || c.ID == "" || (c.Name != "" && c.Image != "") {
+			continue
+		}
+		for _, p := range ports {
+			if p.ContainerID == c.ID && p.Engine == c.Engine {
+				n := *c // shared with the namespace cache: copied, not changed
+				n.Name, n.Image = cmp.Or(n.Name, p.Container), cmp.Or(n.Image, p.Image)
+				ls[i].Container = &n
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package monitor
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"portlight/internal/testrig"
+)
+
+// engineAt points the scanner's engine lookup at a stand-in's socket in a
+// fresh folder (DOCKER_HOST, and an empty runtime folder for Podman's).
+func engineAt(t *testing.T, cs []testrig.EngineContainer) *testrig.Engine {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	e := testrig.StartEngine(t, sock, cs)
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	return e
+}
+
+// The real scanner asks a stand-in engine (the Docker Engine API's JSON on
+// a unix socket): the port a real docker-proxy stand-in serves gets the
+// container's name and image; ports published with no host process appear
+// as listeners of their own; a second scan and a refresh with the same
+// answer change nothing; a container gone closes its ports.
+func TestEnginePublishedPorts(t *testing.T) {
+	proxyPort, natPort := freePort(t), freePort(t)
+	web := testrig.EngineContainer{ID: "8dfafdbc3a40aa", Name: "web", Image: "nginx:1.25",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 80, PublicPort: proxyPort, Type: "tcp"}, {PrivatePort: 443, Type: "tcp"}}}
+	db := testrig.EngineContainer{ID: "9cd87474be90bb", Name: "db", Image: "postgres:16",
+		Ports: []testrig.EnginePort{{IP: "0.0.0.0", PrivatePort: 5432, PublicPort: natPort, Type: "tcp"},
+			{IP: "::", PrivatePort: 5432, PublicPort: natPort, Type: "tcp"}}}
+	eng := engineAt(t, []testrig.EngineContainer{web, db})
+	proxy := startChildCmd(t, startAs(t, "docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port",
+		strconv.Itoa(int(proxyPort)), "-container-ip", "172.17.0.2", "-container-port", "80"),
+		"tcp4 127.0.0.1:"+strconv.Itoa(int(proxyPort)))
+
+	sc := NewScanner()
+	defer sc.Close()
+	snap := scanOnceT(t, sc)
+	h := findPort(snap, TCP, proxyPort)
+	wantWeb := Published{Engine: "docker", Container: "web", ContainerID: web.ID, Image: "nginx:1.25",
+		HostIP: "127.0.0.1", HostPort: proxyPort, ContainerPort: 80}
+	if len(h) != 1 || h[0].PID != proxy.pid || h[0].Published == nil || *h[0].Published != wantWeb {
+		t.Fatalf("docker-proxy's listener %+v, want pid %d published %+v", h, proxy.pid, wantWeb)
+	}
+	nat := findPort(snap, TCP, natPort)
+	if len(nat) != 2 {
+		t.Fatalf("port %d published with no host process: %+v, want 0.0.0.0 and ::", natPort, nat)
+	}
+	for _, l := range nat {
+		p := l.Published
+		if p == nil || !p.NAT || p.Container != "db" || p.Image != "postgres:16" || p.ContainerPort != 5432 ||
+			l.PID != 0 || l.OwnerHidden || l.Exposure != Network || l.Name != "docker" || l.UID != uint32(os.Geteuid()) ||
+			l.Container == nil || l.Container.Name != "db" || l.Container.ID != db.ID || l.Address != p.HostIP {
+			t.Errorf("NAT-published %+v (published %+v)", l, p)
+		}
+	}
+	if st := sc.Engines(); len(st) != 1 || !st[0].Reachable || st[0].Name != "docker" || st[0].Socket != eng.Path {
+		t.Errorf("Engines = %+v", st)
+	}
+
+	ours := func(evs []Event) []Event {
+		var out []Event
+		for _, e := range evs {
+			if e.Listener.Port == natPort || e.Listener.Port == proxyPort {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	snap2 := scanOnceT(t, sc)
+	if evs := ours(Diff(snap, snap2)); len(evs) != 0 || eng.Queries() != 1 {
+		t.Errorf("a second scan at once: events %+v, %d queries (want none, 1)", evs, eng.Queries())
+	}
+	sc.eng.at = time.Now().Add(-engineEvery) // the next scan asks again
+	snap3 := scanOnceT(t, sc)
+	if evs := ours(Diff(snap2, snap3)); len(evs) != 0 || eng.Queries() != 2 {
+		t.Errorf("the same answer again: events %+v, %d queries (want none, 2)", evs, eng.Queries())
+	}
+	eng.Set([]testrig.EngineContainer{web})
+	sc.eng.at = time.Now().Add(-engineEvery)
+	snap4 := scanOnceT(t, sc)
+	evs := ours(Diff(snap3, snap4))
+	if len(evs) != 2 || evs[0].Kind != Closed || evs[1].Kind != Closed || evs[0].Listener.Port != natPort {
+		t.Errorf("container db stopped: events %+v, want its two ports closed", evs)
+	}
+}
+
+// A socket another user controls is not asked: owned by another uid, or in
+// a folder anyone may write to (not sticky).
+func TestEngineSocketUntrusted(t *testing.T) {
+	natPort := freePort(t)
+	cs := []testrig.EngineContainer{{ID: "aa", Name: "x", Image: "y",
+		Ports: []testrig.EnginePort{{IP: "0.0.0.0", PrivatePort: 1, PublicPort: natPort, Type: "tcp"}}}}
+	for _, c := range []struct {
+		name, want string
+		spoil      func(t *testing.T, e *testrig.Engine)
+	}{
+		{"owned by another user", "owned by uid 12345", func(t *testing.T, e *testrig.Engine) {
+			testrig.RequireRoot(t, "to give the socket to another user")
+			if err := os.Chown(e.Path, 12345, 12345); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"in a folder anyone may write to", "controlled by another user", func(t *testing.T, e *testrig.Engine) {
+			if err := os.Chmod(filepath.Dir(e.Path), 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := engineAt(t, cs)
+			c.spoil(t, e)
+			sc := NewScanner()
+			defer sc.Close()
+			snap := scanOnceT(t, sc)
+			if ls := findPort(snap, TCP, natPort); len(ls) != 0 || e.Queries() != 0 {
+				t.Errorf("untrusted engine believed: %+v, %d queries", ls, e.Queries())
+			}
+			if st := sc.Engines(); len(st) != 1 || st[0].Reachable || !strings.Contains(st[0].Reason, c.want) {
+				t.Errorf("Engines = %+v, want unreachable: %q", st, c.want)
+			}
+		})
+	}
+}
+
+// Cost of one query of an engine running 50 containers, two published
+// ports each (decode, flatten; the connection is kept between queries).
+func BenchmarkEngineQuery(b *testing.B) {
+	var cs []testrig.EngineContainer
+	for i := range 50 {
+		cs = append(cs, testrig.EngineContainer{ID: strconv.Itoa(1000000 + i), Name: "c" + strconv.Itoa(i), Image: "nginx:1.25",
+			Ports: []testrig.EnginePort{{IP: "0.0.0.0", PrivatePort: 80, PublicPort: uint16(20000 + i), Type: "tcp"},
+				{IP: "::", PrivatePort: 80, PublicPort: uint16(20000 + i), Type: "tcp"}}})
+	}
+	sock := filepath.Join(b.TempDir(), "docker.sock")
+	testrig.StartEngine(b, sock, cs)
+	e := newEngines([]engineSocket{{name: "docker", path: sock}}, newEngineChecker())
+	defer e.close()
+	b.ReportAllocs()
+	for b.Loop() {
+		e.refresh(context.Background())
+		if len(e.all) != 100 {
+			b.Fatalf("%d ports", len(e.all))
+		}
+	}
+}
+
+// The client's own share of BenchmarkEngineQuery (whose figure includes the
+// stand-in's encoding, in the same process): decoding and flattening the
+// answer of 50 containers.
+func BenchmarkEngineDecode(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := range 50 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"Id":"` + strconv.Itoa(1000000+i) + `","Names":["/c` + strconv.Itoa(i) + `"],"Image":"nginx:1.25","ImageID":"sha256:9c7a54a9a43c","Command":"nginx -g 'daemon off;'","Created":1717000000,"State":"running","Status":"Up 5 minutes","Ports":[{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":` +
+			strconv.Itoa(20000+i) + `,"Type":"tcp"},{"IP":"::","PrivatePort":80,"PublicPort":` + strconv.Itoa(20000+i) +
+			`,"Type":"tcp"}],"Labels":{"com.docker.compose.project":"web"},"HostConfig":{"NetworkMode":"bridge"},"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"172.17.0.2"}}},"Mounts":[]}`)
+	}
+	sb.WriteString("]")
+	body := sb.String()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		cs, err := decodeContainers(strings.NewReader(body))
+		if err != nil || len(publishedPorts("docker", cs)) != 100 {
+			b.Fatal(err)
+		}
+	}
+}
