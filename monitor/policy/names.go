@@ -267,5 +267,10 @@ func ProgramName(a Assessment) string {
 	if p, _ := ExePath(a.Listener); p != "" {
 		return safetext.Line(filepath.Base(p), 64)
 	}
+	if pub := a.Published; pub != nil && a.PID == 0 && pub.Container != "" {
+		// A port only the engine's NAT rules serve has no process: the
+		// container it reaches is the program.
+		return safetext.Line(pub.Engine+" container "+pub.Container, 64)
+	}
 	return ""
 }
