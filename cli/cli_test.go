@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"portlight/content"
+	"portlight/internal/testrig"
 	"portlight/monitor/policy"
 )
 
@@ -300,14 +301,7 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(benchRoleEnv); role != "" {
 		os.Exit(runBenchRole(role, os.Args[1:]))
 	}
-	dir, err := os.MkdirTemp("", "portlight-cli-test-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("PORTLIGHT_HOME", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testrig.RunInTempHome(m, "portlight-cli-test-"))
 }
 
 func TestEscapeBidi(t *testing.T) {
