@@ -58,7 +58,7 @@ func TestDesktop(t *testing.T) {
 		conn.BusObject().Call("org.freedesktop.DBus.ListNames", 0).Store(&names)
 		t.Fatalf("tray not registered within 10 s: RegisteredSNIEntries %q (%v); bus names %q", entries, err, names)
 	}
-	want := fmt.Sprintf("⚠ %d/tcp  e2e.test  · network", beforePort)
+	want := fmt.Sprintf("⚠ %d/tcp  e2e.test  · everywhere", beforePort)
 	var menu menuItem
 	if !waitFor(5*time.Second, func() bool {
 		menu = layout(t, conn, pid)
@@ -110,7 +110,7 @@ wait:
 		fmt.Appendf(nil, "latency %v\nsummary: %s\nbody: %s\nactions: %q\n", latency, note.summary, note.body, note.actions), 0o644)
 
 	// The tray marks the listener and lists the unread alert.
-	alertLabel := "⚠ " + portName + "  e2e.test  · network"
+	alertLabel := "⚠ " + portName + "  e2e.test  · everywhere"
 	if !waitFor(3*time.Second, func() bool {
 		menu = layout(t, conn, pid)
 		_, marked := menu.find(alertLabel)

@@ -377,6 +377,7 @@ func (r *resident) render(now time.Time) {
 		PausedAll:   r.pause.UntilResumed,
 		ScanErr:     r.scanErr,
 		Problem:     r.problem,
+		Networks:    r.cfg.Networks,
 	})
 	if r.view != nil {
 		r.view.Apply(r.model)

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"portlight/app/handoff"
+	"portlight/content"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -40,12 +42,15 @@ type MenuModel struct {
 	Unread    bool
 	Listeners []Entry
 	// More counts listeners left out of the submenu.
-	More    int
-	Recent  []RecentEntry
-	Pause   string // the "Pause alerts" submenu's title
-	Paused  bool
-	NoScan  string // non-empty when scanning fails: why
-	ListLen int    // number of distinct listener entries before bounding
+	More   int
+	Recent []RecentEntry
+	Pause  string // the "Pause alerts" submenu's title
+	Paused bool
+	NoScan string // non-empty when scanning fails: why
+	// Public says how many alerting listeners a network taken as public
+	// reaches ("2 listeners reachable from Wi-Fi 'Café'"), "" for none.
+	Public  string
+	ListLen int // number of distinct listener entries before bounding
 }
 
 // RecentEntry is one line of the "Recent alerts" submenu.
@@ -56,18 +61,11 @@ type RecentEntry struct {
 	Proto string
 }
 
-// exposureWord is the short word for the menu.
-func exposureWord(e monitor.Exposure) string {
-	if e == monitor.Loopback {
-		return "local"
-	}
-	return "network"
-}
-
-// ListenerLabel formats one listener entry, e.g. "2476/tcp  python3  · network",
-// prefixed with a warning sign when it alerts.
-func ListenerLabel(port uint16, proto string, owner string, exp monitor.Exposure, alert bool) string {
-	s := fmt.Sprintf("%d/%s  %s  · %s", port, proto, owner, exposureWord(exp))
+// ListenerLabel formats one listener entry, e.g. "2476/tcp  python3  ·
+// Wi-Fi 'Café'", prefixed with a warning sign when it alerts; where is
+// what the listener reaches in a word or two (reach.Result.Short).
+func ListenerLabel(port uint16, proto string, owner string, where string, alert bool) string {
+	s := fmt.Sprintf("%d/%s  %s  · %s", port, proto, owner, where)
 	if alert {
 		return alertMark + s
 	}
@@ -145,6 +143,9 @@ type State struct {
 	ScanErr     error
 	// Problem is what is wrong with the settings file ("" when nothing).
 	Problem string
+	// Networks are the user's words about networks (the settings'
+	// [networks]): which are public.
+	Networks policy.NetworkRules
 }
 
 // pressing reports whether an alert is unread and reachable from the network.
@@ -167,6 +168,10 @@ func BuildMenu(s State) MenuModel {
 	counts := Counts(m.ListLen, alerting, s.Unread)
 	m.Header = "Portlight — " + counts
 	m.Tooltip = "Portlight\n" + counts
+	if m.Public = PublicLine(s.Listeners, s.Networks); m.Public != "" {
+		m.Header = "Portlight — " + alertMark + m.Public
+		m.Tooltip += "\n" + m.Public
+	}
 	m.Unread = s.Unread > 0
 	if s.ScanErr != nil {
 		m.NoScan = safetext.Truncate("Scan failed: "+strings.TrimSpace(safetext.Line(s.ScanErr.Error(), 0)), 80)
@@ -188,45 +193,45 @@ func BuildMenu(s State) MenuModel {
 }
 
 // listenerEntries groups listeners by port, protocol and owner (an owner
-// on 0.0.0.0 and :: is one entry, network if any address is), alerting
-// ones first, then those reachable from the network, then by port; it
-// counts the alerting entries.
+// on 0.0.0.0 and :: is one entry, saying the wider reach of the two),
+// alerting ones first, then the widest-reaching, then by port; it counts
+// the alerting entries.
 func listenerEntries(as []policy.Assessment) (entries []Entry, alerting int) {
 	type group struct {
 		e     Entry
 		owner string
-		exp   monitor.Exposure
+		reach reach.Result
 	}
 	groups := map[string]*group{}
 	var order []*group
 	for _, a := range as {
 		owner := ownerLabel(a)
-		k := fmt.Sprintf("%d/%s %s %d", a.Port, a.Proto, owner, a.PID)
+		k := groupKey(a, owner)
+		r := content.ReachOf(a)
 		g, ok := groups[k]
 		if !ok {
-			g = &group{e: Entry{Port: a.Port, Proto: string(a.Proto)}, owner: owner, exp: a.Exposure}
+			g = &group{e: Entry{Port: a.Port, Proto: string(a.Proto)}, owner: owner, reach: r}
 			groups[k] = g
 			order = append(order, g)
 		}
-		if a.Exposure == monitor.Network {
-			g.exp = monitor.Network
+		if r.Level.Rank() > g.reach.Level.Rank() {
+			g.reach = r
 		}
 		g.e.Alert = g.e.Alert || a.Verdict.Alert
 	}
 	for _, g := range order {
-		g.e.Label = ListenerLabel(g.e.Port, g.e.Proto, g.owner, g.exp, g.e.Alert)
+		g.e.Label = ListenerLabel(g.e.Port, g.e.Proto, g.owner, g.reach.Short(), g.e.Alert)
 		if g.e.Alert {
 			alerting++
 		}
 	}
 	sort.Slice(order, func(i, j int) bool {
 		a, b := order[i], order[j]
-		aNet, bNet := a.exp == monitor.Network, b.exp == monitor.Network
 		switch {
 		case a.e.Alert != b.e.Alert:
 			return a.e.Alert
-		case aNet != bNet:
-			return aNet
+		case a.reach.Level.Rank() != b.reach.Level.Rank():
+			return a.reach.Level.Rank() > b.reach.Level.Rank()
 		case a.e.Port != b.e.Port:
 			return a.e.Port < b.e.Port
 		case a.e.Proto != b.e.Proto:
@@ -239,6 +244,48 @@ func listenerEntries(as []policy.Assessment) (entries []Entry, alerting int) {
 		entries[i] = g.e
 	}
 	return entries, alerting
+}
+
+// groupKey is the menu entry a listener belongs to: its port, protocol
+// and owner.
+func groupKey(a policy.Assessment, owner string) string {
+	return fmt.Sprintf("%d/%s %s %d", a.Port, a.Proto, owner, a.PID)
+}
+
+// PublicLine says how many alerting listeners (menu entries) a network
+// the rules take as public reaches, naming the network most of them
+// reach: "2 listeners reachable from Wi-Fi 'Café'"; "" when none does.
+func PublicLine(as []policy.Assessment, rules policy.NetworkRules) string {
+	type tally struct {
+		n      reach.Network
+		groups map[string]bool
+	}
+	var nets []*tally
+	for _, a := range as {
+		if !a.Verdict.Alert {
+			continue
+		}
+		n, _, ok := rules.PublicNetwork(a.ReachNetworks)
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(nets, func(t *tally) bool { return t.n.Interface == n.Interface && t.n.UUID == n.UUID })
+		if i < 0 {
+			nets = append(nets, &tally{n: n, groups: map[string]bool{}})
+			i = len(nets) - 1
+		}
+		nets[i].groups[groupKey(a, ownerLabel(a))] = true
+	}
+	if len(nets) == 0 {
+		return ""
+	}
+	best := nets[0]
+	for _, t := range nets[1:] {
+		if len(t.groups) > len(best.groups) {
+			best = t
+		}
+	}
+	return plural(len(best.groups), "listener", "listeners") + " reachable from " + best.n.ShortLabel()
 }
 
 // recentEntries are the "Recent alerts" lines: unread ones reachable from

@@ -9,23 +9,26 @@ import (
 
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/provenance"
 )
+
+var cafe = reach.Network{Interface: "wlan0", Kind: reach.KindWiFi, Name: "Café", UUID: "u-cafe", Reach: reach.LocalNetwork}
 
 func TestListenerLabel(t *testing.T) {
 	for _, tc := range []struct {
 		port  uint16
 		proto string
 		owner string
-		exp   monitor.Exposure
+		where string
 		alert bool
 		want  string
 	}{
-		{2476, "tcp", "python3", monitor.Network, false, "2476/tcp  python3  · network"},
-		{53, "udp", "systemd-resolve", monitor.Loopback, false, "53/udp  systemd-resolve  · local"},
-		{5173, "tcp", "node", monitor.Network, true, "⚠ 5173/tcp  node  · network"},
+		{2476, "tcp", "python3", "Wi-Fi 'Café'", false, "2476/tcp  python3  · Wi-Fi 'Café'"},
+		{53, "udp", "systemd-resolve", "this computer", false, "53/udp  systemd-resolve  · this computer"},
+		{5173, "tcp", "node", "everywhere", true, "⚠ 5173/tcp  node  · everywhere"},
 	} {
-		if got := ListenerLabel(tc.port, tc.proto, tc.owner, tc.exp, tc.alert); got != tc.want {
+		if got := ListenerLabel(tc.port, tc.proto, tc.owner, tc.where, tc.alert); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
@@ -123,8 +126,9 @@ func TestBuildMenu(t *testing.T) {
 		Listeners: []policy.Assessment{judged(sshd, false), judged(local, false), judged(py4, true), judged(py6, true)},
 		Alerts:    g.Recent(), Unread: g.Unread(),
 	}
+	s.Listeners[0].Reach, s.Listeners[0].ReachNetworks = reach.LocalNetwork, []reach.Network{cafe}
 	m := BuildMenu(s)
-	wantLabels := []string{"⚠ 5173/tcp  python3  · network", "22/tcp  sshd  · network", "631/tcp  cupsd  · local"}
+	wantLabels := []string{"⚠ 5173/tcp  python3  · everywhere", "22/tcp  sshd  · Wi-Fi 'Café'", "631/tcp  cupsd  · this computer"}
 	if len(m.Listeners) != len(wantLabels) {
 		t.Fatalf("entries %+v", m.Listeners)
 	}
@@ -210,5 +214,61 @@ func TestBuildMenuRecentPressingFirst(t *testing.T) {
 	}
 	if m.Recent[1].Port != 20019 {
 		t.Errorf("then newest first: got %d", m.Recent[1].Port)
+	}
+}
+
+// The tray says how many alerting listeners a network taken as public
+// reaches, once the user marked it public or said unknown networks are;
+// a trusted network, a listener that does not alert, or one on loopback
+// says nothing.
+func TestBuildMenuPublicNetwork(t *testing.T) {
+	home := reach.Network{Interface: "eth0", Kind: reach.KindEthernet, Name: "Home", UUID: "u-home", Reach: reach.LocalNetwork}
+	on := func(l monitor.Listener, alert bool, nets ...reach.Network) policy.Assessment {
+		a := judged(l, alert)
+		a.Reach, a.ReachNetworks = reach.LocalNetwork, nets
+		if len(nets) == 0 {
+			a.Reach, a.ReachNetworks = reach.ThisComputer, []reach.Network{}
+		}
+		return a
+	}
+	ls := []policy.Assessment{
+		on(lst("0.0.0.0", 5173, 10, "python3"), true, cafe, home),
+		on(lst("::", 5173, 10, "python3"), true, cafe, home), // the same entry
+		on(lst("0.0.0.0", 8080, 11, "node"), true, cafe),
+		on(lst("0.0.0.0", 22, 1, "sshd"), false, cafe),
+		on(lst("127.0.0.1", 631, 2, "cupsd"), true),
+		on(lst("0.0.0.0", 9000, 12, "server"), true, home),
+	}
+	for _, tc := range []struct {
+		name  string
+		rules policy.NetworkRules
+		want  string
+	}{
+		{"no rules", policy.NetworkRules{}, ""},
+		{"café marked public by name", policy.NetworkRules{Public: []string{"Café"}}, "2 listeners reachable from Wi-Fi 'Café'"},
+		{"home marked public by uuid", policy.NetworkRules{Public: []string{"u-home"}}, "2 listeners reachable from Ethernet 'Home'"},
+		{"unknown is public, home trusted", policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"u-home"}}, "2 listeners reachable from Wi-Fi 'Café'"},
+		{"both trusted", policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"Home", "Café"}}, ""},
+	} {
+		m := BuildMenu(State{Now: t0, Listeners: ls, Networks: tc.rules})
+		if m.Public != tc.want {
+			t.Errorf("%s: public line %q, want %q", tc.name, m.Public, tc.want)
+			continue
+		}
+		if tc.want != "" && (m.Header != "Portlight — "+alertMark+tc.want || !strings.Contains(m.Tooltip, "5 listeners · 4 alerting") || !strings.Contains(m.Tooltip, tc.want)) {
+			t.Errorf("%s: header %q tooltip %q", tc.name, m.Header, m.Tooltip)
+		}
+		if tc.want == "" && !strings.HasPrefix(m.Header, "Portlight — 5 listeners") {
+			t.Errorf("%s: header %q", tc.name, m.Header)
+		}
+	}
+	// A network's name is chosen by whoever runs it: the line is cleaned
+	// and bounded.
+	evil := cafe
+	evil.Name = "x\x1b[2J\n\u202e" + strings.Repeat("y", 500)
+	m := BuildMenu(State{Now: t0, Listeners: []policy.Assessment{on(lst("0.0.0.0", 1, 1, "a"), true, evil)},
+		Networks: policy.NetworkRules{UnknownIsPublic: true}})
+	if strings.ContainsAny(m.Header, "\x1b\n\u202e") || utf8.RuneCountInString(m.Header) > 80 {
+		t.Errorf("hostile network name in the header: %q", m.Header)
 	}
 }

@@ -1,5 +1,6 @@
 // Package settingsui is Portlight's settings window: the allow-list as a
-// table with add, edit and remove; the alert triggers; the scan interval;
+// table with add, edit and remove; the alert triggers; the networks this
+// computer is on, each public, trusted or not decided; the scan interval;
 // pause; sound; start at login. Every change is written to the settings
 // store at once, and changes made elsewhere (the tray, the CLI, a hand edit)
 // show up in the open window within a second.
@@ -24,6 +25,7 @@ import (
 
 	"portlight/autostart"
 	"portlight/monitor"
+	"portlight/monitor/reach"
 	"portlight/settings"
 )
 
@@ -44,6 +46,10 @@ type Options struct {
 	// even when no resident process runs to apply it; default
 	// autostart.Sync with this executable.
 	StartAtLogin func(on bool) error
+	// Networks returns the networks this computer is on right now, for the
+	// Networks tab; default this machine's, read again from the kernel and
+	// NetworkManager (reach.System).
+	Networks func(ctx context.Context) ([]reach.Network, error)
 	// Do runs fn on Fyne's goroutine; default fyne.Do. (Fyne's test driver
 	// runs fn at once on the caller's goroutine, so tests pass their own to
 	// keep every widget change on one goroutine, as the real driver does.)
@@ -101,6 +107,14 @@ type view struct {
 	pauseLabel                                            *widget.Label
 	snoozed                                               *widget.Label
 	endSnoozes                                            *widget.Button
+
+	// The Networks tab (netview.go).
+	nets          []reach.Network
+	netErr        error
+	shownNets     []netRow
+	netRows       *fyne.Container
+	netProblem    *widget.Label
+	unknownPublic *widget.Check
 }
 
 func newView(a fyne.App, store *settings.Store, opts Options) *view {
@@ -115,6 +129,9 @@ func newView(a fyne.App, store *settings.Store, opts Options) *view {
 	}
 	if opts.Do == nil {
 		opts.Do = fyne.Do
+	}
+	if opts.Networks == nil {
+		opts.Networks = systemNetworks
 	}
 	v := &view{w: a.NewWindow(Title), store: store, opts: opts, cur: store.Settings(), selected: -1}
 	v.build()
@@ -177,6 +194,7 @@ func (v *view) build() {
 		container.NewTabItem("Allowed apps", v.buildAllowList()),
 		container.NewTabItem("Alerts", v.buildAlerts()),
 		container.NewTabItem("General", v.buildGeneral()),
+		container.NewTabItem("Networks", v.buildNetworks()),
 	)
 	path := widget.NewLabel("Settings file: " + v.store.Path())
 	path.Truncation = fyne.TextTruncateEllipsis
@@ -344,6 +362,7 @@ func (v *view) refresh() {
 	} else {
 		v.endSnoozes.Enable()
 	}
+	v.refreshNetworks()
 	if v.selected >= len(s.Allow) {
 		v.selected = -1
 		v.table.UnselectAll()

@@ -1,6 +1,7 @@
 package settingsui
 
 import (
+	"context"
 	"errors"
 	"image/png"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"portlight/autostart"
 	"portlight/monitor"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 	"portlight/settings"
 )
 
@@ -53,6 +55,7 @@ func newRig(t *testing.T, prepare func(dir string), tweak ...func(*Options)) *ri
 		Listeners: func() []monitor.Listener {
 			return []monitor.Listener{{Proto: monitor.TCP, Port: 2476, Process: monitor.Process{Name: "srv", Exe: "/bin/sh", Cmdline: "sh /srv/run.sh"}}}
 		}}
+	opts.Networks = func(context.Context) ([]reach.Network, error) { return testNets, nil }
 	for _, f := range tweak {
 		f(&opts)
 	}

@@ -32,6 +32,7 @@ func openDeps(ctx context.Context, log *slog.Logger) (deps views.Deps, closeAll 
 		deps.Events = core.History // the history window's searches
 	}
 	wireHome(&deps, core.Settings, log)
+	wireNetworks(ctx, &deps, core.Settings, log)
 	if core.Settings == nil {
 		// The windows judge with the defaults; the allow buttons and the
 		// settings window say the settings could not be opened, and why.

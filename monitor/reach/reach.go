@@ -115,6 +115,43 @@ func (n Network) Label() string {
 	return s
 }
 
+// maxShortName bounds a network's name in Short.
+const maxShortName = 24
+
+// ShortLabel names the network in a few words, for a menu: "Wi-Fi
+// 'Café'", "VPN 'Office'", "Ethernet eth0". The name is escaped and
+// bounded.
+func (n Network) ShortLabel() string {
+	word := KindWord(n.Kind)
+	if n.Name == "" {
+		return word + " " + safetext.Line(n.Interface, 16)
+	}
+	return fmt.Sprintf("%s '%s'", word, safetext.Line(n.Name, maxShortName))
+}
+
+// KindWord names a kind of network in a word or two, capitalised for a
+// table or a list: "Wi-Fi", "Ethernet", "VPN", "Bridge (VMs and
+// containers)".
+func KindWord(k Kind) string {
+	switch k {
+	case KindLoopback:
+		return "Loopback"
+	case KindBridge:
+		return "Bridge (VMs and containers)"
+	case KindVeth:
+		return "Container link"
+	case KindVPN:
+		return "VPN"
+	case KindEthernet:
+		return "Ethernet"
+	case KindWiFi:
+		return "Wi-Fi"
+	case KindMobile:
+		return "Mobile broadband"
+	}
+	return "Network"
+}
+
 // Result is what an address reaches: the widest level and the networks
 // behind it, widest first.
 type Result struct {
@@ -201,14 +238,21 @@ func (r Result) Text() string {
 }
 
 // Short is the result in a word or two, for a table column or a menu: the
-// level's (see Level.Short), or "inside container" / "inside namespace"
-// for a listener of another namespace that no forwarder reaches.
+// network when a VPN or a local network is all it reaches and it is one
+// ("Wi-Fi 'Café'", "VPN 'Office'", "Ethernet eth0"), else the level's (see
+// Level.Short), or "inside container" / "inside namespace" for a listener
+// of another namespace that no forwarder reaches.
 func (r Result) Short() string {
 	if r.Inside != nil && r.Through == nil && r.Level == ThisComputer {
 		if r.Inside.Container != "" {
 			return "inside container"
 		}
 		return "inside namespace"
+	}
+	if r.Level == LocalNetwork || r.Level == VPN {
+		if w := r.Widest(); len(w) == 1 {
+			return w[0].ShortLabel()
+		}
 	}
 	return r.Level.Short()
 }

@@ -198,7 +198,7 @@ func TestTextInsideAnotherNamespace(t *testing.T) {
 		{"wildcard with no forwarder", Result{Level: Guests, Inside: web},
 			"reachable only inside its container 'web' and from this computer and its virtual machines and containers; no host port is forwarded to it", "VMs and containers"},
 		{"through pasta on a Wi-Fi", Result{Level: LocalNetwork, Networks: []Network{cafe}, Inside: web, Through: pasta},
-			"reachable from Wi-Fi 'Café' through pasta on port 8080 right now", "local network"},
+			"reachable from Wi-Fi 'Café' through pasta on port 8080 right now", "Wi-Fi 'Café'"},
 		{"through pasta everywhere", Result{Level: Everywhere, Networks: []Network{eth}, Inside: web, Through: pasta},
 			"reachable from everywhere (Ethernet eth0 right now) through pasta on port 8080", "everywhere"},
 		{"through a forwarder on host loopback", Result{Level: ThisComputer, Inside: bare, Through: &Through{Via: "slirp4netns", Port: 2222}},
@@ -215,5 +215,40 @@ func TestTextInsideAnotherNamespace(t *testing.T) {
 	got := Result{Level: ThisComputer, Inside: &Inside{Namespace: "net:[1]", Container: "x\x1b[2J\ny"}}.Text()
 	if strings.ContainsAny(got, "\x1b\n") {
 		t.Errorf("hostile container name shown as %q", got)
+	}
+}
+
+func TestShortNamesOneNetwork(t *testing.T) {
+	cafe := Network{Interface: "wlan0", Kind: KindWiFi, Name: "Café", Reach: LocalNetwork}
+	eth := Network{Interface: "eth0", Kind: KindEthernet, Reach: LocalNetwork}
+	office := Network{Interface: "wg0", Kind: KindVPN, Name: "Office", Reach: VPN}
+	evil := Network{Interface: "wlan0", Kind: KindWiFi, Name: "a\x1b[2J\nb\u202e" + strings.Repeat("x", 500), Reach: LocalNetwork}
+	for _, tc := range []struct {
+		r    Result
+		want string
+	}{
+		{Result{Level: LocalNetwork, Networks: []Network{cafe}}, "Wi-Fi 'Café'"},
+		{Result{Level: LocalNetwork, Networks: []Network{eth, office}}, "Ethernet eth0"},
+		{Result{Level: LocalNetwork, Networks: []Network{cafe, eth}}, "local network"},
+		{Result{Level: VPN, Networks: []Network{office}}, "VPN 'Office'"},
+		{Result{Level: LocalNetwork, Networks: []Network{}}, "local network"},
+		{Result{Level: Everywhere, Networks: []Network{cafe}}, "everywhere"},
+		{Result{Level: LocalNetwork, Networks: []Network{evil}}, "Wi-Fi 'a b" + strings.Repeat("x", maxShortName-3) + "…'"},
+	} {
+		if got := tc.r.Short(); got != tc.want {
+			t.Errorf("%+v: short %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
+
+func TestNetworksAreTheOnesUpWithAnAddress(t *testing.T) {
+	var got []string
+	for _, n := range home().Networks() {
+		got = append(got, n.Interface+":"+string(n.Kind)+":"+n.Name)
+	}
+	// wg0 is down, lo is this computer, veth1a2b has no address.
+	want := "wlp2s0:wifi:Home br0:ethernet: tailscale0:vpn:tailscale0 docker0:bridge: virbr0:bridge:"
+	if strings.Join(got, " ") != want {
+		t.Errorf("networks %q, want %q", strings.Join(got, " "), want)
 	}
 }

@@ -223,6 +223,14 @@ func (s *State) Classify(addr netip.Addr) Result {
 	return r
 }
 
+// Networks returns the networks this computer is on right now: those of
+// the interfaces that are up and hold an address, widest first, each
+// with NetworkManager's connection name when it has one. It is what a
+// wildcard address reaches, network by network.
+func (s *State) Networks() []Network {
+	return s.union(func(netip.Prefix) bool { return true }, true, true).Networks
+}
+
 // union is the reach of a wildcard or multicast address: the networks of
 // every interface that is up and holds an address of the family (fam),
 // and, when routes count, everywhere if a default route exists.

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"portlight/content"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
-	"portlight/monitor/reach"
 	"portlight/safetext"
 )
 
@@ -203,14 +203,7 @@ func Cells(a policy.Assessment) [NumColumns]string {
 	c[ColPort] = fmt.Sprint(a.Port)
 	c[ColProto] = string(a.Proto)
 	c[ColAddress] = safetext.Line(a.Address, 64)
-	switch {
-	case a.Reach != "":
-		c[ColExposure] = reach.Result{Level: a.Reach, Inside: a.ReachInside, Through: a.ReachThrough}.Short()
-	case a.Exposure == "network":
-		c[ColExposure] = "network"
-	default:
-		c[ColExposure] = "this computer"
-	}
+	c[ColExposure] = content.ReachOf(a).Short()
 	switch {
 	case a.OwnerHidden:
 		c[ColProcess] = "(hidden)"

@@ -8,6 +8,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 )
 
 func lst(port uint16, pid int32, name string, alert bool) policy.Assessment {
@@ -125,7 +126,7 @@ func TestCells(t *testing.T) {
 	a.Exposure = monitor.Network
 	a.Address = "0.0.0.0"
 	got := Cells(a)
-	want := [NumColumns]string{"5173", "tcp", "0.0.0.0", "network", "node (3)", "alice", "unassigned", "alert: unassigned port"}
+	want := [NumColumns]string{"5173", "tcp", "0.0.0.0", "everywhere", "node (3)", "alice", "unassigned", "alert: unassigned port"}
 	if got != want {
 		t.Errorf("Cells =\n%q\nwant\n%q", got, want)
 	}
@@ -135,5 +136,43 @@ func TestCells(t *testing.T) {
 	got = Cells(h)
 	if got[ColProcess] != "(hidden)" || got[ColUser] != "uid 0" || got[ColStatus] != "IANA: ssh" || got[ColExposure] != "this computer" || got[ColVerdict] != "ok" {
 		t.Errorf("hidden row cells %q", got)
+	}
+}
+
+// The reach column says what the listener reaches in a word or two, naming
+// the network when it is one; a network's name is chosen by whoever runs
+// it, so it is cleaned and bounded.
+func TestReachCell(t *testing.T) {
+	cafe := reach.Network{Interface: "wlan0", Kind: reach.KindWiFi, Name: "Café", Reach: reach.LocalNetwork}
+	eth := reach.Network{Interface: "eth0", Kind: reach.KindEthernet, Name: "Wired", Reach: reach.LocalNetwork}
+	evil := reach.Network{Interface: "wlan0", Kind: reach.KindWiFi, Name: "x\x1b[2J\u202e" + strings.Repeat("y", 300), Reach: reach.LocalNetwork}
+	for _, tc := range []struct {
+		name string
+		set  func(*policy.Assessment)
+		want string
+	}{
+		{"old record, loopback", func(a *policy.Assessment) {}, "this computer"},
+		{"this computer", func(a *policy.Assessment) { a.Reach = reach.ThisComputer }, "this computer"},
+		{"guests", func(a *policy.Assessment) { a.Reach = reach.Guests }, "VMs and containers"},
+		{"one Wi-Fi", func(a *policy.Assessment) { a.Reach, a.ReachNetworks = reach.LocalNetwork, []reach.Network{cafe} }, "Wi-Fi 'Café'"},
+		{"two networks", func(a *policy.Assessment) { a.Reach, a.ReachNetworks = reach.LocalNetwork, []reach.Network{cafe, eth} }, "local network"},
+		{"everywhere", func(a *policy.Assessment) { a.Reach, a.ReachNetworks = reach.Everywhere, []reach.Network{cafe} }, "everywhere"},
+		{"inside a container", func(a *policy.Assessment) {
+			a.Reach, a.ReachInside = reach.ThisComputer, &reach.Inside{Namespace: "net:[1]", Container: "web"}
+		}, "inside container"},
+		{"hostile name", func(a *policy.Assessment) { a.Reach, a.ReachNetworks = reach.LocalNetwork, []reach.Network{evil} }, ""},
+	} {
+		a := lst(8080, 3, "node", false)
+		tc.set(&a)
+		got := Cells(a)[ColExposure]
+		if tc.want == "" {
+			if strings.ContainsAny(got, "\x1b\u202e") || len([]rune(got)) > 40 {
+				t.Errorf("%s: cell %q not cleaned or bounded", tc.name, got)
+			}
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("%s: cell %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"portlight/app/handoff"
 	"portlight/content"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 )
 
 // The listeners window is Portlight's home: on a desktop without a tray it
@@ -27,7 +29,10 @@ type homeBar struct {
 	notice *widget.Label
 	recent *widget.Button
 	pause  *widget.Button
-	status handoff.Status
+	// network says which network this computer is on, and whether it is
+	// taken as public.
+	network *widget.Label
+	status  handoff.Status
 	// shown is the text of the notice, for tests.
 	shown string
 }
@@ -44,11 +49,18 @@ func newHomeBar(m *Manager, w fyne.Window) (h *homeBar, buttons, notice fyne.Can
 	h.pause = widget.NewButton("Pause alerts", h.showPause)
 	hist := widget.NewButton("History…", func() { m.OpenHistory(content.HistoryFilter{}) })
 	set := widget.NewButton("Settings…", func() { m.OpenSettings() })
-	return h, container.NewHBox(h.recent, h.pause, hist, set), h.notice
+	h.network = widget.NewLabel("")
+	h.network.Importance = widget.LowImportance
+	return h, container.NewHBox(h.recent, h.pause, hist, set, h.network), h.notice
 }
 
 // update reads the resident's status and shows it.
 func (h *homeBar) update() {
+	if h.m.deps.Networks != nil {
+		if line := NetworkLine(h.m.deps.Networks()); h.network.Text != line {
+			h.network.SetText(line)
+		}
+	}
 	if h.m.deps.Status == nil {
 		return
 	}
@@ -102,6 +114,30 @@ func HomeNotice(s handoff.Status) string {
 		parts = append(parts, fmt.Sprintf("%d notifications were kept: no notification daemon runs. Their alerts are unread in Recent alerts; they are shown when a daemon starts.", s.Kept))
 	}
 	return strings.Join(parts, "\n")
+}
+
+// NetworkLine names the network this computer reaches the internet
+// through right now, and says whether the rules take it as public: "On
+// Wi-Fi 'Café' (public)", "On Ethernet 'Home' (trusted)"; "" when no
+// network carries the default route. The name is cleaned and bounded
+// (reach.Network.ShortLabel).
+func NetworkLine(nets []reach.Network, rules policy.NetworkRules) string {
+	i := slices.IndexFunc(nets, func(n reach.Network) bool { return n.DefaultRoute })
+	if i < 0 {
+		return ""
+	}
+	n := nets[i]
+	line := "On " + n.ShortLabel()
+	trusted := slices.ContainsFunc(rules.Trusted, func(s string) bool { return s != "" && (s == n.Name || s == n.UUID) })
+	switch _, marked, public := rules.PublicNetwork(nets[i : i+1]); {
+	case public && marked:
+		return line + " (public)"
+	case public:
+		return line + " (counts as public)"
+	case trusted:
+		return line + " (trusted)"
+	}
+	return line
 }
 
 // showRecent pops up the recent alerts; choosing one opens its explainer.

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"portlight/app/handoff"
 	"portlight/monitor/policy"
+	"portlight/monitor/reach"
 )
 
 // TestHomeFirstRun: the home is the welcome the first time only, and the
@@ -73,5 +75,45 @@ func TestHomeNotice(t *testing.T) {
 	}
 	if got := HomeNotice(handoff.Status{Kept: 1}); !strings.HasPrefix(got, "1 notification was kept") {
 		t.Errorf("one kept: %q", got)
+	}
+}
+
+// TestHomeNetworkLine: the home says which network this computer is on and
+// whether it is taken as public, and follows a change of the rules.
+func TestHomeNetworkLine(t *testing.T) {
+	cafe := reach.Network{Interface: "wlan0", Kind: reach.KindWiFi, Name: "Café", UUID: "u-cafe", Reach: reach.Everywhere, DefaultRoute: true}
+	home := reach.Network{Interface: "eth0", Kind: reach.KindEthernet, Name: "Home", UUID: "u-home", Reach: reach.LocalNetwork}
+	vpn := reach.Network{Interface: "wg0", Kind: reach.KindVPN, Name: "Office", Reach: reach.VPN}
+	evil := cafe
+	evil.Name = "x\x1b[2J\n\u202e" + strings.Repeat("y", 300)
+	for _, tc := range []struct {
+		name  string
+		nets  []reach.Network
+		rules policy.NetworkRules
+		want  string
+	}{
+		{"no default route", []reach.Network{home, vpn}, policy.NetworkRules{}, ""},
+		{"not decided", []reach.Network{vpn, cafe, home}, policy.NetworkRules{}, "On Wi-Fi 'Café'"},
+		{"marked public", []reach.Network{cafe}, policy.NetworkRules{Public: []string{"Café"}}, "On Wi-Fi 'Café' (public)"},
+		{"unknown is public", []reach.Network{cafe}, policy.NetworkRules{UnknownIsPublic: true}, "On Wi-Fi 'Café' (counts as public)"},
+		{"trusted", []reach.Network{cafe}, policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"u-cafe"}}, "On Wi-Fi 'Café' (trusted)"},
+		{"hostile name", []reach.Network{evil}, policy.NetworkRules{}, "On Wi-Fi 'x " + strings.Repeat("y", 22) + "…'"},
+	} {
+		if got := NetworkLine(tc.nets, tc.rules); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+
+	r := newRig(t, nil)
+	rules := policy.NetworkRules{}
+	r.m.deps.Networks = func() ([]reach.Network, policy.NetworkRules) { return []reach.Network{home, cafe}, rules }
+	l := r.m.OpenListeners()
+	if got := l.home.network.Text; got != "On Wi-Fi 'Café'" || !slices.Contains(texts(l.w), got) {
+		t.Errorf("home shows %q; window %q", got, texts(l.w))
+	}
+	rules.Public = []string{"u-cafe"}
+	l.apply()
+	if got := l.home.network.Text; got != "On Wi-Fi 'Café' (public)" {
+		t.Errorf("after marking the café public: %q", got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"portlight/monitor"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
+	"portlight/monitor/reach"
 )
 
 // Scanner lists the listening sockets now (monitor's scanner satisfies it).
@@ -66,6 +67,10 @@ type Deps struct {
 	// Status reads what the resident reports (no tray, kept notifications,
 	// recent alerts); nil shows none of it.
 	Status func() (handoff.Status, error)
+	// Networks returns the networks this computer is on and the user's
+	// words about them, for the home's "On Wi-Fi 'Café' (public)"; nil
+	// shows no such line.
+	Networks func() ([]reach.Network, policy.NetworkRules)
 	// SetPause pauses or resumes alerts; nil leaves the pause buttons inert.
 	SetPause func(policy.Pause) error
 	// FirstRun claims the first run: it reports true once ever, and the
