@@ -12,6 +12,10 @@ BIN := ./portlight
 # The window program, started by the tray and by `portlight ui ...`; it lives
 # next to portlight (docs/binaries.md).
 UI_BIN := ./portlight-ui
+# portlight is built without cgo: nothing it does needs C, and a static
+# binary starts sooner than one the dynamic loader links against libc
+# (docs/binaries.md). portlight-ui needs cgo for Fyne's GL driver.
+CORE_ENV := CGO_ENABLED=0
 ARTIFACTS ?= $(CURDIR)/artifacts
 export PORTLIGHT_ARTIFACTS := $(ARTIFACTS)
 FUZZTIME ?= 10s
@@ -28,9 +32,10 @@ deps-build:
 	scripts/deps.sh build
 
 # Both programs, into the repository's root: portlight finds portlight-ui next
-# to itself.
+# to itself. Two go builds, since only portlight is built without cgo.
 build: deps-build
-	$(GO) build -o ./ . ./cmd/portlight-ui
+	$(CORE_ENV) $(GO) build -o $(BIN) .
+	$(GO) build -o $(UI_BIN) ./cmd/portlight-ui
 
 run: build
 	$(BIN)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"portlight/content"
@@ -26,18 +27,17 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// bidiControls are the characters that reorder text on screen (U+061C,
+// bidiEscaper escapes the characters that reorder text on screen (U+061C,
 // U+200E–U+200F, U+202A–U+202E, U+2066–U+2069). encoding/json leaves them
-// raw; a process name holding one would reorder a terminal line.
-var bidiControls = func() []string {
-	var out []string
+// raw; a process name holding one would reorder a terminal line. Built on
+// first use, not at start-up.
+var bidiEscaper = sync.OnceValue(func() *strings.Replacer {
+	var pairs []string
 	for _, r := range []rune{0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
-		out = append(out, string(r), fmt.Sprintf(`\u%04x`, r))
+		pairs = append(pairs, string(r), fmt.Sprintf(`\u%04x`, r))
 	}
-	return out
-}()
-
-var bidiEscaper = strings.NewReplacer(bidiControls...)
+	return strings.NewReplacer(pairs...)
+})
 
 // escapeBidi writes bidi controls in JSON text as \uXXXX escapes, which
 // decode to the same strings. Valid because in JSON such characters can only
@@ -46,7 +46,7 @@ func escapeBidi(b []byte) []byte {
 	if !bytes.ContainsAny(b, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
 		return b
 	}
-	return []byte(bidiEscaper.Replace(string(b)))
+	return []byte(bidiEscaper().Replace(string(b)))
 }
 
 // processLabel is the name shown for a listener's owner in text output.

@@ -23,13 +23,15 @@ INSTALL_UI := $(DIST)/linux/portlight-ui
 
 .PHONY: install uninstall install-check package windows darwin-vet desktop-check newcomer
 
-# Both programs, stripped, for installing (the rule makes INSTALL_UI too).
-# Only the link step differs from `make build`, so it reuses the build cache
-# (a relink, seconds).
+# Both programs, stripped, for installing (the rule makes INSTALL_UI too),
+# portlight without cgo as in `make build`. Only the link step differs from
+# `make build`, so it reuses the build cache (a relink, seconds).
 $(INSTALL_BIN): deps-build FORCE
 	@mkdir -p $(@D)
-	$(GO) build -ldflags "-s -w" -o $(@D)/ . ./cmd/portlight-ui
+	$(CORE_ENV) $(GO) build -ldflags "-s -w" -o $@ .
+	$(GO) build -ldflags "-s -w" -o $(INSTALL_UI) ./cmd/portlight-ui
 	@if $(GO) version -m $@ | grep -q 'fyne.io/fyne/v2'; then echo "$@ links Fyne; only portlight-ui may"; exit 1; fi
+	@$(GO) version -m $@ | grep -qx $$'\tbuild\tCGO_ENABLED=0' || { echo "$@ is built with cgo; it must not be"; exit 1; }
 
 $(ICON256): assets/icon.png packaging/iconsize/main.go
 	@mkdir -p $(@D)
@@ -70,7 +72,7 @@ windows:
 	@command -v $(MINGW_CC) >/dev/null || { echo "windows: needs $(MINGW_CC) (apt: gcc-mingw-w64-x86-64)"; exit 1; }
 	@mkdir -p $(DIST)/windows
 	@start=$$(date +%s); \
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 \
+	GOOS=windows GOARCH=amd64 $(CORE_ENV) \
 	  $(GO) build -trimpath -ldflags "-s -w -H=windowsgui" -o $(DIST)/windows/portlight.exe . && \
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) \
 	  $(GO) build -trimpath -ldflags "-s -w -H=windowsgui" -o $(DIST)/windows/portlight-ui.exe ./cmd/portlight-ui && \

@@ -3,7 +3,6 @@ package monitor
 import (
 	"context"
 	"errors"
-	"os/user"
 	"strconv"
 )
 
@@ -57,9 +56,9 @@ func (c *factsCache) userName(uid uint32) string {
 	if n, ok := c.users[uid]; ok {
 		return n
 	}
-	n := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(n); err == nil {
-		n = u.Username
+	n, ok := lookupUserName(uid)
+	if !ok {
+		n = strconv.FormatUint(uint64(uid), 10)
 	}
 	c.users[uid] = n
 	return n

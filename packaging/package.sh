@@ -8,10 +8,10 @@
 # main package, with a generated file that imports Fyne's app package (to
 # embed FyneApp.toml's metadata): that would link Fyne into portlight. So both
 # programs are built here as `fyne package --release` builds (-tags release,
-# -trimpath, stripped, its C flags), fyne package wraps the built portlight
-# (--executable: the desktop entry, icon, Makefile and tarball), and
-# portlight-ui is then added to the bundle, next to portlight, and to its
-# Makefile's install and uninstall rules.
+# -trimpath, stripped, its C flags; portlight without cgo), fyne package
+# wraps the built portlight (--executable: the desktop entry, icon, Makefile
+# and tarball), and portlight-ui is then added to the bundle, next to
+# portlight, and to its Makefile's install and uninstall rules.
 # Then checks the bundle: the .desktop entry validates, the icon is there, the
 # programs run, portlight links no Fyne, and the bundle's Makefile installs
 # and removes both.
@@ -36,9 +36,12 @@ start=$(date +%s)
 # hardening_flags.go), for the C that Fyne's GL driver and GLFW bring.
 export CGO_CFLAGS="${CGO_CFLAGS:+$CGO_CFLAGS }-O3 -pipe -D_FORTIFY_SOURCE=3 -fcf-protection -fstack-protector-strong"
 export CGO_LDFLAGS="${CGO_LDFLAGS:+$CGO_LDFLAGS }-Wl,-z,relro,-z,now -Wl,--as-needed"
-(cd "$tmp/src" && $go build -tags release -trimpath -ldflags "-s -w" -o "$tmp/build/" . ./cmd/portlight-ui)
+# portlight without cgo, as `make build` builds it (docs/binaries.md says why).
+(cd "$tmp/src" && CGO_ENABLED=0 $go build -tags release -trimpath -ldflags "-s -w" -o "$tmp/build/portlight" .)
+(cd "$tmp/src" && $go build -tags release -trimpath -ldflags "-s -w" -o "$tmp/build/portlight-ui" ./cmd/portlight-ui)
 echo "package: built portlight and portlight-ui ($(( $(date +%s) - start )) s)"
 if $go version -m "$tmp/build/portlight" | grep -q 'fyne.io/fyne/v2'; then fail "portlight links Fyne; only portlight-ui may"; fi
+$go version -m "$tmp/build/portlight" | grep -qx $'\tbuild\tCGO_ENABLED=0' || fail "portlight is built with cgo; it must not be"
 start=$(date +%s)
 (cd "$tmp/src" && "$tmp/bin/fyne" package -os linux --release --executable "$tmp/build/portlight")
 echo "package: fyne package -os linux --release took $(( $(date +%s) - start )) s"

@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"portlight/app/handoff"
 	"portlight/cmdline"
 	"portlight/content"
 )
 
-// Usage is the window process's command line, from the command table.
-var Usage = usage()
+// Usage returns the window process's command line, from the command table.
+var Usage = sync.OnceValue(usage)
 
 func usage() string {
 	c, _ := cmdline.Lookup("ui")
@@ -25,7 +26,7 @@ func usage() string {
 // is also run directly.
 func Parse(args []string) (handoff.Request, error) {
 	bad := func(format string, a ...any) (handoff.Request, error) {
-		return handoff.Request{}, fmt.Errorf("ui: %s (%s): %w", fmt.Sprintf(format, a...), Usage, cmdline.ErrUsage)
+		return handoff.Request{}, fmt.Errorf("ui: %s (%s): %w", fmt.Sprintf(format, a...), Usage(), cmdline.ErrUsage)
 	}
 	if len(args) == 0 {
 		return bad("which window?")

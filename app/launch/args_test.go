@@ -96,8 +96,8 @@ func TestParseTakesTheTable(t *testing.T) {
 			t.Errorf("Parse(%q) opens %q", args, r.Kind)
 		}
 	}
-	if !strings.Contains(Usage, "portlight ui history [--port N[/PROTO]] [--exe PATH]") {
-		t.Errorf("Usage lacks the history window: %q", Usage)
+	if !strings.Contains(Usage(), "portlight ui history [--port N[/PROTO]] [--exe PATH]") {
+		t.Errorf("Usage lacks the history window: %q", Usage())
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 func main() {
 	quietlocale.Restore()
 	if len(os.Args) == 2 && (os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help") {
-		fmt.Println(launch.Usage)
+		fmt.Println(launch.Usage())
 		return
 	}
 	if err := ui.Run(os.Args[1:]); err != nil {

@@ -9,6 +9,10 @@ import (
 	"testing"
 )
 
+// CoreBuildEnv is the environment portlight is built with, added to the
+// caller's: without cgo (the Makefile's CORE_ENV; docs/binaries.md says why).
+var CoreBuildEnv = []string{"CGO_ENABLED=0"}
+
 var (
 	buildOnce sync.Once
 	buildPath string
@@ -35,11 +39,21 @@ func Portlight(t testing.TB) string {
 			buildErr = fmt.Errorf("missing tool go: %w", err)
 			return
 		}
-		// One go build for both: they share most packages.
-		out, err := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
-			"portlight", "portlight/cmd/portlight-ui").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		// Two go builds, as the Makefile's: portlight without cgo, the
+		// window program with it (Fyne's GL driver is C).
+		for _, b := range []struct {
+			pkg, out string
+			env      []string
+		}{
+			{"portlight", buildPath, CoreBuildEnv},
+			{"portlight/cmd/portlight-ui", filepath.Join(dir, "portlight-ui"), nil},
+		} {
+			cmd := exec.Command(gobin, "build", "-o", b.out, b.pkg)
+			cmd.Env = append(os.Environ(), b.env...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+				return
+			}
 		}
 	})
 	if buildErr != nil {

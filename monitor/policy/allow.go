@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"portlight/monitor"
@@ -112,13 +113,13 @@ func (e AllowEntry) Validate() error {
 		return fmt.Errorf("allow entry %q: the path must be absolute", e.Path)
 	case e.Proto != "" && e.Proto != monitor.TCP && e.Proto != monitor.UDP:
 		return fmt.Errorf("allow entry %s: proto %q is neither tcp nor udp", e.Path, e.Proto)
-	case e.SHA256 != "" && !sha256Hex.MatchString(e.SHA256):
+	case e.SHA256 != "" && !sha256Hex().MatchString(e.SHA256):
 		return fmt.Errorf("allow entry %s: sha256 %q is not 64 hex digits", e.Path, e.SHA256)
 	case slices.Contains(e.Ports, 0):
 		return fmt.Errorf("allow entry %s: port 0 is not a port", e.Path)
 	case e.Script != "" && !filepath.IsAbs(e.Script):
 		return fmt.Errorf("allow entry %s: the script %q must be an absolute path", e.Path, e.Script)
-	case e.ScriptSHA256 != "" && !sha256Hex.MatchString(e.ScriptSHA256):
+	case e.ScriptSHA256 != "" && !sha256Hex().MatchString(e.ScriptSHA256):
 		return fmt.Errorf("allow entry %s: script_sha256 %q is not 64 hex digits", e.Path, e.ScriptSHA256)
 	case strings.HasPrefix(e.Args, "*"):
 		return fmt.Errorf("allow entry %s: args %q starts with '*', which matches a script of that name in any folder, "+
@@ -127,7 +128,7 @@ func (e AllowEntry) Validate() error {
 	return nil
 }
 
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var sha256Hex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // SameProgram reports whether two entries name the same program (path and
 // script or arguments), whatever their ports, pins and notes: the entries

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"portlight/monitor"
 )
@@ -88,7 +89,9 @@ func MatchArgs(pattern, cmdline string) bool {
 
 // interpreterBase matches the file names of programs that run whatever
 // script they are given, with version suffixes: python3.12, node22, ruby3.2.
-var interpreterBase = regexp.MustCompile(`^(python|pypy|node|nodejs|deno|bun|java|javaw|ruby|perl|php|php-cgi|lua|luajit|tclsh|wish|r|rscript|sh|bash|dash|zsh|ksh|mksh|fish|csh|tcsh|busybox|pwsh|powershell|osascript|dotnet|mono|erl|beam\.smp|julia|gjs|electron)[0-9.]*(\.exe)?$`)
+var interpreterBase = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(python|pypy|node|nodejs|deno|bun|java|javaw|ruby|perl|php|php-cgi|lua|luajit|tclsh|wish|r|rscript|sh|bash|dash|zsh|ksh|mksh|fish|csh|tcsh|busybox|pwsh|powershell|osascript|dotnet|mono|erl|beam\.smp|julia|gjs|electron)[0-9.]*(\.exe)?$`)
+})
 
 // IsInterpreter reports whether an executable path names a script
 // interpreter, whose allow-list entries should carry an Args pattern.
@@ -96,7 +99,7 @@ func IsInterpreter(path string) bool {
 	// Split on both separators: Windows paths reach us on every OS through
 	// the settings file.
 	base := path[strings.LastIndexAny(path, `/\`)+1:]
-	return interpreterBase.MatchString(strings.ToLower(base))
+	return interpreterBase().MatchString(strings.ToLower(base))
 }
 
 // scriptMatches checks an entry's script and arguments against a process,

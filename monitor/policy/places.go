@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Places says where on disk a program lives. Its fields are inputs from the
@@ -88,7 +89,7 @@ func (pl Places) Writable(name string) (Place, bool) {
 		if !ok {
 			continue
 		}
-		if tmp == "/tmp" && goBuildExe.MatchString(rest) {
+		if tmp == "/tmp" && goBuildExe().MatchString(rest) {
 			return Place{placeGoBuild, "the go tool's temporary build folder (" + tmp + ")"}, true
 		}
 		return Place{placeTemp, "a temporary folder (" + tmp + ")"}, true
@@ -148,4 +149,6 @@ func SystemPlaces() Places {
 // goBuildExe is the layout the go tool gives the programs `go run` and
 // `go test` build (go-buildNNN/bNNN/exe/NAME); any other name under /tmp that
 // merely starts with go-build is a temporary folder like the rest.
-var goBuildExe = regexp.MustCompile(`^go-build[0-9]+/b[0-9]+/(exe/[^/]+|[^/]+\.test)$`)
+var goBuildExe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^go-build[0-9]+/b[0-9]+/(exe/[^/]+|[^/]+\.test)$`)
+})

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/format"
 	"os"
 	"path/filepath"
 
@@ -41,7 +42,7 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
-	src, err := ianaxml.GoSource(reg)
+	src, err := goSource(reg)
 	if err != nil {
 		return err
 	}
@@ -56,4 +57,27 @@ func run(in, out string) error {
 	}
 	fmt.Printf("gen: %d port records, registry updated %s, %d bytes compressed\n", len(reg.Records), reg.Updated, len(gz))
 	return nil
+}
+
+// goSource returns the Go file that records the registry's date and size in
+// package data. It lives here, not in package ianaxml, which portlight
+// links (update-registry parses with it): go/format would bring the Go
+// parser and printer into the program, and their package initialisation
+// into every command's start-up.
+func goSource(reg *ianaxml.Registry) ([]byte, error) {
+	src := fmt.Sprintf(`// %s
+
+package data
+
+// IANAUpdated is the <updated> date of the embedded IANA registry.
+const IANAUpdated = %q
+
+// IANARecords is the number of port records in the embedded compact registry.
+const IANARecords = %d
+`, ianaxml.Generated, reg.Updated, len(reg.Records))
+	out, err := format.Source([]byte(src))
+	if err != nil {
+		return nil, fmt.Errorf("format generated Go: %w", err)
+	}
+	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"fmt"
-	"go/format"
 	"io"
 	"strings"
 )
@@ -70,24 +69,4 @@ func Gzip(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// GoSource returns the Go file that records the registry's date and size in
-// package data.
-func GoSource(reg *Registry) ([]byte, error) {
-	src := fmt.Sprintf(`// %s
-
-package data
-
-// IANAUpdated is the <updated> date of the embedded IANA registry.
-const IANAUpdated = %q
-
-// IANARecords is the number of port records in the embedded compact registry.
-const IANARecords = %d
-`, Generated, reg.Updated, len(reg.Records))
-	out, err := format.Source([]byte(src))
-	if err != nil {
-		return nil, fmt.Errorf("format generated Go: %w", err)
-	}
-	return out, nil
 }
