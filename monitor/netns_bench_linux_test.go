@@ -13,11 +13,11 @@ import (
 // BenchmarkScanNamespaces prints the CPU of one steady scan with 1, 10 and
 // 50 other network namespaces (one child each, two listeners), next to a
 // scan of the host's namespace alone: reading the namespaces through kept
-// netlink sockets (root), through /proc/PID/net every scan, and through
+// netlink sockets (root) every scan and round robin (the default,
+// nlPerScan a scan), through /proc/PID/net every scan, and through
 // /proc/PID/net within the default budget (the mean: most scans read
-// nothing); and what
-// a scan that meets the namespaces for the first time costs (discovery,
-// setns, attribution).
+// nothing); and what a scan that meets the namespaces for the first time
+// costs (discovery, setns, attribution).
 func BenchmarkScanNamespaces(b *testing.B) {
 	testrig.RequireRoot(b, "to create network namespaces")
 	for _, n := range []int{1, 10, 50} {
@@ -28,21 +28,23 @@ func BenchmarkScanNamespaces(b *testing.B) {
 			const scans = 41
 			hostOnly := NewScanner(WithNamespaces(false))
 			defer hostOnly.Close()
-			first := func(root bool, perScan, minEvery int) (*Scanner, time.Duration) {
+			first := func(root bool, nlPer, perScan, minEvery int) (*Scanner, time.Duration) {
 				sc := NewScanner()
 				tr := sc.ns.(*nsTracker)
-				tr.root, tr.perScan, tr.minEvery = root, perScan, minEvery
+				tr.root, tr.nlPerScan, tr.perScan, tr.minEvery = root, nlPer, perScan, minEvery
 				t0 := cpuNow()
 				if _, err := sc.Scan(b.Context()); err != nil {
 					b.Fatal(err)
 				}
 				return sc, cpuNow() - t0
 			}
-			nl, nlFirst := first(true, procnetPerScan, procnetMinEvery)
+			nlAll, _ := first(true, 1<<20, procnetPerScan, procnetMinEvery)
+			defer nlAll.Close()
+			nl, nlFirst := first(true, nlPerScan, procnetPerScan, procnetMinEvery)
 			defer nl.Close()
-			pn, pnFirst := first(false, 1<<20, 1)
+			pn, pnFirst := first(false, nlPerScan, 1<<20, 1)
 			defer pn.Close()
-			pb, _ := first(false, procnetPerScan, procnetMinEvery)
+			pb, _ := first(false, nlPerScan, procnetPerScan, procnetMinEvery)
 			defer pb.Close()
 			// Past the first reads of every namespace and the attribution
 			// walks their new inodes start.
@@ -51,12 +53,16 @@ func BenchmarkScanNamespaces(b *testing.B) {
 			}
 			for range b.N {
 				host := steadyMedian(b, hostOnly, scans)
+				nla := steadyMedian(b, nlAll, scans)
+				nlMean := steadyMean(b, nl, scans)
 				nlm := steadyMedian(b, nl, scans)
 				pnm := steadyMedian(b, pn, scans)
 				pbm := steadyMean(b, pb, scans)
-				b.Logf("%d namespaces: host only %s; +netlink (setns once, socket kept) %s; +/proc/PID/net every scan %s; "+
-					"+/proc/PID/net, %d a scan, each at most every %d scans %s (mean); first scan: netlink %s, /proc/PID/net %s",
-					n, ms(host), ms(nlm), ms(pnm), procnetPerScan, procnetMinEvery, ms(pbm), ms(nlFirst), ms(pnFirst))
+				b.Logf("%d namespaces: host only %s; +netlink (setns once, socket kept) every scan %s, %d a scan %s (median; mean %s); "+
+					"+/proc/PID/net every scan %s; +/proc/PID/net, %d a scan, each at most every %d scans %s (mean); "+
+					"first scan: netlink %s, /proc/PID/net %s",
+					n, ms(host), ms(nla), nlPerScan, ms(nlm), ms(nlMean), ms(pnm), procnetPerScan, procnetMinEvery, ms(pbm),
+					ms(nlFirst), ms(pnFirst))
 			}
 		})
 	}

@@ -21,20 +21,27 @@ import (
 //     scan and every fullEvery scans after; in between only the processes
 //     created since the last scan (the newest pid, from /proc/loadavg, says
 //     whether there are any), so a steady scan lists no directory;
-//   - liveness: one readlink per namespace per scan confirms that a member
-//     still is in it (a pid may be reused); a namespace whose known members
-//     all left is looked for again in a full discovery, and forgotten when
-//     none is found;
+//   - liveness: a pidfd of one member per namespace, all polled in one
+//     system call a scan, says when that member exits; only then are the
+//     namespace's members read again (one readlink each), and a namespace
+//     whose known members all left is looked for in a full discovery and
+//     forgotten when none is found. Without pidfds (a kernel before 5.3, a
+//     fake /proc in tests), one readlink per namespace per scan;
 //   - listing, as root: a NETLINK_SOCK_DIAG socket opened inside the
-//     namespace once (setns on a locked thread), kept, and dumped every scan
-//     like the host's: about a tenth of a millisecond;
+//     namespace once (setns on a locked thread), kept, and dumped like the
+//     host's (about 0.06 ms a namespace), round robin: nlPerScan namespaces
+//     a scan, so each is dumped every ⌈N/nlPerScan⌉ scans;
 //   - listing, unprivileged: the member's /proc/PID/net/{tcp,tcp6,udp,udp6},
 //     readable for our own user's processes (rootless podman, `unshare -rn`).
 //     Each tcp read walks the kernel's whole connection hash, shared by all
 //     namespaces (1 to 20 ms, growing with the machine's connections), so a
 //     namespace is read at most every procnetMinEvery scans, round robin,
-//     procnetPerScan a scan; a new namespace is read at once, and an
-//     unchanged file is not parsed again.
+//     procnetPerScan a scan; an unchanged file is not parsed again.
+//
+// Either way a namespace is read at once when it is found, and brought
+// forward when a process starts in it or its watched member exits (most new
+// listeners come with a new process, most closes with an exit): at once
+// through netlink, as soon as procnetMinEvery allows through /proc.
 type nsTracker struct {
 	fs        *procfs
 	hostIno   uint64 // 0 when our own namespace cannot be read: tracking is off
@@ -42,16 +49,22 @@ type nsTracker struct {
 	spaces    map[uint64]*netSpace
 	scan      uint64
 	fullEvery uint64
-	perScan   int // namespaces read through /proc/PID/net per scan
-	minEvery  int // scans between two /proc/PID/net reads of one namespace
+	perScan   int  // namespaces read through /proc/PID/net per scan
+	minEvery  int  // scans between two /proc/PID/net reads of one namespace
+	nlPerScan int  // namespaces dumped through netlink per scan
+	pidfds    bool // members are watched through pidfds
 	walked    bool
+	inFull    bool // in a full discovery
 	lastPid   int64
 	needFull  bool
 
-	pids []int32
-	ids  []uint64 // scratch: the namespaces in order
-	file []byte   // scratch: one /proc/PID/net file
-	nl   nlScratch
+	pids     []int32
+	ids      []uint64 // the namespaces' ids, sorted when !idsDirty
+	idsDirty bool
+	file     []byte // scratch: one /proc/PID/net file
+	nl       nlScratch
+	polls    []unix.PollFd // scratch of watch
+	polled   []*netSpace
 }
 
 // netSpace is one namespace other than the host's.
@@ -59,15 +72,22 @@ type netSpace struct {
 	ino       uint64
 	members   []int32 // pids seen in it, oldest first
 	container *Container
+	cgroupAt  uint64   // scan of the last look for a container
 	addrs     []string // its local addresses, read on demand (docker-proxy)
 	addrsRead bool
 
-	nlFD     int // NETLINK_SOCK_DIAG socket inside it, -1 when none
+	nlFD     int    // NETLINK_SOCK_DIAG socket inside it, -1 when none
+	nl       nlConn // nlFD as dumpListeners takes it
 	nlFailed bool
 	socks    []Socket
 	raw      [len(procNetFiles)][]byte // last /proc/PID/net contents
-	due      uint64                    // scan of the next /proc/PID/net read
+	last     uint64                    // scan of the last read
 	read     bool                      // read at least once
+	urgent   bool                      // read this scan, beyond the budget
+	soon     bool                      // read first when the budget allows
+
+	pidfd    int // pidfd of pidfdPid (members[0] when confirmed), -1 when none
+	pidfdPid int32
 }
 
 // nlScratch are the buffers every namespace's dump shares.
@@ -82,6 +102,7 @@ const (
 	nsFullEvery     = 60 // scans between full discoveries (a minute at 1 s)
 	procnetPerScan  = 1  // namespaces read through /proc/PID/net per scan
 	procnetMinEvery = 5  // scans between two /proc/PID/net reads of one namespace
+	nlPerScan       = 1  // namespaces dumped through netlink per scan
 )
 
 func newNamespaces(procRoot string) namespaces {
@@ -91,8 +112,12 @@ func newNamespaces(procRoot string) namespaces {
 		fullEvery: nsFullEvery,
 		perScan:   procnetPerScan,
 		minEvery:  procnetMinEvery,
+		nlPerScan: nlPerScan,
 		root:      os.Geteuid() == 0,
 	}
+	// A pidfd names a process of our own pid namespace, which is what
+	// /proc shows unless a test points procRoot elsewhere.
+	t.pidfds = t.fs.root == "/proc" && pidfdWorks()
 	t.hostIno, _ = t.pidNS(int32(os.Getpid()))
 	return t
 }
@@ -137,27 +162,20 @@ func (t *nsTracker) container(ino uint64) *Container {
 
 // sockets appends the listening sockets of every other namespace to out,
 // each with its NetNS set. A namespace that cannot be read is skipped: its
-// listeners are unknown, not closed, so its last list is kept.
+// listeners are unknown, not closed, so its last list is kept; so is the
+// list of a namespace not read this scan.
 func (t *nsTracker) sockets(ctx context.Context, out []Socket) []Socket {
 	if t.hostIno == 0 {
 		return out
 	}
 	t.scan++
-	t.discover()
-	lost := false
-	for _, sp := range t.spaces {
-		if !t.confirm(sp) {
-			lost = true
-		}
-	}
-	if lost {
+	full := t.discover()
+	if t.watch() {
 		t.full()
-		for ino, sp := range t.spaces {
-			if len(sp.members) == 0 || !t.confirm(sp) {
-				sp.close()
-				delete(t.spaces, ino)
-			}
-		}
+		full = true
+	}
+	if full {
+		t.prune()
 	}
 	t.read(ctx)
 	for _, ino := range t.order() {
@@ -166,9 +184,25 @@ func (t *nsTracker) sockets(ctx context.Context, out []Socket) []Socket {
 	return out
 }
 
+// prune forgets the namespaces in which no member is left, after a full
+// discovery.
+func (t *nsTracker) prune() {
+	for ino, sp := range t.spaces {
+		if !t.confirm(sp) {
+			sp.close()
+			delete(t.spaces, ino)
+			t.idsDirty = true
+		}
+	}
+}
+
 // order returns the namespaces' ids sorted, for a stable socket order (a
-// still scan compares lists).
+// still scan compares lists); sorted again only when the set changed.
 func (t *nsTracker) order() []uint64 {
+	if !t.idsDirty {
+		return t.ids
+	}
+	t.idsDirty = false
 	t.ids = t.ids[:0]
 	for ino := range t.spaces {
 		t.ids = append(t.ids, ino)
@@ -178,27 +212,30 @@ func (t *nsTracker) order() []uint64 {
 }
 
 // discover records the namespaces of processes created since the last scan,
-// or of all processes when a full discovery is due.
-func (t *nsTracker) discover() {
+// or of all processes when a full discovery is due; it reports a full one.
+func (t *nsTracker) discover() bool {
 	last, err := t.fs.lastPid()
 	prev, walked := t.lastPid, t.walked
 	if err != nil || !walked || last < prev || t.needFull || t.scan%t.fullEvery == 0 {
 		t.full()
 		t.walked, t.lastPid = err == nil, last
-		return
+		return true
 	}
 	t.lastPid = last
 	if last == prev {
-		return
+		return false
 	}
 	t.pids, err = t.fs.listPidsAfter(prev, last, t.pids[:0])
 	if err != nil {
 		t.full()
-		return
+		return true
 	}
 	for _, pid := range t.pids {
-		t.note(pid)
+		if sp := t.note(pid); sp != nil {
+			t.soon(sp) // a new process: perhaps a new listener
+		}
 	}
+	return false
 }
 
 // full reads every process's namespace and replaces the members of every
@@ -212,28 +249,37 @@ func (t *nsTracker) full() {
 	for _, sp := range t.spaces {
 		sp.members = sp.members[:0]
 	}
+	t.inFull = true
 	for _, pid := range t.pids {
 		t.note(pid)
 	}
+	t.inFull = false
 }
 
-// note records pid as a member of its namespace when that is not the host's.
-func (t *nsTracker) note(pid int32) {
+// note records pid as a member of its namespace when that is not the
+// host's, and returns that namespace (nil for the host's).
+func (t *nsTracker) note(pid int32) *netSpace {
 	ino, err := t.pidNS(pid)
 	if err != nil || ino == t.hostIno {
-		return
+		return nil
 	}
 	sp := t.spaces[ino]
-	if sp == nil {
-		sp = &netSpace{ino: ino, nlFD: -1, due: t.scan}
+	created := sp == nil
+	if created {
+		sp = &netSpace{ino: ino, nlFD: -1, pidfd: -1}
 		t.spaces[ino] = sp
+		t.idsDirty = true
 	}
 	if !slices.Contains(sp.members, pid) {
 		sp.members = append(sp.members, pid)
 	}
-	if sp.container == nil {
+	if sp.container == nil && (created || !t.inFull) {
+		// A namespace's container is looked for when it is found and
+		// when a process starts in it, not at every full discovery: one
+		// that belongs to no container (unshare) stays without.
 		sp.container = t.cgroupContainer(pid)
 	}
+	return sp
 }
 
 func (t *nsTracker) cgroupContainer(pid int32) *Container {
@@ -244,49 +290,42 @@ func (t *nsTracker) cgroupContainer(pid int32) *Container {
 	return provenance.ContainerOfCgroup(string(b))
 }
 
-// confirm drops the members of sp that left it (exited, or a reused pid);
-// it reports whether one is left.
+// confirm drops the members of sp that left it (exited, or a reused pid)
+// and watches the first one left; it reports whether one is left.
 func (t *nsTracker) confirm(sp *netSpace) bool {
 	for len(sp.members) > 0 {
-		if ino, err := t.pidNS(sp.members[0]); err == nil && ino == sp.ino {
+		pid := sp.members[0]
+		// The pidfd first: the readlink after it then vouches for the
+		// process the pidfd names.
+		t.watchPid(sp, pid)
+		if ino, err := t.pidNS(pid); err == nil && ino == sp.ino {
 			return true
 		}
 		sp.members = sp.members[1:]
 	}
+	sp.unwatch()
 	return false
 }
 
-// read refreshes the namespaces' socket lists: every scan through a kept
-// netlink socket, else round robin through /proc/PID/net.
+// read refreshes the namespaces' socket lists: netlink first (root), then
+// /proc/PID/net for the others, each within its budget.
 func (t *nsTracker) read(ctx context.Context) {
-	budget := t.perScan
-	nProcnet := 0
-	for _, sp := range t.spaces {
-		if t.root && sp.nlFD < 0 && !sp.nlFailed {
-			t.openNetlink(sp)
-		}
-		if sp.nlFD >= 0 {
-			if err := t.dumpNetlink(ctx, sp); err == nil {
-				continue
+	if t.root {
+		for _, ino := range t.order() {
+			sp := t.spaces[ino]
+			if sp.nlFD < 0 && !sp.nlFailed && len(sp.members) > 0 {
+				t.openNetlink(sp)
 			}
 		}
-		nProcnet++
 	}
-	every := uint64(max(t.minEvery, (nProcnet+t.perScan-1)/t.perScan))
-	for _, ino := range t.order() {
-		sp := t.spaces[ino]
-		if sp.nlFD >= 0 || sp.due > t.scan || (budget <= 0 && sp.read) {
-			continue
+	t.schedule(true, t.nlPerScan, 1, func(sp *netSpace) {
+		if err := t.dumpNetlink(ctx, sp); err != nil {
+			// Closed: read through /proc/PID/net from now on, this
+			// scan included.
+			sp.read = false
 		}
-		// A namespace seen for the first time is read at once, beyond
-		// the budget: its listeners are news.
-		if sp.read {
-			budget--
-		}
-		sp.read = true
-		sp.due = t.scan + every
-		t.readProcNet(sp)
-	}
+	})
+	t.schedule(false, t.perScan, t.minEvery, t.readProcNet)
 }
 
 func (t *nsTracker) openNetlink(sp *netSpace) {
@@ -296,6 +335,7 @@ func (t *nsTracker) openNetlink(sp *netSpace) {
 		return
 	}
 	sp.nlFD = fd
+	sp.nl = netlinkFD(fd) // converted once: an fd above 255 would allocate each dump
 }
 
 func (t *nsTracker) dumpNetlink(ctx context.Context, sp *netSpace) error {
@@ -305,10 +345,10 @@ func (t *nsTracker) dumpNetlink(ctx context.Context, sp *netSpace) error {
 	if t.nl.buf == nil {
 		t.nl.buf = make([]byte, recvBufSize)
 	}
-	socks, req, err := dumpListeners(netlinkFD(sp.nlFD), t.nl.req, t.nl.buf, &t.nl.seq, sp.socks[:0])
+	socks, req, err := dumpListeners(sp.nl, t.nl.req, t.nl.buf, &t.nl.seq, sp.socks[:0])
 	t.nl.req = req
 	if err != nil {
-		sp.close()
+		sp.closeNetlink()
 		sp.nlFailed = true
 		return err
 	}
@@ -413,10 +453,16 @@ func (t *nsTracker) close() error {
 		sp.close()
 		delete(t.spaces, ino)
 	}
+	t.idsDirty = true
 	return nil
 }
 
 func (sp *netSpace) close() {
+	sp.closeNetlink()
+	sp.unwatch()
+}
+
+func (sp *netSpace) closeNetlink() {
 	if sp.nlFD >= 0 {
 		unix.Close(sp.nlFD)
 		sp.nlFD = -1

@@ -81,7 +81,7 @@ func TestScannerOtherNamespace(t *testing.T) {
 			defer sc.Close()
 			tr := sc.ns.(*nsTracker)
 			tr.root = viaNetlink
-			tr.perScan, tr.minEvery = 1<<20, 1 // every namespace every scan: other tests' may be about
+			tr.perScan, tr.minEvery, tr.nlPerScan = 1<<20, 1, 1<<20 // every namespace every scan: other tests' may be about
 			snap := scanOnceT(t, sc)
 			ls := findPort(snap, TCP, tcpPort)
 			if len(ls) != 2 {

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
+
+	"portlight/internal/testrig"
 )
 
 // worldSource lists src's sockets on the world's ports, in a reused slice.
@@ -38,16 +41,26 @@ func (w worldSource) Sockets(ctx context.Context) ([]Socket, error) {
 // interval. It prints CPU per tick beside the CPU of the kernel dump alone
 // (the platform source's Sockets), the floor a tick can reach.
 //
+// PORTLIGHT_BENCH_NETNS=N adds N other network namespaces (root; one
+// child each, two listeners), listed as the resident lists them.
+//
 //	go test ./monitor -run '^$' -bench WatchTick -benchtime 1x
 func BenchmarkWatchTick(b *testing.B) {
 	size := fullWorld
 	if os.Getenv("PORTLIGHT_BENCH_SMALL") == "1" {
 		size = smallWorld
 	}
+	nsCount, _ := strconv.Atoi(os.Getenv("PORTLIGHT_BENCH_NETNS"))
+	if nsCount > 0 {
+		testrig.RequireRoot(b, "to create network namespaces")
+	}
+	for range nsCount {
+		startNSChild(b, "tcp4 0.0.0.0:0", "udp4 0.0.0.0:0")
+	}
 	w := buildWorld(b, size)
 	out := os.Stdout
-	fmt.Fprintf(out, "\nworld: %d processes, %d listeners, %d established loopback connections; built in %.1f s\n",
-		size.Procs, size.Listeners, size.Conns, w.Built.Seconds())
+	fmt.Fprintf(out, "\nworld: %d processes, %d listeners, %d established loopback connections, %d other network namespaces; built in %.1f s\n",
+		size.Procs, size.Listeners, size.Conns, nsCount, w.Built.Seconds())
 	ctx := context.Background()
 
 	// Only the world's sockets: other programs' listeners coming and going
@@ -66,7 +79,7 @@ func BenchmarkWatchTick(b *testing.B) {
 		dump[i] = cpuNow() - t0
 	}
 
-	sc := NewScanner(WithSource(src))
+	sc := NewScanner(WithSource(src), WithNamespaces(nsCount > 0))
 	defer sc.Close()
 	prev, err := sc.Scan(ctx)
 	if err != nil {
