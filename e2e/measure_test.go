@@ -46,6 +46,7 @@ func BenchmarkResidentIdle(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ln.Close()
+	extraNamespaces(b) // PORTLIGHT_MEASURE_EXTRA_NETNS=N: N other namespaces to read
 
 	for b.Loop() {
 		var app *exec.Cmd
