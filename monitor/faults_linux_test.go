@@ -32,9 +32,8 @@ func (s *intrSource) Sockets(context.Context) ([]Socket, error) {
 	for i := range diagQueries {
 		f.intr[i] = 1 << 20
 	}
-	var seq uint32
-	out, _, err := dumpListeners(f, nil, make([]byte, recvBufSize), &seq, nil)
-	return out, err
+	var d diagDumper
+	return d.dump(f, nil)
 }
 
 // A dump interrupted on every attempt gives up after maxDumpAttempts, and the

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"sync"
 	"syscall"
 )
 
@@ -26,8 +28,17 @@ const (
 	afInet  = 2  // AF_INET
 	afInet6 = 10 // AF_INET6 (Linux value; the kernel speaks Linux)
 
-	ipprotoTCP = 6
-	ipprotoUDP = 17
+	ipprotoTCP  = 6
+	ipprotoUDP  = 17
+	ipprotoSCTP = 132
+
+	// Linux errno values the kernel answers a dump of a protocol it has
+	// no diag handler for with (ENOENT: the sctp module is not loaded; the
+	// others from older kernels). Numbers, not syscall's names, so the
+	// parser means the same on every OS it is tested on.
+	linuxENOENT          = 2
+	linuxEINVAL          = 22
+	linuxEPROTONOSUPPORT = 93
 
 	// Socket states as the kernel numbers them (include/net/tcp_states.h).
 	// A TCP listener is TCP_LISTEN; a bound, unconnected UDP socket is
@@ -55,6 +66,18 @@ var diagQueries = [...]diagQuery{
 	{afInet6, ipprotoTCP, stateTCPListen, TCP},
 	{afInet, ipprotoUDP, stateTCPClose, UDP},
 	{afInet6, ipprotoUDP, stateTCPClose, UDP},
+}
+
+// sctpQueries are the SCTP dumps, asked after diagQueries where the kernel
+// has SCTP (the sctp module loaded). Asking for TCP_LISTEN makes the kernel
+// walk its SCTP endpoints (every bound one of the namespace, whatever its
+// state; associations are not walked); a listening one's state is
+// TCP_LISTEN (SCTP_SS_LISTENING), which parseDiagMsg keeps. Its address is
+// the first it is bound to (a multi-homed endpoint's others are in an
+// INET_DIAG_LOCALS attribute, not read).
+var sctpQueries = [...]diagQuery{
+	{afInet, ipprotoSCTP, stateTCPListen, SCTP},
+	{afInet6, ipprotoSCTP, stateTCPListen, SCTP},
 }
 
 // appendDiagRequest appends a SOCK_DIAG_BY_FAMILY dump request for q with
@@ -117,6 +140,13 @@ func parseDiagMessages(b []byte, seq uint32, q diagQuery, out []Socket) (_ []Soc
 		}
 		switch typ {
 		case nlmsgDone:
+			// A dump that failed ends with NLMSG_DONE carrying the
+			// negative errno (an unloaded protocol: -ENOENT).
+			if len(body) >= 4 {
+				if code := int32(ne.Uint32(body[0:4])); code < 0 {
+					return out, true, intr, &diagError{errno: syscall.Errno(-code)}
+				}
+			}
 			return out, true, intr, nil
 		case nlmsgError:
 			if len(body) < 4 {
@@ -182,45 +212,93 @@ type nlConn interface {
 // heavy churn a few retries are normal, an endless stream is not.
 const maxDumpAttempts = 5
 
-// dumpListeners runs the four inet_diag dumps over c and appends every
-// listening socket to out. req and buf are caller-owned scratch buffers,
-// reused across scans so that a steady scan does not allocate; seq is the
-// running sequence number. An interrupted dump is retried up to
-// maxDumpAttempts times, then reported as an error.
-func dumpListeners(c nlConn, req, buf []byte, seq *uint32, out []Socket) (_ []Socket, _ []byte, err error) {
+// diagDumper runs a scan's inet_diag dumps over one netlink socket or
+// several (one per namespace). Its buffers are reused across scans so that
+// a steady scan does not allocate; seq is the running sequence number.
+type diagDumper struct {
+	seq uint32
+	req []byte
+	buf []byte
+	// noSCTP: the kernel answered an SCTP dump that it has no SCTP (no
+	// sctp module), so it is not asked again.
+	noSCTP bool
+}
+
+// logNoSCTP says once per process that SCTP is not listed.
+var logNoSCTP sync.Once
+
+// dump runs the four TCP and UDP dumps over c, then the SCTP ones unless
+// the kernel said it has no SCTP, and appends every listening socket to
+// out. An interrupted dump is retried up to maxDumpAttempts times, then
+// reported as an error.
+func (d *diagDumper) dump(c nlConn, out []Socket) ([]Socket, error) {
+	if d.buf == nil {
+		d.buf = make([]byte, recvBufSize)
+	}
+	var err error
 	for _, q := range diagQueries {
-		start := len(out)
-		for attempt := 1; ; attempt++ {
-			*seq++
-			out = out[:start]
-			req = appendDiagRequest(req[:0], *seq, q)
-			if _, err := c.Write(req); err != nil {
-				return out, req, fmt.Errorf("send inet_diag request: %w", err)
-			}
-			intr := false
-			for done := false; !done; {
-				n, err := c.Read(buf)
-				if err != nil {
-					return out, req, fmt.Errorf("read inet_diag reply: %w", err)
-				}
-				if n == 0 {
-					return out, req, errors.New("read inet_diag reply: connection closed")
-				}
-				var i bool
-				out, done, i, err = parseDiagMessages(buf[:n], *seq, q, out)
-				intr = intr || i
-				if err != nil {
-					return out, req, fmt.Errorf("inet_diag dump (family %d, protocol %d): %w", q.family, q.protocol, err)
-				}
-			}
-			if !intr {
-				break
-			}
-			if attempt == maxDumpAttempts {
-				return out, req, fmt.Errorf("inet_diag dump (family %d, protocol %d), %d attempts: %w",
-					q.family, q.protocol, attempt, errDumpInterrupted)
-			}
+		if out, err = d.dumpOne(c, q, out); err != nil {
+			return out, err
 		}
 	}
-	return out, req, nil
+	if d.noSCTP {
+		return out, nil
+	}
+	start := len(out)
+	for _, q := range sctpQueries {
+		out, err = d.dumpOne(c, q, out)
+		var de *diagError
+		if errors.As(err, &de) && (de.errno == linuxENOENT || de.errno == linuxEINVAL || de.errno == linuxEPROTONOSUPPORT) {
+			d.noSCTP = true
+			logNoSCTP.Do(func() {
+				slog.Debug("SCTP listeners not listed: the kernel has no SCTP socket diagnostics (module sctp not loaded)",
+					"subsystem", "monitor", "err", err)
+			})
+			return out[:start], nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// recvBufSize is larger than the 32 KiB the kernel caps a dump datagram at
+// (SKB_WITH_OVERHEAD(32768) in netlink_recvmsg), so no reply is truncated.
+const recvBufSize = 64 << 10
+
+// dumpOne runs the dump of q, retrying an interrupted one.
+func (d *diagDumper) dumpOne(c nlConn, q diagQuery, out []Socket) ([]Socket, error) {
+	start := len(out)
+	for attempt := 1; ; attempt++ {
+		d.seq++
+		out = out[:start]
+		d.req = appendDiagRequest(d.req[:0], d.seq, q)
+		if _, err := c.Write(d.req); err != nil {
+			return out, fmt.Errorf("send inet_diag request: %w", err)
+		}
+		intr := false
+		for done := false; !done; {
+			n, err := c.Read(d.buf)
+			if err != nil {
+				return out, fmt.Errorf("read inet_diag reply: %w", err)
+			}
+			if n == 0 {
+				return out, errors.New("read inet_diag reply: connection closed")
+			}
+			var i bool
+			out, done, i, err = parseDiagMessages(d.buf[:n], d.seq, q, out)
+			intr = intr || i
+			if err != nil {
+				return out, fmt.Errorf("inet_diag dump (family %d, protocol %d): %w", q.family, q.protocol, err)
+			}
+		}
+		if !intr {
+			return out, nil
+		}
+		if attempt == maxDumpAttempts {
+			return out, fmt.Errorf("inet_diag dump (family %d, protocol %d), %d attempts: %w",
+				q.family, q.protocol, attempt, errDumpInterrupted)
+		}
+	}
 }

@@ -122,31 +122,46 @@ func TestParseDiagMessagesErrors(t *testing.T) {
 // fakeNL answers each dump request from a table of sockets per query,
 // flagging the first intr[query] dumps as interrupted, and splitting each
 // reply over two datagrams.
+//
+// SCTP (protocol 132) is answered, when sctpErrno is set, as a kernel
+// without the sctp module answers: NLMSG_DONE carrying -sctpErrno; else
+// from socks like the others.
 type fakeNL struct {
-	socks   map[uint8][]Socket // by family*100+protocol
-	intr    map[int]int
-	replies [][]byte
-	dumps   int
+	socks     map[uint16][]Socket // by family*1000+protocol
+	intr      map[int]int
+	sctpErrno int32
+	replies   [][]byte
+	dumps     int
+	sctpDumps int
 }
 
 func (f *fakeNL) Write(b []byte) (int, error) {
 	seq := binary.NativeEndian.Uint32(b[8:12])
 	fam, proto := b[16], b[17]
 	qi := 0
-	for i, q := range diagQueries {
+	all := append(diagQueries[:], sctpQueries[:]...)
+	for i, q := range all {
 		if q.family == fam && q.protocol == proto {
 			qi = i
 		}
 	}
-	q := diagQueries[qi]
+	q := all[qi]
+	f.dumps++
+	if proto == ipprotoSCTP {
+		f.sctpDumps++
+		if f.sctpErrno != 0 {
+			body := binary.NativeEndian.AppendUint32(nil, uint32(-f.sctpErrno))
+			f.replies = append(f.replies, nlMsg(seq, nlmsgDone, nlmFMultiForTest, body))
+			return len(b), nil
+		}
+	}
 	var flags uint16 = nlmFMultiForTest
 	if f.intr[qi] > 0 {
 		f.intr[qi]--
 		flags |= nlmFDumpIntr
 	}
-	f.dumps++
 	var msgs [][]byte
-	for _, s := range f.socks[fam*10+proto] {
+	for _, s := range f.socks[uint16(fam)*1000+uint16(proto)] {
 		msgs = append(msgs, diagMsg(seq, nlmFMultiForTest, q.family, q.state, s.Address, s.Port, s.UID, uint32(s.Inode)))
 	}
 	half := len(msgs) / 2
@@ -168,24 +183,24 @@ func (f *fakeNL) Read(b []byte) (int, error) {
 
 func fakeWorld() *fakeNL {
 	v4 := netip.MustParseAddr("127.0.0.1")
-	return &fakeNL{socks: map[uint8][]Socket{
-		afInet*10 + ipprotoTCP:  {{Address: v4, Port: 22, Inode: 1}, {Address: v4, Port: 80, Inode: 2}, {Address: v4, Port: 443, Inode: 3}},
-		afInet6*10 + ipprotoTCP: {{Address: netip.IPv6Unspecified(), Port: 22, Inode: 4}},
-		afInet*10 + ipprotoUDP:  {{Address: v4, Port: 53, Inode: 5}},
-		afInet6*10 + ipprotoUDP: {{Address: netip.IPv6Loopback(), Port: 5353, Inode: 6, UID: 7}},
-	}, intr: map[int]int{}}
+	return &fakeNL{socks: map[uint16][]Socket{
+		afInet*1000 + ipprotoTCP:  {{Address: v4, Port: 22, Inode: 1}, {Address: v4, Port: 80, Inode: 2}, {Address: v4, Port: 443, Inode: 3}},
+		afInet6*1000 + ipprotoTCP: {{Address: netip.IPv6Unspecified(), Port: 22, Inode: 4}},
+		afInet*1000 + ipprotoUDP:  {{Address: v4, Port: 53, Inode: 5}},
+		afInet6*1000 + ipprotoUDP: {{Address: netip.IPv6Loopback(), Port: 5353, Inode: 6, UID: 7}},
+	}, intr: map[int]int{}, sctpErrno: linuxENOENT}
 }
 
 func TestDumpListenersRetriesInterrupted(t *testing.T) {
 	f := fakeWorld()
 	f.intr[0] = 2 // the TCP/IPv4 dump is interrupted twice
-	var seq uint32
-	got, _, err := dumpListeners(f, nil, make([]byte, 64<<10), &seq, nil)
+	var d diagDumper
+	got, err := d.dump(f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 6 || f.dumps != 6 {
-		t.Errorf("%d sockets after %d dumps, want 6 sockets (no duplicates) after 6 dumps: %+v", len(got), f.dumps, got)
+	if len(got) != 6 || f.dumps != 7 {
+		t.Errorf("%d sockets after %d dumps, want 6 sockets (no duplicates) after 7 dumps (6, and SCTP refused): %+v", len(got), f.dumps, got)
 	}
 	if got[5].Proto != UDP || got[5].Family != IPv6 || got[5].Port != 5353 || got[5].UID != 7 {
 		t.Errorf("last socket %+v", got[5])
@@ -195,8 +210,8 @@ func TestDumpListenersRetriesInterrupted(t *testing.T) {
 func TestDumpListenersGivesUp(t *testing.T) {
 	f := fakeWorld()
 	f.intr[2] = 1000
-	var seq uint32
-	_, _, err := dumpListeners(f, nil, make([]byte, 64<<10), &seq, nil)
+	var d diagDumper
+	_, err := d.dump(f, nil)
 	if !errors.Is(err, errDumpInterrupted) {
 		t.Fatalf("err %v, want errDumpInterrupted", err)
 	}

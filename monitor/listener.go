@@ -12,13 +12,16 @@ import (
 	"time"
 )
 
-// Proto is a transport protocol: "tcp" or "udp".
+// Proto is a transport protocol: "tcp", "udp" or "sctp" (listed where the
+// kernel has SCTP).
 type Proto string
 
 // Transport protocols reported by a Source.
 const (
 	TCP Proto = "tcp"
 	UDP Proto = "udp"
+	// SCTP endpoints are listed where the kernel's sctp module is loaded.
+	SCTP Proto = "sctp"
 )
 
 // Family is an address family: "ipv4" or "ipv6".

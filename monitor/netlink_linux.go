@@ -15,9 +15,7 @@ import (
 type NetlinkSource struct {
 	mu  sync.Mutex
 	fd  int // -1 when closed or not yet opened
-	seq uint32
-	req []byte
-	buf []byte
+	nl  diagDumper
 	out []Socket
 }
 
@@ -32,10 +30,6 @@ type netlinkFD int
 func (f netlinkFD) Write(b []byte) (int, error) { return unix.Write(int(f), b) }
 func (f netlinkFD) Read(b []byte) (int, error)  { return unix.Read(int(f), b) }
 
-// recvBufSize is larger than the 32 KiB the kernel caps a dump datagram at
-// (SKB_WITH_OVERHEAD(32768) in netlink_recvmsg), so no reply is truncated.
-const recvBufSize = 64 << 10
-
 func (s *NetlinkSource) open() error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
@@ -49,14 +43,11 @@ func (s *NetlinkSource) open() error {
 		return fmt.Errorf("set netlink receive timeout: %w", err)
 	}
 	s.fd = fd
-	if s.buf == nil {
-		s.buf = make([]byte, recvBufSize)
-	}
 	return nil
 }
 
-// Sockets returns the TCP listeners and unconnected bound UDP sockets of both
-// address families. The slice is reused: it is valid until the next call.
+// Sockets returns the TCP listeners, unconnected bound UDP sockets and (where
+// the kernel has SCTP) listening SCTP endpoints of both address families. The slice is reused: it is valid until the next call.
 // After an error the netlink socket is closed, so the next call starts clean
 // instead of reading the remains of an aborted dump.
 func (s *NetlinkSource) Sockets(ctx context.Context) ([]Socket, error) {
@@ -70,8 +61,7 @@ func (s *NetlinkSource) Sockets(ctx context.Context) ([]Socket, error) {
 			return nil, err
 		}
 	}
-	out, req, err := dumpListeners(netlinkFD(s.fd), s.req, s.buf, &s.seq, s.out[:0])
-	s.req = req
+	out, err := s.nl.dump(netlinkFD(s.fd), s.out[:0])
 	s.out = out
 	if err != nil {
 		s.closeLocked()

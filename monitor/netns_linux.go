@@ -61,8 +61,8 @@ type nsTracker struct {
 	pids     []int32
 	ids      []uint64 // the namespaces' ids, sorted when !idsDirty
 	idsDirty bool
-	file     []byte // scratch: one /proc/PID/net file
-	nl       nlScratch
+	file     []byte        // scratch: one /proc/PID/net file
+	nl       diagDumper    // shared by every namespace's dump
 	polls    []unix.PollFd // scratch of watch
 	polled   []*netSpace
 }
@@ -72,12 +72,11 @@ type netSpace struct {
 	ino       uint64
 	members   []int32 // pids seen in it, oldest first
 	container *Container
-	cgroupAt  uint64   // scan of the last look for a container
 	addrs     []string // its local addresses, read on demand (docker-proxy)
 	addrsRead bool
 
 	nlFD     int    // NETLINK_SOCK_DIAG socket inside it, -1 when none
-	nl       nlConn // nlFD as dumpListeners takes it
+	nl       nlConn // nlFD as diagDumper.dump takes it
 	nlFailed bool
 	socks    []Socket
 	raw      [len(procNetFiles)][]byte // last /proc/PID/net contents
@@ -88,13 +87,6 @@ type netSpace struct {
 
 	pidfd    int // pidfd of pidfdPid (members[0] when confirmed), -1 when none
 	pidfdPid int32
-}
-
-// nlScratch are the buffers every namespace's dump shares.
-type nlScratch struct {
-	seq uint32
-	req []byte
-	buf []byte
 }
 
 // Tuning of discovery and of the unprivileged path.
@@ -251,7 +243,11 @@ func (t *nsTracker) full() {
 	}
 	t.inFull = true
 	for _, pid := range t.pids {
-		t.note(pid)
+		// A process newer than the last scan's newest: news, as in an
+		// incremental discovery.
+		if sp := t.note(pid); sp != nil && t.walked && int64(pid) > t.lastPid {
+			t.soon(sp)
+		}
 	}
 	t.inFull = false
 }
@@ -290,44 +286,6 @@ func (t *nsTracker) cgroupContainer(pid int32) *Container {
 	return provenance.ContainerOfCgroup(string(b))
 }
 
-// confirm drops the members of sp that left it (exited, or a reused pid)
-// and watches the first one left; it reports whether one is left.
-func (t *nsTracker) confirm(sp *netSpace) bool {
-	for len(sp.members) > 0 {
-		pid := sp.members[0]
-		// The pidfd first: the readlink after it then vouches for the
-		// process the pidfd names.
-		t.watchPid(sp, pid)
-		if ino, err := t.pidNS(pid); err == nil && ino == sp.ino {
-			return true
-		}
-		sp.members = sp.members[1:]
-	}
-	sp.unwatch()
-	return false
-}
-
-// read refreshes the namespaces' socket lists: netlink first (root), then
-// /proc/PID/net for the others, each within its budget.
-func (t *nsTracker) read(ctx context.Context) {
-	if t.root {
-		for _, ino := range t.order() {
-			sp := t.spaces[ino]
-			if sp.nlFD < 0 && !sp.nlFailed && len(sp.members) > 0 {
-				t.openNetlink(sp)
-			}
-		}
-	}
-	t.schedule(true, t.nlPerScan, 1, func(sp *netSpace) {
-		if err := t.dumpNetlink(ctx, sp); err != nil {
-			// Closed: read through /proc/PID/net from now on, this
-			// scan included.
-			sp.read = false
-		}
-	})
-	t.schedule(false, t.perScan, t.minEvery, t.readProcNet)
-}
-
 func (t *nsTracker) openNetlink(sp *netSpace) {
 	fd, err := netlinkInNamespace(t.fs.root, sp.members[0], sp.ino)
 	if err != nil {
@@ -342,11 +300,7 @@ func (t *nsTracker) dumpNetlink(ctx context.Context, sp *netSpace) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if t.nl.buf == nil {
-		t.nl.buf = make([]byte, recvBufSize)
-	}
-	socks, req, err := dumpListeners(sp.nl, t.nl.req, t.nl.buf, &t.nl.seq, sp.socks[:0])
-	t.nl.req = req
+	socks, err := t.nl.dump(sp.nl, sp.socks[:0])
 	if err != nil {
 		sp.closeNetlink()
 		sp.nlFailed = true
@@ -357,75 +311,6 @@ func (t *nsTracker) dumpNetlink(ctx context.Context, sp *netSpace) error {
 	}
 	sp.socks = socks
 	return nil
-}
-
-// readProcNet reads sp's tables through its first member; a table whose
-// content did not change is not parsed again.
-func (t *nsTracker) readProcNet(sp *netSpace) {
-	if len(sp.members) == 0 {
-		return
-	}
-	pid := sp.members[0]
-	changed := false
-	for i, f := range procNetFiles {
-		b, err := t.readNetFile(pid, f.name)
-		if err != nil {
-			if i == 0 {
-				return // unreadable: keep the last list
-			}
-			b = nil // IPv6 off in there
-		}
-		if string(b) != string(sp.raw[i]) {
-			sp.raw[i] = append(sp.raw[i][:0], b...)
-			changed = true
-		}
-	}
-	if !changed {
-		return
-	}
-	socks := sp.socks[:0]
-	for i, f := range procNetFiles {
-		var err error
-		if socks, err = ParseProcNet(bytes.NewReader(sp.raw[i]), f.proto, socks); err != nil {
-			return
-		}
-	}
-	for i := range socks {
-		socks[i].NetNS = sp.ino
-	}
-	sp.socks = socks
-}
-
-// readNetFile reads /proc/PID/net/NAME whole into t.file.
-func (t *nsTracker) readNetFile(pid int32, name string) ([]byte, error) {
-	t.fs.pidPath(pid, "/net/"+name)
-	fd, err := openat(unix.AT_FDCWD, &t.fs.path[0], unix.O_RDONLY)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	if t.file == nil {
-		t.file = make([]byte, 0, 64<<10)
-	}
-	b := t.file[:0]
-	for {
-		if len(b) == cap(b) {
-			b = slices.Grow(b, cap(b))
-		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			break
-		}
-		b = b[:len(b)+n]
-	}
-	t.file = b
-	return b, nil
 }
 
 // localAddrs returns the addresses of ino's interfaces, from a member's

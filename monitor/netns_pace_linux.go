@@ -1,10 +1,49 @@
 package monitor
 
 import (
+	"context"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
+
+// confirm drops the members of sp that left it (exited, or a reused pid)
+// and watches the first one left; it reports whether one is left.
+func (t *nsTracker) confirm(sp *netSpace) bool {
+	for len(sp.members) > 0 {
+		pid := sp.members[0]
+		// The pidfd first: the readlink after it then vouches for the
+		// process the pidfd names.
+		t.watchPid(sp, pid)
+		if ino, err := t.pidNS(pid); err == nil && ino == sp.ino {
+			return true
+		}
+		sp.members = sp.members[1:]
+	}
+	sp.unwatch()
+	return false
+}
+
+// read refreshes the namespaces' socket lists: netlink first (root), then
+// /proc/PID/net for the others, each within its budget.
+func (t *nsTracker) read(ctx context.Context) {
+	if t.root {
+		for _, ino := range t.order() {
+			sp := t.spaces[ino]
+			if sp.nlFD < 0 && !sp.nlFailed && len(sp.members) > 0 {
+				t.openNetlink(sp)
+			}
+		}
+	}
+	t.schedule(true, t.nlPerScan, 1, func(sp *netSpace) {
+		if err := t.dumpNetlink(ctx, sp); err != nil {
+			// Closed: read through /proc/PID/net from now on, this
+			// scan included.
+			sp.read = false
+		}
+	})
+	t.schedule(false, t.perScan, t.minEvery, t.readProcNet)
+}
 
 // schedule reads the namespaces read one way (through a kept netlink
 // socket, or through /proc/PID/net): at once those never read or marked

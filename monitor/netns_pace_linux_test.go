@@ -81,7 +81,7 @@ func TestScheduleRoundRobin(t *testing.T) {
 }
 
 // As root, with the round robin at one namespace a scan: a listener bound
-// in a known namespace by a process already there shows within ⌈n/1⌉ scans;
+// in a known namespace by a process already there shows within n scans;
 // with no round robin at all, a new process in a namespace has it read at
 // the next scan, and the exit of a namespace's only member closes its
 // listeners at the next scan.
@@ -100,24 +100,15 @@ func TestNamespacePacingRoot(t *testing.T) {
 		}
 	}
 	p := cs[0].bind("tcp4 0.0.0.0:0").port
-	seen := 0
-	for i := 1; i <= len(cs) && seen == 0; i++ {
-		snap = scanOnceT(t, sc)
-		dumped := 0
-		for _, sp := range tr.spaces {
-			if sp.nlFD >= 0 && sp.last == tr.scan {
-				dumped++
-			}
-		}
-		if dumped > 1 {
-			t.Errorf("scan %d dumped %d namespaces, want at most 1", i, dumped)
-		}
-		if len(findPort(snap, TCP, p)) == 1 {
-			seen = i
-		}
+	// Other namespaces of the machine (other tests') take their turns too:
+	// within N scans, N the namespaces known (the budget itself is
+	// TestScheduleRoundRobin's).
+	seen := false
+	for i := 1; i <= len(tr.spaces) && !seen; i++ {
+		seen = len(findPort(scanOnceT(t, sc), TCP, p)) == 1
 	}
-	if seen == 0 {
-		t.Fatalf("port %d bound in net:[%d] not seen within %d scans", p, netnsOf(t, cs[0].pid), len(cs))
+	if !seen {
+		t.Fatalf("port %d bound in net:[%d] not seen within %d scans", p, netnsOf(t, cs[0].pid), len(tr.spaces))
 	}
 
 	tr.nlPerScan = 0 // no round robin: only what is news is read
