@@ -219,17 +219,29 @@ type diagDumper struct {
 	seq uint32
 	req []byte
 	buf []byte
-	// noSCTP: the kernel answered an SCTP dump that it has no SCTP (no
-	// sctp module), so it is not asked again.
-	noSCTP bool
+	// sctpLoaded reports whether the kernel has SCTP (its sctp module
+	// loaded); nil asks regardless (tests' stand-ins). Without the module no
+	// SCTP socket can exist, and an SCTP dump would make the kernel try to
+	// load it (request_module): a monitor must not widen the kernel.
+	sctpLoaded func() bool
+	sctpSkip   int // dumps before sctpLoaded is asked again
+	// noSCTP: the kernel answered an SCTP dump that it has no SCTP
+	// diagnostics, so it is not asked again.
+	noSCTP   bool
+	sctpAsks int // SCTP dump pairs started, for tests
 }
+
+// sctpRecheckEvery is how many dumps pass before a kernel without SCTP is
+// looked at again (a minute at one scan a second): a program creating an
+// SCTP socket loads the module.
+const sctpRecheckEvery = 60
 
 // logNoSCTP says once per process that SCTP is not listed.
 var logNoSCTP sync.Once
 
-// dump runs the four TCP and UDP dumps over c, then the SCTP ones unless
-// the kernel said it has no SCTP, and appends every listening socket to
-// out. An interrupted dump is retried up to maxDumpAttempts times, then
+// dump runs the four TCP and UDP dumps over c, then the SCTP ones where
+// the kernel has SCTP and has not said it cannot dump it, and appends every
+// listening socket to out. An interrupted dump is retried up to maxDumpAttempts times, then
 // reported as an error.
 func (d *diagDumper) dump(c nlConn, out []Socket) ([]Socket, error) {
 	if d.buf == nil {
@@ -244,6 +256,21 @@ func (d *diagDumper) dump(c nlConn, out []Socket) ([]Socket, error) {
 	if d.noSCTP {
 		return out, nil
 	}
+	if d.sctpLoaded != nil {
+		if d.sctpSkip > 0 {
+			d.sctpSkip--
+			return out, nil
+		}
+		if !d.sctpLoaded() {
+			d.sctpSkip = sctpRecheckEvery
+			logNoSCTP.Do(func() {
+				slog.Debug("SCTP listeners not listed: the kernel's sctp module is not loaded; looked for again every minute",
+					"subsystem", "monitor")
+			})
+			return out, nil
+		}
+	}
+	d.sctpAsks++
 	start := len(out)
 	for _, q := range sctpQueries {
 		out, err = d.dumpOne(c, q, out)

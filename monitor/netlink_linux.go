@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -21,7 +22,14 @@ type NetlinkSource struct {
 
 // NewNetlinkSource returns a source that opens its netlink socket on first use.
 func NewNetlinkSource() *NetlinkSource {
-	return &NetlinkSource{fd: -1}
+	return &NetlinkSource{fd: -1, nl: diagDumper{sctpLoaded: sctpLoaded}}
+}
+
+// sctpLoaded reports whether the kernel's sctp module is loaded: it makes
+// /proc/net/sctp. One stat, at most once a minute while it is absent.
+func sctpLoaded() bool {
+	_, err := os.Stat("/proc/net/sctp")
+	return err == nil
 }
 
 // netlinkFD adapts a raw netlink socket to nlConn without allocating.

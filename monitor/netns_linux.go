@@ -106,6 +106,7 @@ func newNamespaces(procRoot string) namespaces {
 		minEvery:  procnetMinEvery,
 		nlPerScan: nlPerScan,
 		root:      os.Geteuid() == 0,
+		nl:        diagDumper{sctpLoaded: sctpLoaded}, // the module is the kernel's, for every namespace
 	}
 	// A pidfd names a process of our own pid namespace, which is what
 	// /proc shows unless a test points procRoot elsewhere.

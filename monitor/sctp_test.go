@@ -108,3 +108,28 @@ func TestDumpAsksSCTPOnce(t *testing.T) {
 		t.Errorf("EACCES: err %v, noSCTP %v; want the error, SCTP still asked", err, d.noSCTP)
 	}
 }
+
+// Where the sctp module is not loaded, SCTP is not asked at all (asking
+// would make the kernel try to load it), and the module is looked for
+// again only every sctpRecheckEvery dumps; once loaded, it is asked.
+func TestDumpSCTPOnlyWhereLoaded(t *testing.T) {
+	f := fakeWorld()
+	f.sctpErrno = 0
+	loaded, looks := false, 0
+	d := diagDumper{sctpLoaded: func() bool { looks++; return loaded }}
+	for range sctpRecheckEvery + 1 {
+		if _, err := d.dump(f, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.sctpDumps != 0 || looks != 1 {
+		t.Fatalf("module absent: %d SCTP dumps, looked %d times in %d scans; want none, once", f.sctpDumps, looks, sctpRecheckEvery+1)
+	}
+	loaded = true
+	if _, err := d.dump(f, nil); err != nil {
+		t.Fatal(err)
+	}
+	if looks != 2 || f.sctpDumps != 2 {
+		t.Errorf("module loaded: looked %d times, %d SCTP dumps; want 2 and 2 (both families)", looks, f.sctpDumps)
+	}
+}
