@@ -234,7 +234,9 @@ func readDpkgStatus(path string) (map[string]string, error) {
 		}
 		name, arch, version = "", "", ""
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for rest := string(b); rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		switch {
 		case line == "":
 			commit()
