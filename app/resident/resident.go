@@ -254,7 +254,7 @@ func handOver(ctx context.Context) error {
 func (r *resident) startWindowOrHandoff(ctx context.Context, req handoff.Request) error {
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	handled, err := handoff.Send(sctx, req)
+	handled, err := handoff.Send(sctx, req, r.uiTrusted()...)
 	if handled {
 		return nil
 	}
