@@ -115,7 +115,7 @@ type Settings struct {
 	Snooze map[string]time.Time `toml:"snooze,omitempty"`
 	// Networks says which networks (by NetworkManager connection name or
 	// UUID) are public: a listener reachable from one alerts at high
-	// severity.
+	// severity; and which (by UUID only) are trusted.
 	Networks policy.NetworkRules `toml:"networks"`
 	// Allow is the allow-list.
 	Allow []policy.AllowEntry `toml:"allow,omitempty"`
