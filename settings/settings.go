@@ -33,7 +33,7 @@
 //
 //	[networks]
 //	public = ["Café", "3f0c7d2e-…"]
-//	trusted = ["Home"]
+//	trusted = ["0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4e"] # by connection UUID only
 //	unknown_is_public = false
 //
 //	[pause]
