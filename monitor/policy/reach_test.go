@@ -37,6 +37,9 @@ func TestSeverityFollowsReach(t *testing.T) {
 		{"café marked public by uuid", at(reach.LocalNetwork, cafe), NetworkRules{Public: []string{"u-cafe"}}, SeverityHigh, "marked public"},
 		{"unknown taken as public", at(reach.LocalNetwork, cafe), NetworkRules{Trusted: []string{"Home"}, UnknownIsPublic: true}, SeverityHigh, "unknown networks count as public"},
 		{"trusted stays medium", at(reach.LocalNetwork, home), NetworkRules{Trusted: []string{"u-home"}, UnknownIsPublic: true}, SeverityMedium, "Wi-Fi 'Home'"},
+		// An access point can call itself Home: trust goes by UUID only.
+		{"trusted by name is not trusted", at(reach.LocalNetwork, home), NetworkRules{Trusted: []string{"Home"}, UnknownIsPublic: true}, SeverityHigh, "unknown networks count as public"},
+		{"public by name beats trust", at(reach.LocalNetwork, home), NetworkRules{Public: []string{"Home"}, Trusted: []string{"u-home"}}, SeverityHigh, "marked public"},
 		{"a VPN is not unknown-public", at(reach.VPN, wg), NetworkRules{UnknownIsPublic: true}, SeverityMedium, "VPN"},
 		{"a VPN marked public", at(reach.VPN, reach.Network{Interface: "tun0", Kind: reach.KindVPN, Name: "Hotel", Reach: reach.VPN}), NetworkRules{Public: []string{"Hotel"}}, SeverityHigh, "marked public"},
 		{"everywhere", at(reach.Everywhere, home), NetworkRules{}, SeverityHigh, "reachable from everywhere"},
@@ -187,5 +190,21 @@ func TestInnerListenerReachesThroughItsForwarders(t *testing.T) {
 	hostL := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 8080, Exposure: monitor.Network, Namespace: monitor.Namespace{ID: 1, Host: true}}
 	if a := (&Policy{Rules: DefaultRules(), Reach: byAddress(host)}).Assess(hostL); a.Reach != reach.LocalNetwork || a.ReachInside != nil {
 		t.Errorf("host listener: %q inside %+v", a.Reach, a.ReachInside)
+	}
+}
+
+func TestLooksLikeUUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4e": true,
+		"0B1C3A6E-3C2F-4A51-9D0E-6F0A1B2C3D4E": true,
+		"Home":                                 false,
+		"0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4":  false,
+		"0b1c3a6e-3c2f-4a51-9d0e_6f0a1b2c3d4e": false,
+		"0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4g": false,
+		"":                                     false,
+	} {
+		if got := LooksLikeUUID(s); got != want {
+			t.Errorf("LooksLikeUUID(%q) = %v", s, got)
+		}
 	}
 }
