@@ -47,6 +47,9 @@ type namespaces interface {
 	ofPid(pid int32) uint64
 	// localAddrs are the addresses of namespace ino's interfaces.
 	localAddrs(ino uint64) []string
+	// servers are the users, besides root, whose forwarder may serve
+	// namespace ino (none when it is not known).
+	servers(ino uint64) []uint32
 	close() error
 }
 

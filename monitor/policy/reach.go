@@ -107,16 +107,24 @@ func (p *Policy) hostReach(l monitor.Listener) reach.Result {
 }
 
 // innerReach says what a listener of another network namespace reaches.
-// The host's interfaces do not decide it: from outside that namespace it
-// is reached only through the forwarders on the host that carry
-// connections to it (pasta, slirp4netns, rootlessport, docker-proxy), so
-// it reaches what the widest-reaching of their host listeners reaches.
-// With no forwarder seen, only its namespace reaches it, and this
-// computer and its guests when a bridge or veth joins that namespace: on
-// loopback, that namespace alone (this-computer, narrowed by Inside),
-// otherwise this-machine-guests at most.
+// The host's interfaces do not decide it. Without a forwarder, only its
+// namespace reaches it, and this computer and its guests when a bridge or
+// veth joins that namespace: on loopback, that namespace alone
+// (this-computer, narrowed by Inside), otherwise this-machine-guests at
+// most. The forwarders on the host that carry connections to it (pasta,
+// slirp4netns, rootlessport, docker-proxy) can only widen that: it
+// reaches what the widest-reaching of their host listeners reaches when
+// that is wider. A forwarder on the host's loopback does not hide a
+// wildcard listener from the guests that reach the namespace directly
+// (`docker run -p 127.0.0.1:8080:80` leaves the container's port open to
+// the bridge).
 func (p *Policy) innerReach(l monitor.Listener) reach.Result {
 	in := insideOf(l)
+	level := reach.Guests
+	if a, err := netip.ParseAddr(l.Address); err == nil && a.IsLoopback() {
+		level = reach.ThisComputer
+	}
+	alone := reach.Result{Level: level, Networks: []reach.Network{}, Inside: in}
 	fs := l.Forwarders
 	if len(fs) == 0 && l.Forwarder != nil {
 		fs = []monitor.Forward{*l.Forwarder}
@@ -133,15 +141,12 @@ func (p *Policy) innerReach(l monitor.Listener) reach.Result {
 			best.Through = &reach.Through{Via: f.Via, PID: f.PID, Address: f.HostAddress, Port: f.HostPort}
 		}
 	}
-	if best.Through != nil {
-		best.Inside = in
-		return best
+	if best.Through == nil || best.Level.Rank() < alone.Level.Rank() {
+		in.Forwarded = best.Through != nil
+		return alone
 	}
-	level := reach.Guests
-	if a, err := netip.ParseAddr(l.Address); err == nil && a.IsLoopback() {
-		level = reach.ThisComputer
-	}
-	return reach.Result{Level: level, Networks: []reach.Network{}, Inside: in}
+	best.Inside = in
+	return best
 }
 
 // insideOf names a listener's namespace and container for its reach.
