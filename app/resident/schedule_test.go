@@ -1,0 +1,67 @@
+package resident
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestChoresOnTicks drives the chores with a fake clock, one tick a second:
+// each runs on the first tick at or after it is due, at its period.
+func TestChoresOnTicks(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var c chores
+	var touched, purged []time.Duration
+	c.add("touch", start.Add(time.Minute), time.Minute, func(now time.Time) { touched = append(touched, now.Sub(start)) })
+	c.add("purge", start, 10*time.Minute, func(now time.Time) { purged = append(purged, now.Sub(start)) })
+	for s := 0; s <= 1250; s++ {
+		c.run(start.Add(time.Duration(s) * time.Second))
+	}
+	wantTouch := []time.Duration{}
+	for m := 1; m <= 20; m++ {
+		wantTouch = append(wantTouch, time.Duration(m)*time.Minute)
+	}
+	if !slices.Equal(touched, wantTouch) {
+		t.Errorf("touched at %v, want every minute from the first: %v", touched, wantTouch)
+	}
+	if want := []time.Duration{0, 10 * time.Minute, 20 * time.Minute}; !slices.Equal(purged, want) {
+		t.Errorf("purged at %v, want %v", purged, want)
+	}
+}
+
+// TestChoresOffTheBeat: ticks that do not fall on the period round it up,
+// and a long gap (a suspend) runs a chore once, not once per missed period.
+func TestChoresOffTheBeat(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var c chores
+	n := 0
+	c.add("touch", start.Add(time.Minute), time.Minute, func(time.Time) { n++ })
+	at := func(d time.Duration) []string { return c.run(start.Add(d)) }
+
+	if got := at(59 * time.Second); len(got) != 0 {
+		t.Fatalf("ran %v before it was due", got)
+	}
+	if got := at(61500 * time.Millisecond); !slices.Equal(got, []string{"touch"}) {
+		t.Fatalf("at 61.5 s ran %v, want touch", got)
+	}
+	if got := at(2 * time.Minute); len(got) != 0 {
+		t.Fatalf("at 120 s ran %v: the period counts from the run at 61.5 s", got)
+	}
+	if got := at(2*time.Minute + 2*time.Second); !slices.Equal(got, []string{"touch"}) {
+		t.Fatalf("at 122 s ran %v, want touch", got)
+	}
+	// Suspended for an hour: one run, then the period again.
+	at(time.Hour)
+	at(time.Hour + time.Second)
+	if n != 3 {
+		t.Fatalf("ran %d times, want 3 (once after the hour's gap)", n)
+	}
+}
+
+// TestChoresNone: without chores nothing runs.
+func TestChoresNone(t *testing.T) {
+	var c chores
+	if got := c.run(time.Now()); got != nil {
+		t.Fatalf("ran %v", got)
+	}
+}
