@@ -26,6 +26,12 @@ func (r *resident) loop(ctx context.Context) error {
 	// leaves freed heap behind that the idle process never needs again:
 	// hand it back, so RSS reflects the steady state.
 	debug.FreeOSMemory()
+	// Likewise the code and read-only data only the start-up ran or read.
+	if n, err := releaseCodePages(); err != nil {
+		r.log.Debug("code pages kept", "err", err)
+	} else if n > 0 {
+		r.log.Debug("code pages released", "bytes", n)
+	}
 	for {
 		if d := r.wantInterval(); d != r.interval {
 			r.interval = d

@@ -151,6 +151,7 @@ func newResident(opts Options, store *settings.Store, log *slog.Logger) *residen
 		}
 	}
 	r.gate = policy.NewGate(st, policy.GateConfig{})
+	r.chores.add("release memory", time.Now().Add(releaseEvery), releaseEvery, release)
 	r.reloadSettings(time.Now())
 	r.interval = r.wantInterval()
 	return r
@@ -204,6 +205,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	profileOnSignal(ctx, r.log)
 	if r.opts.Networks == nil {
 		w := reach.System()
 		r.opts.Networks = w

@@ -1,6 +1,12 @@
 package resident
 
-import "time"
+import (
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+
+	"portlight/monitor/policy"
+)
 
 // chores is the resident's periodic work beyond the scan, run from the
 // loop's one timer: no part of the resident (the history's upkeep
@@ -9,6 +15,38 @@ import "time"
 // tick at or after it is due, so its period is rounded up to whole ticks.
 type chores struct {
 	list []*chore
+}
+
+// releaseEvery is how often the resident drops the provenance caches it
+// has not used for a while (the package index, ~8 bytes per packaged
+// file, comes back from its cache file when a new program listens) and
+// hands freed heap back to the system.
+const releaseEvery = time.Minute
+
+// keepFree is how much freed heap the resident keeps from the system
+// between bursts: more, and it is returned at once.
+const keepFree = 1 << 20
+
+// release is the chore of releaseEvery. A burst of work (a hundred new
+// listeners judged, the first walks of a busy machine) leaves freed heap
+// behind that the runtime's scavenger returns only slowly (measured: 13 MB
+// of it held for minutes after such a burst; docs/scanning.md): here it is
+// returned at once, for one collection of a few-MB heap a minute at most.
+func release(now time.Time) {
+	dropped := policy.ReleaseCaches(now)
+	if dropped || freeHeap() > keepFree {
+		debug.FreeOSMemory()
+	}
+}
+
+// freeHeap is the heap's free memory not yet returned to the system.
+func freeHeap() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // chore is one periodic job.

@@ -1,6 +1,7 @@
 package resident
 
 import (
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -64,4 +65,29 @@ func TestChoresNone(t *testing.T) {
 	if got := c.run(time.Now()); got != nil {
 		t.Fatalf("ran %v", got)
 	}
+}
+
+// TestReleaseReturnsFreedHeap: after a burst of garbage, the release chore
+// leaves at most keepFree of free heap unreturned to the system.
+func TestReleaseReturnsFreedHeap(t *testing.T) {
+	if n := garbage(4096, 2048); n != 4096 {
+		t.Fatal(n)
+	}
+	runtime.GC()
+	before := freeHeap()
+	release(time.Now())
+	after := freeHeap()
+	t.Logf("free heap unreturned: %d kB after the burst, %d kB after release", before>>10, after>>10)
+	if after > keepFree {
+		t.Errorf("%d kB of free heap kept after release, want at most %d kB", after>>10, keepFree>>10)
+	}
+}
+
+// garbage allocates n slices of size bytes and lets them go.
+func garbage(n, size int) int {
+	burst := make([][]byte, 0, n)
+	for range n {
+		burst = append(burst, make([]byte, size))
+	}
+	return len(burst)
 }
