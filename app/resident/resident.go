@@ -151,7 +151,7 @@ func newResident(opts Options, store *settings.Store, log *slog.Logger) *residen
 		}
 	}
 	r.gate = policy.NewGate(st, policy.GateConfig{})
-	r.chores.add("release memory", time.Now().Add(releaseEvery), releaseEvery, release)
+	r.chores.add("release memory", releaseEvery, releaseEvery, release)
 	r.reloadSettings(time.Now())
 	r.interval = r.wantInterval()
 	return r

@@ -30,7 +30,7 @@ const keepFree = 1 << 20
 // release is the chore of releaseEvery. A burst of work (a hundred new
 // listeners judged, the first walks of a busy machine) leaves freed heap
 // behind that the runtime's scavenger returns only slowly (measured: 13 MB
-// of it held for minutes after such a burst; docs/scanning.md): here it is
+// of it held for minutes after such a burst; docs/binaries.md): here it is
 // returned at once, for one collection of a few-MB heap a minute at most.
 func release(now time.Time) {
 	dropped := policy.ReleaseCaches(now)
@@ -52,14 +52,16 @@ func freeHeap() uint64 {
 // chore is one periodic job.
 type chore struct {
 	name  string
+	after time.Duration // from the first tick to the first run
 	every time.Duration
-	next  time.Time
+	next  time.Time // zero until the first tick
 	do    func(now time.Time)
 }
 
-// add schedules do every every, first at first.
-func (c *chores) add(name string, first time.Time, every time.Duration, do func(now time.Time)) {
-	c.list = append(c.list, &chore{name: name, every: every, next: first, do: do})
+// add schedules do every every, first after after, counted from the first
+// tick that sees it (the loop's clock, not the wall's).
+func (c *chores) add(name string, after, every time.Duration, do func(now time.Time)) {
+	c.list = append(c.list, &chore{name: name, after: after, every: every, do: do})
 }
 
 // run does the chores due at now, in the order they were added, and
@@ -69,6 +71,9 @@ func (c *chores) add(name string, first time.Time, every time.Duration, do func(
 func (c *chores) run(now time.Time) []string {
 	var done []string
 	for _, ch := range c.list {
+		if ch.next.IsZero() {
+			ch.next = now.Add(ch.after)
+		}
 		if now.Before(ch.next) {
 			continue
 		}

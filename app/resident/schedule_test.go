@@ -13,8 +13,8 @@ func TestChoresOnTicks(t *testing.T) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var c chores
 	var touched, purged []time.Duration
-	c.add("touch", start.Add(time.Minute), time.Minute, func(now time.Time) { touched = append(touched, now.Sub(start)) })
-	c.add("purge", start, 10*time.Minute, func(now time.Time) { purged = append(purged, now.Sub(start)) })
+	c.add("touch", time.Minute, time.Minute, func(now time.Time) { touched = append(touched, now.Sub(start)) })
+	c.add("purge", 0, 10*time.Minute, func(now time.Time) { purged = append(purged, now.Sub(start)) })
 	for s := 0; s <= 1250; s++ {
 		c.run(start.Add(time.Duration(s) * time.Second))
 	}
@@ -36,8 +36,11 @@ func TestChoresOffTheBeat(t *testing.T) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var c chores
 	n := 0
-	c.add("touch", start.Add(time.Minute), time.Minute, func(time.Time) { n++ })
+	c.add("touch", time.Minute, time.Minute, func(time.Time) { n++ })
 	at := func(d time.Duration) []string { return c.run(start.Add(d)) }
+	if got := at(0); len(got) != 0 {
+		t.Fatalf("ran %v on the first tick", got)
+	}
 
 	if got := at(59 * time.Second); len(got) != 0 {
 		t.Fatalf("ran %v before it was due", got)
@@ -90,4 +93,20 @@ func garbage(n, size int) int {
 		burst = append(burst, make([]byte, size))
 	}
 	return len(burst)
+}
+
+// TestChoresCountFromTheFirstTick: a chore's first run is counted from the
+// first tick that sees it, on the loop's clock, whatever the wall says.
+func TestChoresCountFromTheFirstTick(t *testing.T) {
+	var c chores
+	var at []time.Time
+	c.add("release", time.Minute, time.Minute, func(now time.Time) { at = append(at, now) })
+	past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for s := range 121 {
+		c.run(past.Add(time.Duration(s) * time.Second))
+	}
+	want := []time.Time{past.Add(time.Minute), past.Add(2 * time.Minute)}
+	if !slices.Equal(at, want) {
+		t.Fatalf("ran at %v, want %v", at, want)
+	}
 }
