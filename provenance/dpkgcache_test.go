@@ -233,3 +233,34 @@ func FuzzDpkgCache(f *testing.F) {
 		}
 	})
 }
+
+// TestReleaseDropsTheIndexUntilNeeded: an index unused for five minutes is
+// forgotten by Release and read again from the cache file on the next
+// lookup, with the same answers; one used recently, or one with no cache
+// file to come back from, is kept.
+func TestReleaseDropsTheIndexUntilNeeded(t *testing.T) {
+	root, cache := fakeRoot(t), t.TempDir()
+	r := cachedResolver(t, root, cache)
+	want := lookupAll(r)
+	if r.Release(time.Now()) {
+		t.Fatal("Release dropped an index just used")
+	}
+	if !r.Release(time.Now().Add(forget + time.Second)) {
+		t.Fatal("Release kept an index unused for longer than forget")
+	}
+	if r.dpkg.data != nil || len(r.files) != 0 || len(r.procs) != 0 {
+		t.Fatalf("after Release: index %v, %d files, %d processes cached", r.dpkg.data != nil, len(r.files), len(r.procs))
+	}
+	if got := lookupAll(r); !slices.Equal(got, want) {
+		t.Fatalf("after Release:\n%q\nwant\n%q", got, want)
+	}
+	if r.dpkg.data == nil || !r.dpkg.data.fromCache {
+		t.Fatal("the index was not read again from the cache file")
+	}
+
+	uncached := fakeResolver(t, root)
+	lookupAll(uncached)
+	if uncached.Release(time.Now().Add(time.Hour)) || uncached.dpkg.data == nil {
+		t.Fatal("Release dropped an index that only the .list files can rebuild")
+	}
+}
