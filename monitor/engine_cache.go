@@ -127,12 +127,19 @@ func (e *engines) refresh(ctx context.Context) {
 			e.logOnce(s, "")
 		}
 		e.status = append(e.status, st)
-		all = append(all, e.ports[s.path]...)
+		if live[s.path] {
+			// Only a socket still there and trusted keeps its last answer.
+			all = append(all, e.ports[s.path]...)
+		}
 	}
 	for p, c := range e.clients {
 		if !live[p] {
 			c.close()
 			delete(e.clients, p)
+		}
+	}
+	for p := range e.ports {
+		if !live[p] {
 			delete(e.ports, p)
 		}
 	}

@@ -23,6 +23,12 @@ func engineAt(t *testing.T, cs []testrig.EngineContainer) *testrig.Engine {
 	return e
 }
 
+// scanEngineT scans; the engines' answer is in the snapshot it returns.
+func scanEngineT(t *testing.T, sc *Scanner) Snapshot {
+	t.Helper()
+	return scanOnceT(t, sc)
+}
+
 // The real scanner asks a stand-in engine (the Docker Engine API's JSON on
 // a unix socket): the port a real docker-proxy stand-in serves gets the
 // container's name and image; ports published with no host process appear
@@ -127,6 +133,29 @@ func TestEngineSocketUntrusted(t *testing.T) {
 				t.Errorf("Engines = %+v, want unreachable: %q", st, c.want)
 			}
 		})
+	}
+}
+
+// An engine whose socket becomes untrusted (its folder made writable by
+// anyone) loses the ports it published at the next refresh, not one later.
+func TestEngineSocketTurnsUntrusted(t *testing.T) {
+	natPort := freePort(t)
+	e := engineAt(t, []testrig.EngineContainer{{ID: "aa", Name: "x", Image: "y",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 1, PublicPort: natPort, Type: "tcp"}}}})
+	sc := NewScanner()
+	defer sc.Close()
+	if ls := findPort(scanEngineT(t, sc), TCP, natPort); len(ls) != 1 || ls[0].Published == nil {
+		t.Fatalf("trusted engine's NAT port %d: %+v", natPort, ls)
+	}
+	if err := os.Chmod(filepath.Dir(e.Path), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	sc.eng.at = time.Now().Add(-engineEvery)
+	if ls := findPort(scanEngineT(t, sc), TCP, natPort); len(ls) != 0 {
+		t.Errorf("engine's socket untrusted now, its port still listed: %+v", ls)
+	}
+	if st := sc.Engines(); len(st) != 1 || st[0].Reachable {
+		t.Errorf("Engines = %+v, want unreachable", st)
 	}
 }
 
