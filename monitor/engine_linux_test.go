@@ -2,10 +2,12 @@ package monitor
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,9 +25,13 @@ func engineAt(t *testing.T, cs []testrig.EngineContainer) *testrig.Engine {
 	return e
 }
 
-// scanEngineT scans; the engines' answer is in the snapshot it returns.
+// scanEngineT scans, waits for the engine query that scan started (a scan
+// never waits on it), and scans again: the answer is in the snapshot
+// returned.
 func scanEngineT(t *testing.T, sc *Scanner) Snapshot {
 	t.Helper()
+	scanOnceT(t, sc)
+	sc.eng.wait()
 	return scanOnceT(t, sc)
 }
 
@@ -48,7 +54,7 @@ func TestEnginePublishedPorts(t *testing.T) {
 
 	sc := NewScanner()
 	defer sc.Close()
-	snap := scanOnceT(t, sc)
+	snap := scanEngineT(t, sc)
 	h := findPort(snap, TCP, proxyPort)
 	wantWeb := Published{Engine: "docker", Container: "web", ContainerID: web.ID, Image: "nginx:1.25",
 		HostIP: "127.0.0.1", HostPort: proxyPort, ContainerPort: 80}
@@ -85,13 +91,13 @@ func TestEnginePublishedPorts(t *testing.T) {
 		t.Errorf("a second scan at once: events %+v, %d queries (want none, 1)", evs, eng.Queries())
 	}
 	sc.eng.at = time.Now().Add(-engineEvery) // the next scan asks again
-	snap3 := scanOnceT(t, sc)
+	snap3 := scanEngineT(t, sc)
 	if evs := ours(Diff(snap2, snap3)); len(evs) != 0 || eng.Queries() != 2 {
 		t.Errorf("the same answer again: events %+v, %d queries (want none, 2)", evs, eng.Queries())
 	}
 	eng.Set([]testrig.EngineContainer{web})
 	sc.eng.at = time.Now().Add(-engineEvery)
-	snap4 := scanOnceT(t, sc)
+	snap4 := scanEngineT(t, sc)
 	evs := ours(Diff(snap3, snap4))
 	if len(evs) != 2 || evs[0].Kind != Closed || evs[1].Kind != Closed || evs[0].Listener.Port != natPort {
 		t.Errorf("container db stopped: events %+v, want its two ports closed", evs)
@@ -125,7 +131,7 @@ func TestEngineSocketUntrusted(t *testing.T) {
 			c.spoil(t, e)
 			sc := NewScanner()
 			defer sc.Close()
-			snap := scanOnceT(t, sc)
+			snap := scanEngineT(t, sc)
 			if ls := findPort(snap, TCP, natPort); len(ls) != 0 || e.Queries() != 0 {
 				t.Errorf("untrusted engine believed: %+v, %d queries", ls, e.Queries())
 			}
@@ -156,6 +162,59 @@ func TestEngineSocketTurnsUntrusted(t *testing.T) {
 	}
 	if st := sc.Engines(); len(st) != 1 || st[0].Reachable {
 		t.Errorf("Engines = %+v, want unreachable", st)
+	}
+}
+
+// An engine socket that accepts and never answers (a hung dockerd, or a
+// socket planted to stall Portlight) does not stall the scans: the query
+// runs beside them, one at a time, and a scan returns at once.
+func TestEngineHungDoesNotStallScan(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		var held []net.Conn // accepted, never read nor answered
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			held = append(held, c)
+		}
+	}()
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	sc := NewScanner()
+	defer sc.Close()
+	for i := range 3 {
+		start := time.Now()
+		scanOnceT(t, sc)
+		sc.eng.at = time.Now().Add(-engineEvery) // due again: but one query at a time
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("scan %d took %v with the engine not answering (its timeout is %v)", i, d, engineTimeout)
+		}
+	}
+	for deadline := time.Now().Add(engineTimeout); accepted.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("%d connections to the hung engine, want 1 (one query in flight)", n)
+	}
+	sc.eng.mu.Lock()
+	busy := sc.eng.busy
+	sc.eng.mu.Unlock()
+	if !busy {
+		t.Error("the query of the hung engine ended before its timeout")
 	}
 }
 
