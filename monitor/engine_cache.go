@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -185,6 +184,9 @@ func (e *engines) refresh(ctx context.Context) {
 				e.ports[s.path] = ps
 			}
 		}
+		if err != nil && ctx.Err() != nil {
+			return // closing: nothing to report or keep
+		}
 		if err != nil {
 			st.Reason = engineReason(err)
 			e.logOnce(s, st.Reason)
@@ -319,8 +321,14 @@ func (s *Scanner) mergePublished(base []Listener, ports []pubPort) []Listener {
 		}
 		pp := p.Published
 		if i := coveringListener(out[:len(base)], p); i >= 0 {
-			pp.NAT = isConmon(&out[i])
+			pp.NAT = isConmon(&out[i], p.uid)
 			out[i].Published = &pp
+			continue
+		}
+		if p.uid != 0 {
+			// A rootless engine publishes through a forwarder of its
+			// user's, never through NAT rules: a port it claims that no
+			// such forwarder holds is not listed on its word.
 			continue
 		}
 		pp.NAT = true
@@ -357,11 +365,13 @@ func (s *Scanner) publishedListener(p pubPort, pp Published) Listener {
 // wildcard for the IPv4 one: a dual-stack socket), and held by a
 // forwarder, by rootful Podman's conmon, or by an owner hidden from us
 // (root's docker-proxy or conmon, seen unprivileged); -1 when none. Another program on that port does not
-// serve it: the engine's NAT rules take the connections first.
+// serve it: the engine's NAT rules take the connections first. A rootless
+// engine (its socket owned by a user, which any program of that user can
+// serve) speaks only for that user's listeners.
 func coveringListener(ls []Listener, p pubPort) int {
 	for i := range ls {
 		l := &ls[i]
-		if l.Namespace.Inner() || l.Port != p.HostPort || l.Proto != p.proto {
+		if l.Namespace.Inner() || l.Port != p.HostPort || l.Proto != p.proto || (p.uid != 0 && l.UID != p.uid) {
 			continue
 		}
 		a, err := netip.ParseAddr(l.Address)
@@ -372,7 +382,7 @@ func coveringListener(ls []Listener, p pubPort) int {
 		if a != p.addr && !(a == netip.IPv6Unspecified() && p.addr == netip.IPv4Unspecified()) {
 			continue
 		}
-		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" || isConmon(l) {
+		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" || isConmon(l, p.uid) {
 			return i
 		}
 	}
@@ -382,9 +392,13 @@ func coveringListener(ls []Listener, p pubPort) int {
 // isConmon reports whether the listener is held by conmon, the monitor
 // rootful Podman runs beside each container: it binds the container's
 // published ports and never accepts, so that no host program takes them
-// while the NAT rules carry the connections.
-func isConmon(l *Listener) bool {
-	return l.PID != 0 && filepath.Base(strings.TrimSuffix(l.Exe, " (deleted)")) == "conmon"
+// while the NAT rules carry the connections. Its name is not enough (any
+// program may be called conmon): the engine must be root's (engineUID 0),
+// the listener root's, and the running file the one at its path, a
+// system executable (root's, in a system folder no one else can write).
+func isConmon(l *Listener, engineUID uint32) bool {
+	return engineUID == 0 && l.UID == 0 && l.PID != 0 && filepath.Base(l.Exe) == "conmon" &&
+		l.Identity.HasFile() && systemExecutable(l.Exe)
 }
 
 // nameContainers gives the inner listeners of a published container the
@@ -396,7 +410,7 @@ func (s *Scanner) nameContainers(ls []Listener, ports []pubPort) {
 			continue
 		}
 		for _, p := range ports {
-			if p.ContainerID == c.ID && p.Engine == c.Engine {
+			if p.ContainerID == c.ID && p.Engine == c.Engine && (p.uid == 0 || ls[i].UID == p.uid) {
 				n := *c // shared with the namespace cache: copied, not changed
 				n.Name, n.Image = cmp.Or(n.Name, p.Container), cmp.Or(n.Image, p.Image)
 				ls[i].Container = &n

@@ -2,9 +2,12 @@ package monitor
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -215,6 +218,96 @@ func TestEngineHungDoesNotStallScan(t *testing.T) {
 	sc.eng.mu.Unlock()
 	if !busy {
 		t.Error("the query of the hung engine ended before its timeout")
+	}
+}
+
+// A program merely named conmon (the test binary, copied as conmon into a
+// temporary folder) is not taken for rootful Podman's: its listener on a
+// published port gets no published mark and is not said to be a NAT
+// reservation no host program serves.
+func TestEngineFakeConmon(t *testing.T) {
+	port := freePort(t)
+	engineAt(t, []testrig.EngineContainer{{ID: "cc", Name: "web", Image: "nginx",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 80, PublicPort: port, Type: "tcp"}}}})
+	fake := startChildCmd(t, startAs(t, "conmon"), "tcp4 127.0.0.1:"+strconv.Itoa(int(port)))
+	sc := NewScanner()
+	defer sc.Close()
+	found := false
+	for _, l := range findPort(scanEngineT(t, sc), TCP, port) {
+		if l.PID == fake.pid {
+			found = true
+			if l.Published != nil {
+				t.Errorf("a program named conmon in %s got published %+v", filepath.Dir(l.Exe), *l.Published)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the fake conmon's listener on port %d not found", port)
+	}
+}
+
+// A rootless engine (its socket owned by an ordinary user, so any program
+// of that user can serve it) speaks only for that user's listeners: the
+// scanner, as nobody, asks a socket nobody owns; root's listener on a port
+// it claims (hidden from nobody) gets no published mark, a port it claims
+// that no host program holds gets no NAT entry, and nobody's own forwarder
+// is enriched (the answer was read).
+func TestEngineRootlessSpeaksForItsUser(t *testing.T) {
+	testrig.RequireRoot(t, "to run the scanner as nobody beside root's listener")
+	exe, env := testrig.NobodyExe(t)
+	dir := filepath.Dir(exe)
+	sockDir := filepath.Join(dir, "engine")
+	if err := os.Mkdir(sockDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rootL := startChild(t, "tcp4 127.0.0.1:0")
+	rootPort, natPort, proxyPort := rootL.bound[0].port, freePort(t), freePort(t)
+	sock := filepath.Join(sockDir, "docker.sock")
+	testrig.StartEngine(t, sock, []testrig.EngineContainer{{ID: "dd", Name: "claims", Image: "evil",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 1, PublicPort: rootPort, Type: "tcp"},
+			{IP: "127.0.0.1", PrivatePort: 2, PublicPort: natPort, Type: "tcp"},
+			{IP: "127.0.0.1", PrivatePort: 3, PublicPort: proxyPort, Type: "tcp"}}}})
+	if err := os.Chown(sock, testrig.NobodyUID, testrig.NobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyExe := filepath.Join(dir, "docker-proxy")
+	if err := os.WriteFile(proxyExe, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pcmd := testrig.AsNobody(exec.Command(proxyExe, "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port",
+		strconv.Itoa(int(proxyPort)), "-container-ip", "172.17.0.2", "-container-port", "3"))
+	pcmd.Env, pcmd.Dir = append(slices.Clone(env), roleEnv+"=child"), "/"
+	proxy := startChildCmd(t, pcmd, "tcp4 127.0.0.1:"+strconv.Itoa(int(proxyPort)))
+
+	scan := testrig.AsNobody(exec.Command(exe))
+	scan.Env, scan.Dir = append(slices.Clone(env), roleEnv+"=scan", "DOCKER_HOST=unix://"+sock), "/"
+	var stderr strings.Builder
+	scan.Stderr = &stderr
+	raw, err := scan.Output()
+	if err != nil {
+		t.Fatalf("scan as nobody: %v\n%s", err, stderr.String())
+	}
+	var r scanAsReport
+	if err := json.Unmarshal(raw, &r); err != nil || r.Error != "" {
+		t.Fatalf("scan as nobody: %v %s", err, r.Error)
+	}
+	if ls := findPort(r.Snapshot, TCP, proxyPort); len(ls) != 1 || ls[0].PID != proxy.pid || ls[0].Published == nil ||
+		ls[0].Published.Container != "claims" {
+		t.Fatalf("nobody's docker-proxy on port %d: %+v, want published by the engine", proxyPort, ls)
+	}
+	ls := findPort(r.Snapshot, TCP, rootPort)
+	if len(ls) != 1 || !ls[0].OwnerHidden || ls[0].UID != 0 {
+		t.Fatalf("root's listener on port %d seen by nobody: %+v, want hidden", rootPort, ls)
+	}
+	if ls[0].Published != nil {
+		t.Errorf("root's listener published by nobody's engine: %+v", *ls[0].Published)
+	}
+	if ls := findPort(r.Snapshot, TCP, natPort); len(ls) != 0 {
+		t.Errorf("a NAT-only port of a rootless engine listed: %+v", ls)
 	}
 }
 
