@@ -239,7 +239,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		if s.recheckExe(snap.Listeners) {
 			s.lastReusable = false
 		}
-		snap.Listeners = s.withPublished(ctx, snap.Listeners, false)
+		snap.Listeners = s.withPublished(snap.Listeners, false)
 		return snap, nil
 	}
 	s.lastSocks = append(s.lastSocks[:0], socks...)
@@ -259,7 +259,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		s.lastReusable = false
 	}
 	s.lastListeners = snap.Listeners
-	snap.Listeners = s.withPublished(ctx, snap.Listeners, true)
+	snap.Listeners = s.withPublished(snap.Listeners, true)
 	return snap, nil
 }
 
