@@ -90,9 +90,10 @@ lint:
 fuzz:
 	GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
-# The resident process's idle CPU and RSS over 60 s, under Xvfb with a private
-# session bus, a tray watcher and dunst. PORTLIGHT_MEASURE_NETNS=1 runs it in a
-# network namespace of its own, so other programs' listeners do not count.
+# The resident process's idle CPU, wake-ups a second, RSS, PSS and anonymous
+# memory over 60 s after 40 s of settling, under Xvfb with a private session
+# bus, a tray watcher and dunst. PORTLIGHT_MEASURE_NETNS=1 runs it in network
+# and PID namespaces of its own, so other programs' listeners do not count.
 measure: deps build
 	$(GO) test -count=1 -run '^$$' -bench ResidentIdle -benchtime 1x -timeout 10m ./e2e
 

@@ -53,6 +53,7 @@ func runScan(ctx context.Context, env Env) error {
 	}
 	sc := monitor.NewScanner()
 	defer sc.Close()
+	sc.AwaitEngines(ctx)
 	snap, err := sc.Scan(ctx)
 	if err != nil {
 		return fmt.Errorf("scan: %w", err)
@@ -68,6 +69,7 @@ func runScan(ctx context.Context, env Env) error {
 func scanOnce(ctx context.Context, opts ...monitor.Option) (monitor.Snapshot, error) {
 	sc := monitor.NewScanner(opts...)
 	defer sc.Close()
+	sc.AwaitEngines(ctx)
 	snap, err := sc.Scan(ctx)
 	if err != nil {
 		return monitor.Snapshot{}, fmt.Errorf("scan: %w", err)

@@ -146,25 +146,7 @@ func startPortlight(t testing.TB, dir, home string) *exec.Cmd {
 // endHome ends the processes whose PORTLIGHT_HOME is home: SIGTERM, up to
 // 5 s, then SIGKILL. A window process outlives the virtual screen.
 func endHome(home string) {
-	want := "PORTLIGHT_HOME=" + home
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		for _, kv := range strings.Split(string(env), "\x00") {
-			if kv == want {
-				pids = append(pids, pid)
-				break
-			}
-		}
-	}
+	pids := homeProcs(home, "")
 	for _, p := range pids {
 		syscall.Kill(p, syscall.SIGTERM)
 	}
@@ -184,6 +166,38 @@ func endHome(home string) {
 			syscall.Kill(p, syscall.SIGKILL)
 		}
 	}
+}
+
+// homeProcs returns the live processes, other than this one, whose
+// PORTLIGHT_HOME is home and, when prog is not "", whose executable is
+// named prog.
+func homeProcs(home, prog string) []int {
+	want := "PORTLIGHT_HOME=" + home
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() || !alive(pid) {
+			continue
+		}
+		if prog != "" {
+			exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+			if err != nil || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) != prog {
+				continue
+			}
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(env), "\x00") {
+			if kv == want {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
 }
 
 // sniEntries returns the services of the watcher's RegisteredSNIEntries,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -176,6 +177,36 @@ wait:
 	time.Sleep(time.Second) // let it paint
 	screenshot(t, filepath.Join(dir, "explainer.png"))
 	defer closeWindowProcess(win)
+
+	// A second window, from the tray menu, goes to the window process
+	// already running: the tray is portlight and the window process
+	// portlight-ui, two programs, and the hand-over believes its sibling
+	// instead of starting another window process in a private folder.
+	uis := homeProcs(home, "portlight-ui")
+	if len(uis) != 1 {
+		t.Fatalf("%d portlight-ui processes after the first window, want 1: %v", len(uis), uis)
+	}
+	menu = layout(t, conn, pid)
+	item, ok := menu.find("Listeners…")
+	if !ok {
+		t.Fatalf("no Listeners… item:\n%s", menu.render())
+	}
+	clickItem(t, conn, pid, item.ID)
+	var listeners string
+	if !waitFor(20*time.Second, func() bool { listeners = visibleWindow("^Listening ports"); return listeners != "" }) {
+		screenshot(t, filepath.Join(dir, "listeners-missing.png"))
+		t.Fatal("no listeners window within 20 s of clicking Listeners…")
+	}
+	if owner, _ := xdotool("getwindowpid", listeners); len(owner) != 1 || owner[0] != strconv.Itoa(uis[0]) {
+		t.Errorf("the listeners window belongs to pid %q, want the first window process %d", owner, uis[0])
+	}
+	if now := homeProcs(home, "portlight-ui"); len(now) != 1 || now[0] != uis[0] {
+		t.Errorf("portlight-ui processes after the second window: %v, want only %d", now, uis[0])
+	}
+	if log, _ := os.ReadFile(logPath); strings.Contains(string(log), "not handing over") ||
+		strings.Count(string(log), "window process started") != 1 {
+		t.Errorf("the second window was not handed over:\n%s", grepLines(string(log), "window process"))
+	}
 
 	// The alert is read now: no unread mark on it.
 	if !waitFor(3*time.Second, func() bool {

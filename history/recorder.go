@@ -25,15 +25,30 @@ type RecorderOptions struct {
 	Queue int
 	// MaxBatch is how many events one transaction may carry (default 4096).
 	MaxBatch int
-	// TouchEvery is how often open sessions' last_seen is refreshed (default 1 min).
+	// TouchEvery is how often open sessions' last_seen is refreshed (default
+	// DefaultTouchEvery).
 	TouchEvery time.Duration
-	// PurgeEvery is how often retention runs (default 10 min).
+	// PurgeEvery is how often retention runs (default DefaultPurgeEvery).
 	PurgeEvery time.Duration
 	// FirstPurge is how long after start retention first runs (default: at
 	// once). Tests that call Store.Purge themselves set it past their end so
 	// the start-up purge cannot race theirs.
 	FirstPurge time.Duration
+	// Driven leaves the timing to the caller: the recorder keeps no timer
+	// of its own (TouchEvery, PurgeEvery and FirstPurge are unused) and
+	// refreshes last_seen or applies retention when Touch or Purge asks. A
+	// process that wakes on a tick anyway (the resident) calls them from
+	// it, so that the process wakes once per tick and not on several
+	// schedules.
+	Driven bool
 }
+
+// DefaultTouchEvery and DefaultPurgeEvery are the recorder's intervals when
+// it keeps its own time, and what a Driven recorder's caller should use.
+const (
+	DefaultTouchEvery = time.Minute
+	DefaultPurgeEvery = 10 * time.Minute
+)
 
 // RecorderStats count what a Recorder did.
 type RecorderStats struct {
@@ -74,6 +89,7 @@ type batch struct {
 	alert   *alertRow
 	mark    *markRow
 	note    *Note
+	chore   chore
 	flushed chan struct{}
 }
 
@@ -96,10 +112,10 @@ func StartRecorder(ctx context.Context, s *Store, opts RecorderOptions) (*Record
 		opts.MaxBatch = 4096
 	}
 	if opts.TouchEvery <= 0 {
-		opts.TouchEvery = time.Minute
+		opts.TouchEvery = DefaultTouchEvery
 	}
 	if opts.PurgeEvery <= 0 {
-		opts.PurgeEvery = 10 * time.Minute
+		opts.PurgeEvery = DefaultPurgeEvery
 	}
 	// The kernel drops the lock when the process dies: a crashed recorder
 	// never leaves a stale one.
@@ -122,9 +138,12 @@ func StartRecorder(ctx context.Context, s *Store, opts RecorderOptions) (*Record
 		cancel: cancel, done: make(chan struct{}), lock: lock,
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() { defer wg.Done(); r.run(ctx) }()
-	go func() { defer wg.Done(); r.purgeLoop(ctx) }()
+	if !opts.Driven {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.purgeLoop(ctx) }()
+	}
 	go func() { wg.Wait(); close(r.done) }()
 	return r, nil
 }
@@ -255,16 +274,18 @@ func (r *Recorder) setErr(err error) {
 // run is the writer goroutine: it drains the queue into transactions and
 // refreshes last_seen on a timer.
 func (r *Recorder) run(ctx context.Context) {
-	touch := time.NewTicker(r.opts.TouchEvery)
-	defer touch.Stop()
+	var touched <-chan time.Time // nil, never ready, when Driven
+	if !r.opts.Driven {
+		touch := time.NewTicker(r.opts.TouchEvery)
+		defer touch.Stop()
+		touched = touch.C
+	}
 	for {
 		select {
 		case b := <-r.ch:
 			r.drain(ctx, b)
-		case <-touch.C:
-			if err := r.s.touch(ctx, r.seenAt()); err != nil && ctx.Err() == nil {
-				r.setErr(err)
-			}
+		case <-touched:
+			r.touch(ctx)
 		case <-ctx.Done():
 			// Write what is queued, without the cancelled context.
 			for {
@@ -289,7 +310,9 @@ func (r *Recorder) drain(ctx context.Context, first batch) {
 	var marks []markRow
 	var notes []Note
 	var flushes []chan struct{}
+	var chores chore
 	add := func(b batch) {
+		chores |= b.chore
 		events = append(events, b.events...)
 		if b.alert != nil {
 			alerts = append(alerts, *b.alert)
@@ -327,6 +350,7 @@ more:
 			r.failed.Add(uint64(lost))
 		}
 	}
+	r.upkeep(ctx, chores)
 	for _, f := range flushes {
 		close(f)
 	}
@@ -412,9 +436,7 @@ func (r *Recorder) purgeLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := r.s.Purge(ctx); err != nil && ctx.Err() == nil {
-				r.setErr(err)
-			}
+			r.purge(ctx)
 			t.Reset(r.opts.PurgeEvery)
 		}
 	}

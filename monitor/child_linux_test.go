@@ -151,7 +151,11 @@ func runScanAs() {
 		sc := NewScanner()
 		defer sc.Close()
 		// Two scans: the second exercises the caches, as a watch loop would.
+		// Between them, the engine query the first one started ends.
 		if _, err = sc.Scan(context.Background()); err == nil {
+			if sc.eng != nil {
+				sc.eng.wait()
+			}
 			r.Snapshot, err = sc.Scan(context.Background())
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,49 +55,114 @@ const (
 	engineMinGap = time.Second
 )
 
-// engines keeps what the reachable engines publish, asked at a pace.
+// engines keeps what the reachable engines publish, asked at a pace. The
+// query runs in a goroutine of its own, one at a time, started by a scan
+// when it is due: a scan merges the last answer and never waits on a
+// socket, so a hung engine (or a socket that accepts and never answers)
+// does not stall the scans.
 type engines struct {
 	socks   []engineSocket
 	checker engineSocketChecker
 	now     func() time.Time
+	ctx     context.Context // cancelled by close: ends a query in flight
+	cancel  context.CancelFunc
 
+	// Owned by the query in flight (one at most).
 	clients map[string]*engineClient
 	ports   map[string][]pubPort // by socket path: the last answer
-	status  []EngineStatus
-	logged  map[string]string // socket path -> the reason last logged
-	all     []pubPort
-	gen     uint64 // bumped when all changes
-	at      time.Time
+	logged  map[string]string    // socket path -> the reason last logged
+
+	mu     sync.Mutex // guards what follows: the scan reads, the query writes
+	status []EngineStatus
+	all    []pubPort
+	gen    uint64 // bumped when all changes
+	at     time.Time
+	busy   bool          // a query is in flight
+	done   chan struct{} // closed when the query in flight ends
 }
 
 func newEngines(socks []engineSocket, c engineSocketChecker) *engines {
 	if len(socks) == 0 || c == nil {
 		return nil
 	}
-	return &engines{socks: socks, checker: c, now: time.Now, clients: map[string]*engineClient{},
-		ports: map[string][]pubPort{}, logged: map[string]string{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &engines{socks: socks, checker: c, now: time.Now, ctx: ctx, cancel: cancel,
+		clients: map[string]*engineClient{}, ports: map[string][]pubPort{}, logged: map[string]string{}}
 }
 
-// published returns the published ports and a generation that changes when
-// they do, asking the engines again when it is time (changed: the scan's
-// listeners changed).
-func (e *engines) published(ctx context.Context, changed bool) ([]pubPort, uint64) {
+// published returns the last answer's published ports and a generation
+// that changes when they do, and starts a query when it is time (changed:
+// the scan's listeners changed) and none is in flight. It does not wait
+// for the query: its answer shows in a later scan.
+func (e *engines) published(changed bool) ([]pubPort, uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	now := e.now()
 	age := now.Sub(e.at)
-	if !e.at.IsZero() && age < engineEvery && (!changed || age < engineMinGap) {
+	if e.busy || e.ctx.Err() != nil || !e.at.IsZero() && age < engineEvery && (!changed || age < engineMinGap) {
 		return e.all, e.gen
 	}
-	e.at = now
-	e.refresh(ctx)
+	e.startLocked(now)
 	return e.all, e.gen
 }
 
-// refresh asks every engine socket that is there and trusted. An engine
-// that answered before and fails now keeps its last answer until it
-// answers again or its socket goes, so one slow answer does not close and
-// reopen its ports.
+// startLocked starts a query in its own goroutine; e.mu is held and none
+// is in flight.
+func (e *engines) startLocked(now time.Time) {
+	e.at, e.busy, e.done = now, true, make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		e.refresh(e.ctx)
+		e.mu.Lock()
+		e.busy = false
+		e.mu.Unlock()
+	}(e.done)
+}
+
+// askFirst starts the first query unless one has started, and returns the
+// channel closed when the query in flight (or the last one) ends.
+func (e *engines) askFirst() <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.at.IsZero() && !e.busy && e.ctx.Err() == nil {
+		e.startLocked(e.now())
+	}
+	return e.done
+}
+
+// wait blocks until the query in flight, if any, has ended.
+func (e *engines) wait() {
+	e.mu.Lock()
+	done := e.done
+	e.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// AwaitEngines asks the container engines for their published ports, if
+// no scan has yet, and waits for the answer: at most the engines' own
+// timeout, or until ctx ends. For a command that scans once, whose only
+// scan should show the published ports; a scanner that scans in a loop
+// has no need of it (each scan merges the last answer, never waiting).
+func (s *Scanner) AwaitEngines(ctx context.Context) {
+	if s.eng == nil {
+		return
+	}
+	if done := s.eng.askFirst(); done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// refresh asks every engine socket that is there and trusted, and keeps
+// the answers. An engine that answered before and fails now keeps its last
+// answer until it answers again or its socket goes, so one slow answer
+// does not close and reopen its ports. One refresh at a time.
 func (e *engines) refresh(ctx context.Context) {
-	e.status = e.status[:0]
+	var status []EngineStatus
 	seen := map[[2]uint64]bool{}
 	var all []pubPort
 	live := map[string]bool{}
@@ -119,6 +184,9 @@ func (e *engines) refresh(ctx context.Context) {
 				e.ports[s.path] = ps
 			}
 		}
+		if err != nil && ctx.Err() != nil {
+			return // closing: nothing to report or keep
+		}
 		if err != nil {
 			st.Reason = engineReason(err)
 			e.logOnce(s, st.Reason)
@@ -126,16 +194,26 @@ func (e *engines) refresh(ctx context.Context) {
 			st.Reachable = true
 			e.logOnce(s, "")
 		}
-		e.status = append(e.status, st)
-		all = append(all, e.ports[s.path]...)
+		status = append(status, st)
+		if live[s.path] {
+			// Only a socket still there and trusted keeps its last answer.
+			all = append(all, e.ports[s.path]...)
+		}
 	}
 	for p, c := range e.clients {
 		if !live[p] {
 			c.close()
 			delete(e.clients, p)
+		}
+	}
+	for p := range e.ports {
+		if !live[p] {
 			delete(e.ports, p)
 		}
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.status = status
 	if !slices.Equal(all, e.all) {
 		e.all = all
 		e.gen++
@@ -178,9 +256,17 @@ func (e *engines) logOnce(s engineSocket, reason string) {
 }
 
 // statuses copies the last refresh's statuses.
-func (e *engines) statuses() []EngineStatus { return slices.Clone(e.status) }
+func (e *engines) statuses() []EngineStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.status)
+}
 
+// close ends the query in flight (its context is cancelled: no socket is
+// waited on) and drops the kept connections.
 func (e *engines) close() {
+	e.cancel()
+	e.wait()
 	for _, c := range e.clients {
 		c.close()
 	}
@@ -203,11 +289,11 @@ func (s *Scanner) Engines() []EngineStatus {
 // listener of its own with no process. changed says the scan built a new
 // list. While neither the list nor the published ports change, the same
 // merged slice is returned, so Diff sees a still tick.
-func (s *Scanner) withPublished(ctx context.Context, base []Listener, changed bool) []Listener {
+func (s *Scanner) withPublished(base []Listener, changed bool) []Listener {
 	if s.eng == nil {
 		return base
 	}
-	ports, gen := s.eng.published(ctx, changed)
+	ports, gen := s.eng.published(changed)
 	if len(ports) == 0 {
 		return base
 	}
@@ -235,8 +321,14 @@ func (s *Scanner) mergePublished(base []Listener, ports []pubPort) []Listener {
 		}
 		pp := p.Published
 		if i := coveringListener(out[:len(base)], p); i >= 0 {
-			pp.NAT = isConmon(&out[i])
+			pp.NAT = isConmon(&out[i], p.uid)
 			out[i].Published = &pp
+			continue
+		}
+		if p.uid != 0 {
+			// A rootless engine publishes through a forwarder of its
+			// user's, never through NAT rules: a port it claims that no
+			// such forwarder holds is not listed on its word.
 			continue
 		}
 		pp.NAT = true
@@ -273,11 +365,13 @@ func (s *Scanner) publishedListener(p pubPort, pp Published) Listener {
 // wildcard for the IPv4 one: a dual-stack socket), and held by a
 // forwarder, by rootful Podman's conmon, or by an owner hidden from us
 // (root's docker-proxy or conmon, seen unprivileged); -1 when none. Another program on that port does not
-// serve it: the engine's NAT rules take the connections first.
+// serve it: the engine's NAT rules take the connections first. A rootless
+// engine (its socket owned by a user, which any program of that user can
+// serve) speaks only for that user's listeners.
 func coveringListener(ls []Listener, p pubPort) int {
 	for i := range ls {
 		l := &ls[i]
-		if l.Namespace.Inner() || l.Port != p.HostPort || l.Proto != p.proto {
+		if l.Namespace.Inner() || l.Port != p.HostPort || l.Proto != p.proto || (p.uid != 0 && l.UID != p.uid) {
 			continue
 		}
 		a, err := netip.ParseAddr(l.Address)
@@ -288,7 +382,7 @@ func coveringListener(ls []Listener, p pubPort) int {
 		if a != p.addr && !(a == netip.IPv6Unspecified() && p.addr == netip.IPv4Unspecified()) {
 			continue
 		}
-		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" || isConmon(l) {
+		if l.OwnerHidden || l.ForwardedTo != nil || forwarderKind(l.Exe, l.Argv) != "" || isConmon(l, p.uid) {
 			return i
 		}
 	}
@@ -298,9 +392,13 @@ func coveringListener(ls []Listener, p pubPort) int {
 // isConmon reports whether the listener is held by conmon, the monitor
 // rootful Podman runs beside each container: it binds the container's
 // published ports and never accepts, so that no host program takes them
-// while the NAT rules carry the connections.
-func isConmon(l *Listener) bool {
-	return l.PID != 0 && filepath.Base(strings.TrimSuffix(l.Exe, " (deleted)")) == "conmon"
+// while the NAT rules carry the connections. Its name is not enough (any
+// program may be called conmon): the engine must be root's (engineUID 0),
+// the listener root's, and the running file the one at its path, a
+// system executable (root's, in a system folder no one else can write).
+func isConmon(l *Listener, engineUID uint32) bool {
+	return engineUID == 0 && l.UID == 0 && l.PID != 0 && filepath.Base(l.Exe) == "conmon" &&
+		l.Identity.HasFile() && systemExecutable(l.Exe)
 }
 
 // nameContainers gives the inner listeners of a published container the
@@ -312,7 +410,7 @@ func (s *Scanner) nameContainers(ls []Listener, ports []pubPort) {
 			continue
 		}
 		for _, p := range ports {
-			if p.ContainerID == c.ID && p.Engine == c.Engine {
+			if p.ContainerID == c.ID && p.Engine == c.Engine && (p.uid == 0 || ls[i].UID == p.uid) {
 				n := *c // shared with the namespace cache: copied, not changed
 				n.Name, n.Image = cmp.Or(n.Name, p.Container), cmp.Or(n.Image, p.Image)
 				ls[i].Container = &n

@@ -118,6 +118,43 @@ func (c unixChecker) dial(ctx context.Context, s engineSocket) (net.Conn, error)
 	return conn, nil
 }
 
+// systemDirs are the folders a system executable (conmon) may be in: the
+// package manager's and the administrator's, all root's.
+var systemDirs = []string{"/usr/bin", "/usr/sbin", "/usr/libexec", "/usr/lib", "/usr/local/bin",
+	"/usr/local/sbin", "/usr/local/libexec", "/usr/local/lib", "/bin", "/sbin"}
+
+// systemExecutable reports whether path is a regular file owned by root
+// that no one else may write, under one of systemDirs, in folders each
+// owned by root and writable by root alone: a file only root could have
+// put there.
+func systemExecutable(path string) bool {
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
+		return false
+	}
+	inSystem := false
+	for _, d := range systemDirs {
+		if strings.HasPrefix(path, d+"/") {
+			inSystem = true
+			break
+		}
+	}
+	if !inSystem {
+		return false
+	}
+	var st unix.Stat_t
+	if unix.Lstat(path, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Uid != 0 || st.Mode&0o022 != 0 {
+		return false
+	}
+	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
+		if unix.Lstat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR || st.Uid != 0 || st.Mode&0o022 != 0 {
+			return false
+		}
+		if d == "/" {
+			return true
+		}
+	}
+}
+
 // engineReason is an engine error in a few words, for EngineStatus.
 func engineReason(err error) string {
 	var u errUntrusted

@@ -2,10 +2,15 @@ package monitor
 
 import (
 	"context"
+	"encoding/json"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +26,16 @@ func engineAt(t *testing.T, cs []testrig.EngineContainer) *testrig.Engine {
 	t.Setenv("DOCKER_HOST", "unix://"+sock)
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	return e
+}
+
+// scanEngineT scans, waits for the engine query that scan started (a scan
+// never waits on it), and scans again: the answer is in the snapshot
+// returned.
+func scanEngineT(t *testing.T, sc *Scanner) Snapshot {
+	t.Helper()
+	scanOnceT(t, sc)
+	sc.eng.wait()
+	return scanOnceT(t, sc)
 }
 
 // The real scanner asks a stand-in engine (the Docker Engine API's JSON on
@@ -42,7 +57,7 @@ func TestEnginePublishedPorts(t *testing.T) {
 
 	sc := NewScanner()
 	defer sc.Close()
-	snap := scanOnceT(t, sc)
+	snap := scanEngineT(t, sc)
 	h := findPort(snap, TCP, proxyPort)
 	wantWeb := Published{Engine: "docker", Container: "web", ContainerID: web.ID, Image: "nginx:1.25",
 		HostIP: "127.0.0.1", HostPort: proxyPort, ContainerPort: 80}
@@ -79,13 +94,13 @@ func TestEnginePublishedPorts(t *testing.T) {
 		t.Errorf("a second scan at once: events %+v, %d queries (want none, 1)", evs, eng.Queries())
 	}
 	sc.eng.at = time.Now().Add(-engineEvery) // the next scan asks again
-	snap3 := scanOnceT(t, sc)
+	snap3 := scanEngineT(t, sc)
 	if evs := ours(Diff(snap2, snap3)); len(evs) != 0 || eng.Queries() != 2 {
 		t.Errorf("the same answer again: events %+v, %d queries (want none, 2)", evs, eng.Queries())
 	}
 	eng.Set([]testrig.EngineContainer{web})
 	sc.eng.at = time.Now().Add(-engineEvery)
-	snap4 := scanOnceT(t, sc)
+	snap4 := scanEngineT(t, sc)
 	evs := ours(Diff(snap3, snap4))
 	if len(evs) != 2 || evs[0].Kind != Closed || evs[1].Kind != Closed || evs[0].Listener.Port != natPort {
 		t.Errorf("container db stopped: events %+v, want its two ports closed", evs)
@@ -119,7 +134,7 @@ func TestEngineSocketUntrusted(t *testing.T) {
 			c.spoil(t, e)
 			sc := NewScanner()
 			defer sc.Close()
-			snap := scanOnceT(t, sc)
+			snap := scanEngineT(t, sc)
 			if ls := findPort(snap, TCP, natPort); len(ls) != 0 || e.Queries() != 0 {
 				t.Errorf("untrusted engine believed: %+v, %d queries", ls, e.Queries())
 			}
@@ -127,6 +142,172 @@ func TestEngineSocketUntrusted(t *testing.T) {
 				t.Errorf("Engines = %+v, want unreachable: %q", st, c.want)
 			}
 		})
+	}
+}
+
+// An engine whose socket becomes untrusted (its folder made writable by
+// anyone) loses the ports it published at the next refresh, not one later.
+func TestEngineSocketTurnsUntrusted(t *testing.T) {
+	natPort := freePort(t)
+	e := engineAt(t, []testrig.EngineContainer{{ID: "aa", Name: "x", Image: "y",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 1, PublicPort: natPort, Type: "tcp"}}}})
+	sc := NewScanner()
+	defer sc.Close()
+	if ls := findPort(scanEngineT(t, sc), TCP, natPort); len(ls) != 1 || ls[0].Published == nil {
+		t.Fatalf("trusted engine's NAT port %d: %+v", natPort, ls)
+	}
+	if err := os.Chmod(filepath.Dir(e.Path), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	sc.eng.at = time.Now().Add(-engineEvery)
+	if ls := findPort(scanEngineT(t, sc), TCP, natPort); len(ls) != 0 {
+		t.Errorf("engine's socket untrusted now, its port still listed: %+v", ls)
+	}
+	if st := sc.Engines(); len(st) != 1 || st[0].Reachable {
+		t.Errorf("Engines = %+v, want unreachable", st)
+	}
+}
+
+// An engine socket that accepts and never answers (a hung dockerd, or a
+// socket planted to stall Portlight) does not stall the scans: the query
+// runs beside them, one at a time, and a scan returns at once.
+func TestEngineHungDoesNotStallScan(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		var held []net.Conn // accepted, never read nor answered
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			held = append(held, c)
+		}
+	}()
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	sc := NewScanner()
+	defer sc.Close()
+	for i := range 3 {
+		start := time.Now()
+		scanOnceT(t, sc)
+		sc.eng.at = time.Now().Add(-engineEvery) // due again: but one query at a time
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("scan %d took %v with the engine not answering (its timeout is %v)", i, d, engineTimeout)
+		}
+	}
+	for deadline := time.Now().Add(engineTimeout); accepted.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("%d connections to the hung engine, want 1 (one query in flight)", n)
+	}
+	sc.eng.mu.Lock()
+	busy := sc.eng.busy
+	sc.eng.mu.Unlock()
+	if !busy {
+		t.Error("the query of the hung engine ended before its timeout")
+	}
+}
+
+// A program merely named conmon (the test binary, copied as conmon into a
+// temporary folder) is not taken for rootful Podman's: its listener on a
+// published port gets no published mark and is not said to be a NAT
+// reservation no host program serves.
+func TestEngineFakeConmon(t *testing.T) {
+	port := freePort(t)
+	engineAt(t, []testrig.EngineContainer{{ID: "cc", Name: "web", Image: "nginx",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 80, PublicPort: port, Type: "tcp"}}}})
+	fake := startChildCmd(t, startAs(t, "conmon"), "tcp4 127.0.0.1:"+strconv.Itoa(int(port)))
+	sc := NewScanner()
+	defer sc.Close()
+	found := false
+	for _, l := range findPort(scanEngineT(t, sc), TCP, port) {
+		if l.PID == fake.pid {
+			found = true
+			if l.Published != nil {
+				t.Errorf("a program named conmon in %s got published %+v", filepath.Dir(l.Exe), *l.Published)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the fake conmon's listener on port %d not found", port)
+	}
+}
+
+// A rootless engine (its socket owned by an ordinary user, so any program
+// of that user can serve it) speaks only for that user's listeners: the
+// scanner, as nobody, asks a socket nobody owns; root's listener on a port
+// it claims (hidden from nobody) gets no published mark, a port it claims
+// that no host program holds gets no NAT entry, and nobody's own forwarder
+// is enriched (the answer was read).
+func TestEngineRootlessSpeaksForItsUser(t *testing.T) {
+	testrig.RequireRoot(t, "to run the scanner as nobody beside root's listener")
+	exe, env := testrig.NobodyExe(t)
+	dir := filepath.Dir(exe)
+	sockDir := filepath.Join(dir, "engine")
+	if err := os.Mkdir(sockDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rootL := startChild(t, "tcp4 127.0.0.1:0")
+	rootPort, natPort, proxyPort := rootL.bound[0].port, freePort(t), freePort(t)
+	sock := filepath.Join(sockDir, "docker.sock")
+	testrig.StartEngine(t, sock, []testrig.EngineContainer{{ID: "dd", Name: "claims", Image: "evil",
+		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 1, PublicPort: rootPort, Type: "tcp"},
+			{IP: "127.0.0.1", PrivatePort: 2, PublicPort: natPort, Type: "tcp"},
+			{IP: "127.0.0.1", PrivatePort: 3, PublicPort: proxyPort, Type: "tcp"}}}})
+	if err := os.Chown(sock, testrig.NobodyUID, testrig.NobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyExe := filepath.Join(dir, "docker-proxy")
+	if err := os.WriteFile(proxyExe, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pcmd := testrig.AsNobody(exec.Command(proxyExe, "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port",
+		strconv.Itoa(int(proxyPort)), "-container-ip", "172.17.0.2", "-container-port", "3"))
+	pcmd.Env, pcmd.Dir = append(slices.Clone(env), roleEnv+"=child"), "/"
+	proxy := startChildCmd(t, pcmd, "tcp4 127.0.0.1:"+strconv.Itoa(int(proxyPort)))
+
+	scan := testrig.AsNobody(exec.Command(exe))
+	scan.Env, scan.Dir = append(slices.Clone(env), roleEnv+"=scan", "DOCKER_HOST=unix://"+sock), "/"
+	var stderr strings.Builder
+	scan.Stderr = &stderr
+	raw, err := scan.Output()
+	if err != nil {
+		t.Fatalf("scan as nobody: %v\n%s", err, stderr.String())
+	}
+	var r scanAsReport
+	if err := json.Unmarshal(raw, &r); err != nil || r.Error != "" {
+		t.Fatalf("scan as nobody: %v %s", err, r.Error)
+	}
+	if ls := findPort(r.Snapshot, TCP, proxyPort); len(ls) != 1 || ls[0].PID != proxy.pid || ls[0].Published == nil ||
+		ls[0].Published.Container != "claims" {
+		t.Fatalf("nobody's docker-proxy on port %d: %+v, want published by the engine", proxyPort, ls)
+	}
+	ls := findPort(r.Snapshot, TCP, rootPort)
+	if len(ls) != 1 || !ls[0].OwnerHidden || ls[0].UID != 0 {
+		t.Fatalf("root's listener on port %d seen by nobody: %+v, want hidden", rootPort, ls)
+	}
+	if ls[0].Published != nil {
+		t.Errorf("root's listener published by nobody's engine: %+v", *ls[0].Published)
+	}
+	if ls := findPort(r.Snapshot, TCP, natPort); len(ls) != 0 {
+		t.Errorf("a NAT-only port of a rootless engine listed: %+v", ls)
 	}
 }
 

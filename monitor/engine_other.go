@@ -10,3 +10,7 @@ func engineSockets() []engineSocket { return nil }
 func newEngineChecker() engineSocketChecker { return nil }
 
 func engineReason(err error) string { return err.Error() }
+
+// systemExecutable finds no system executable: conmon, which it vouches
+// for, is Linux's.
+func systemExecutable(string) bool { return false }

@@ -93,7 +93,7 @@ func TestPodmanPublishedPort(t *testing.T) {
 
 	sc := NewScanner()
 	defer sc.Close()
-	snap := scanOnceT(t, sc)
+	snap := scanEngineT(t, sc)
 	var host, inner []Listener
 	for _, l := range findPort(snap, TCP, port) {
 		if !l.Namespace.Inner() {

@@ -71,24 +71,49 @@ func TestPublishedDescribeUntrusted(t *testing.T) {
 
 func TestCoveringListener(t *testing.T) {
 	p := pubPort{proto: TCP, addr: netip.MustParseAddr("0.0.0.0"), Published: Published{HostPort: 8080}}
+	rootless := p
+	rootless.uid = 1000
 	proxy := Listener{Proto: TCP, Address: "::", Port: 8080, Process: Process{PID: 5, Exe: "/usr/bin/docker-proxy"}}
 	hidden := Listener{Proto: TCP, Address: "0.0.0.0", Port: 8080, OwnerHidden: true}
 	other := Listener{Proto: TCP, Address: "0.0.0.0", Port: 8080, Process: Process{PID: 7, Exe: "/usr/bin/python3"}}
 	inner := Listener{Proto: TCP, Address: "0.0.0.0", Port: 8080, OwnerHidden: true, Namespace: Namespace{ID: 9}}
 	udp := Listener{Proto: UDP, Address: "0.0.0.0", Port: 8080, OwnerHidden: true}
-	for _, c := range []struct {
+	userProxy := Listener{Proto: TCP, Address: "0.0.0.0", Port: 8080, UID: 1000, Process: Process{PID: 6, Exe: "/usr/bin/rootlessport"}}
+	fakeConmon := Listener{Proto: TCP, Address: "0.0.0.0", Port: 8080,
+		Process: Process{PID: 8, Exe: "/tmp/x/conmon", Identity: ExeIdentity{State: ExeOK}}}
+	type coverCase struct {
 		name string
 		ls   []Listener
+		p    pubPort
 		want int
-	}{
-		{"dual-stack docker-proxy", []Listener{proxy}, 0},
-		{"podman's conmon", []Listener{other, {Proto: TCP, Address: "0.0.0.0", Port: 8080, Process: Process{PID: 8, Exe: "/usr/bin/conmon"}}}, 1},
-		{"root's hidden owner", []Listener{other, hidden}, 1},
-		{"another program: NAT takes the port first", []Listener{other}, -1},
-		{"a container's own socket", []Listener{inner}, -1},
-		{"another protocol", []Listener{udp}, -1},
-	} {
-		if got := coveringListener(c.ls, p); got != c.want {
+	}
+	cases := []coverCase{
+		{"dual-stack docker-proxy", []Listener{proxy}, p, 0},
+		{"a program named conmon outside the system folders", []Listener{other, fakeConmon}, p, -1},
+		{"root's hidden owner", []Listener{other, hidden}, p, 1},
+		{"another program: NAT takes the port first", []Listener{other}, p, -1},
+		{"a container's own socket", []Listener{inner}, p, -1},
+		{"another protocol", []Listener{udp}, p, -1},
+		{"a rootless engine: root's hidden owner", []Listener{hidden}, rootless, -1},
+		{"a rootless engine: root's docker-proxy", []Listener{proxy}, rootless, -1},
+		{"a rootless engine: its user's forwarder", []Listener{hidden, userProxy}, rootless, 1},
+	}
+	if systemExecutable("/usr/bin/conmon") {
+		conmon := Listener{Proto: TCP, Address: "0.0.0.0", Port: 8080,
+			Process: Process{PID: 8, Exe: "/usr/bin/conmon", Identity: ExeIdentity{State: ExeOK}}}
+		userConmon := conmon
+		userConmon.UID = 1000
+		replaced := conmon
+		replaced.Identity.State = ExeReplaced
+		cases = append(cases,
+			coverCase{"podman's conmon", []Listener{other, conmon}, p, 1},
+			coverCase{"conmon's path, another file running", []Listener{other, replaced}, p, -1},
+			coverCase{"a user's conmon", []Listener{other, userConmon}, p, -1})
+	} else {
+		t.Log("no /usr/bin/conmon here: root's conmon not tried")
+	}
+	for _, c := range cases {
+		if got := coveringListener(c.ls, c.p); got != c.want {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}

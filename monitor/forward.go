@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,6 +40,9 @@ func (s *Scanner) linkForwards(ls []Listener) {
 		if !ok {
 			continue
 		}
+		if f.Namespace != 0 && !s.mayServe(l.UID, f.Namespace) {
+			f.Namespace = 0 // a claim its owner could not make good: linked to nothing
+		}
 		if j := matchInner(ls, f); j >= 0 {
 			if f.InnerPort == 0 {
 				f.InnerPort = ls[j].Port
@@ -50,6 +54,16 @@ func (s *Scanner) linkForwards(ls []Listener) {
 		}
 		l.ForwardedTo = &f
 	}
+}
+
+// mayServe reports whether a forwarder whose host socket belongs to uid may
+// serve namespace ino: root's may serve any, another user's only a
+// namespace that user may enter (see servers). A forwarder is known by
+// its file name and tells its target on its command line, both of which
+// any program can take: without this, a program of one's own named pasta
+// could claim root's container and set what its listeners reach.
+func (s *Scanner) mayServe(uid uint32, ino uint64) bool {
+	return uid == 0 || slices.Contains(s.ns.servers(ino), uid)
 }
 
 // forwarderKind recognises a forwarder by its executable's (or, when that

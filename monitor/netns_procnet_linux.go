@@ -8,7 +8,9 @@ import (
 )
 
 // readProcNet reads sp's tables through its first member; a table whose
-// content did not change is not parsed again.
+// content did not change is not parsed again. The member's namespace is
+// checked again after the read: were its pid reused since it was
+// confirmed, the tables would be another namespace's (the host's).
 func (t *nsTracker) readProcNet(sp *netSpace) {
 	if len(sp.members) == 0 {
 		return
@@ -27,6 +29,10 @@ func (t *nsTracker) readProcNet(sp *netSpace) {
 			sp.raw[i] = append(sp.raw[i][:0], b...)
 			changed = true
 		}
+	}
+	if ino, err := t.pidNS(pid); err != nil || ino != sp.ino {
+		sp.raw[0] = sp.raw[0][:0] // never empty when read: parse the next read
+		return
 	}
 	if !changed {
 		return

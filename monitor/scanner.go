@@ -47,6 +47,9 @@ type namespaces interface {
 	ofPid(pid int32) uint64
 	// localAddrs are the addresses of namespace ino's interfaces.
 	localAddrs(ino uint64) []string
+	// servers are the users, besides root, whose forwarder may serve
+	// namespace ino (none when it is not known).
+	servers(ino uint64) []uint32
 	close() error
 }
 
@@ -236,7 +239,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		if s.recheckExe(snap.Listeners) {
 			s.lastReusable = false
 		}
-		snap.Listeners = s.withPublished(ctx, snap.Listeners, false)
+		snap.Listeners = s.withPublished(snap.Listeners, false)
 		return snap, nil
 	}
 	s.lastSocks = append(s.lastSocks[:0], socks...)
@@ -256,7 +259,7 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 		s.lastReusable = false
 	}
 	s.lastListeners = snap.Listeners
-	snap.Listeners = s.withPublished(ctx, snap.Listeners, true)
+	snap.Listeners = s.withPublished(snap.Listeners, true)
 	return snap, nil
 }
 

@@ -259,7 +259,8 @@ func BenchmarkLookupCached(b *testing.B) {
 
 // BenchmarkDpkgCacheLoad measures what a new process pays for this
 // machine's dpkg index when its cache file is current: read the file,
-// check the stamp, read the diversions (compare BenchmarkDpkgIndexLoad).
+// check the stamp and every entry, read the status file and the diversions
+// (compare BenchmarkDpkgIndexLoad).
 func BenchmarkDpkgCacheLoad(b *testing.B) {
 	needDpkg(b)
 	cache := filepath.Join(b.TempDir(), DpkgCacheFile)
@@ -271,7 +272,7 @@ func BenchmarkDpkgCacheLoad(b *testing.B) {
 	stamp := db.readStamp()
 	start := cpuTime()
 	for b.Loop() {
-		if _, err := loadCachedDpkg(cache, "/", info, div, stamp); err != nil {
+		if _, err := loadCachedDpkg(cache, "/", info, status, div, stamp); err != nil {
 			b.Fatal(err)
 		}
 	}

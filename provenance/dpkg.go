@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // dpkgDB is Debian's package database, read lazily: the path index is built
@@ -22,11 +23,13 @@ type dpkgDB struct {
 	mu    sync.Mutex
 	stamp [3]int64
 	data  *dpkgData // nil until loaded, or when there is no dpkg
+	used  time.Time // the last current()
 }
 
 // dpkgData is one immutable load of the database.
 type dpkgData struct {
 	infoDir    string
+	infoOwner  uint32 // owner of infoDir: root on a real system
 	idx        *pathIndex
 	stems      []string          // package number -> info file stem ("libc6:amd64")
 	versions   map[string]string // "name" and "name:arch" -> version
@@ -70,6 +73,7 @@ func (d *dpkgDB) current() (*dpkgData, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.used = time.Now()
 	if stamp[0] == 0 {
 		d.data, d.stamp = nil, stamp
 		return nil, nil
@@ -85,6 +89,21 @@ func (d *dpkgDB) current() (*dpkgData, error) {
 	return data, nil
 }
 
+// release forgets the loaded index when it was last used before idle and
+// can be read again from the cache file (a few ms, instead of every .list
+// file): a process that runs all day and looks a program up now and then
+// (the resident) does not keep ~8 bytes per packaged file in its heap for
+// it. It reports whether it forgot anything.
+func (d *dpkgDB) release(idle time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.data == nil || d.cache == "" || !d.used.Before(idle) {
+		return false
+	}
+	d.data, d.stamp = nil, [3]int64{}
+	return true
+}
+
 // load reads the index from the cache file when it is current, else from
 // the .list files, and then rewrites the cache.
 func (d *dpkgDB) load(info, status, div string) (*dpkgData, error) {
@@ -92,7 +111,7 @@ func (d *dpkgDB) load(info, status, div string) (*dpkgData, error) {
 		return loadDpkg(d.root, info, status, div)
 	}
 	stamp := d.readStamp()
-	if data, err := loadCachedDpkg(d.cache, d.root, info, div, stamp); err == nil {
+	if data, err := loadCachedDpkg(d.cache, d.root, info, status, div, stamp); err == nil {
 		return data, nil
 	}
 	data, err := loadDpkg(d.root, info, status, div)
@@ -115,16 +134,17 @@ func loadDpkg(root, info, status, div string) (*dpkgData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read dpkg info: %w", err)
 	}
-	data := &dpkgData{infoDir: info, idx: newPathIndex(), mergedUsr: isLink(filepath.Join(root, "bin"))}
+	data := &dpkgData{infoDir: info, infoOwner: fileOwner(info), idx: newPathIndex(),
+		mergedUsr: isLink(filepath.Join(root, "bin"))}
 	var buf []byte
 	for _, e := range ents {
 		stem, ok := strings.CutSuffix(e.Name(), ".list")
-		if !ok {
+		if !ok || !validStem(stem) {
 			continue
 		}
-		buf, err = readInto(filepath.Join(info, e.Name()), buf)
+		buf, err = data.readInfo(stem+".list", buf)
 		if err != nil {
-			continue // removed while we read: the next stamp change reloads
+			continue // removed while we read (the next stamp change reloads), or not dpkg's
 		}
 		data.listed += bytes.Count(buf, []byte{'\n'})
 		data.idx.addList(buf, len(data.stems), nil, nil)
@@ -138,6 +158,46 @@ func loadDpkg(root, info, status, div string) (*dpkgData, error) {
 	return data, nil
 }
 
+// validStem reports whether stem is an info file stem dpkg could have
+// written: a package name, lower-case letters, digits and "+-.", with an
+// optional ":architecture". Anything else (a "/" or ".." above all, which
+// would lead out of the info folder) is refused.
+func validStem(stem string) bool {
+	name, arch, hasArch := strings.Cut(stem, ":")
+	if len(stem) > 255 || strings.Contains(stem, "..") || name == "" ||
+		!isLowerAlnum(name[0]) || (hasArch && arch == "") {
+		return false
+	}
+	for i := range len(name) {
+		if c := name[i]; !isLowerAlnum(c) && c != '+' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	for i := range len(arch) {
+		if c := arch[i]; !isLowerAlnum(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// readInfo reads the file name of the info folder into buf's storage; only
+// a regular file that root (or the folder's owner) owns is read, never
+// through a link, and never a name with a path in it.
+func (d *dpkgData) readInfo(name string, buf []byte) ([]byte, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return buf, fmt.Errorf("dpkg info file %q: not a plain name", name)
+	}
+	f, err := openInfoFile(filepath.Join(d.infoDir, name), d.infoOwner)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	return readAll(f, buf)
+}
+
 // readInto reads a whole file into buf's storage, so reading many files
 // reuses one buffer.
 func readInto(path string, buf []byte) ([]byte, error) {
@@ -146,6 +206,11 @@ func readInto(path string, buf []byte) ([]byte, error) {
 		return buf, err
 	}
 	defer f.Close()
+	return readAll(f, buf)
+}
+
+// readAll reads the rest of f into buf's storage.
+func readAll(f *os.File, buf []byte) ([]byte, error) {
 	buf = buf[:0]
 	if fi, err := f.Stat(); err == nil && int(fi.Size()) >= cap(buf) {
 		buf = slices.Grow(buf, int(fi.Size())+1) // +1: EOF is seen without a regrow
@@ -187,7 +252,9 @@ func readDpkgStatus(path string) (map[string]string, error) {
 		}
 		name, arch, version = "", "", ""
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for rest := string(b); rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		switch {
 		case line == "":
 			commit()
@@ -288,7 +355,10 @@ func (d *dpkgData) result(n int, listed string) dpkgOwner {
 // "" when it records none (conffiles, or no .md5sums file). It also
 // confirms the path index's answer: a listed file is in the checksums.
 func (d *dpkgData) expectedMD5(o dpkgOwner) string {
-	b, err := os.ReadFile(filepath.Join(d.infoDir, o.stem+".md5sums"))
+	if !validStem(o.stem) {
+		return ""
+	}
+	b, err := d.readInfo(o.stem+".md5sums", nil)
 	if err != nil {
 		return ""
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,13 +15,18 @@ import (
 // 7 MB read here) to ask about the few programs that listen. The file is
 // only a hint: it is keyed by the size and modification time of dpkg's info
 // folder, status file and diversions (the same stamp that reloads the index
-// in memory) and any mismatch, damage or unknown version rebuilds it; and
-// every package it names for a path is confirmed by finding the path in that
-// package's .list file, which root owns, before it is believed. Someone who
-// can write the user's cache folder can therefore hide a program's package
-// (which makes the program look less trustworthy, not more), never lend a
-// package to a program.
-const dpkgCacheMagic = "portlight-dpkg-index-v1\n"
+// in memory) and any mismatch, damage or unknown version rebuilds it. Every
+// entry is checked on load: each package name must be one dpkg could have
+// written (so its .list and .md5sums files lie directly in the info
+// folder), each package number must name one of them, or the whole file is
+// refused. Versions are not kept: they come from dpkg's status file. And
+// every package the index names for a path is confirmed by finding the path
+// in that package's .list file, a regular file that root owns, opened
+// without following links, before it is believed. Someone who can write the
+// user's cache folder can therefore hide a program's package (which makes
+// the program look less trustworthy, not more), never lend a package to a
+// program.
+const dpkgCacheMagic = "portlight-dpkg-index-v2\n"
 
 // DpkgCacheFile is the cache file's name in the cache folder.
 const DpkgCacheFile = "dpkg-index.bin"
@@ -46,8 +50,8 @@ func (d *dpkgDB) readStamp() dpkgStamp {
 }
 
 // loadCachedDpkg reads the cache file when it was written for stamp; the
-// diversions, which are small, are read afresh.
-func loadCachedDpkg(path, root, info, div string, stamp dpkgStamp) (*dpkgData, error) {
+// versions and diversions, which are small, are read afresh.
+func loadCachedDpkg(path, root, info, status, div string, stamp dpkgStamp) (*dpkgData, error) {
 	if fi, err := os.Stat(path); err != nil {
 		return nil, err
 	} else if fi.Size() > maxDpkgCache {
@@ -57,6 +61,22 @@ func loadCachedDpkg(path, root, info, div string, stamp dpkgStamp) (*dpkgData, e
 	if err != nil {
 		return nil, err
 	}
+	data, err := parseDpkgCache(b, root, info, stamp)
+	if err != nil {
+		return nil, err
+	}
+	if data.versions, err = readDpkgStatus(status); err != nil {
+		return nil, err
+	}
+	data.infoOwner = fileOwner(info)
+	data.mergedUsr = isLink(filepath.Join(root, "bin"))
+	data.divertFrom, data.divertTo = readDiversions(div)
+	return data, nil
+}
+
+// parseDpkgCache decodes a cache file written for root and stamp, checking
+// every entry: any damage refuses the whole file.
+func parseDpkgCache(b []byte, root, info string, stamp dpkgStamp) (*dpkgData, error) {
 	r := cacheReader{b: b}
 	if string(r.next(len(dpkgCacheMagic))) != dpkgCacheMagic {
 		return nil, errors.New("dpkg cache: not a cache file of this version")
@@ -69,39 +89,39 @@ func loadCachedDpkg(path, root, info, div string, stamp dpkgStamp) (*dpkgData, e
 			return nil, errors.New("dpkg cache: stale")
 		}
 	}
-	data := &dpkgData{infoDir: info, idx: &pathIndex{key: r.u64()}, versions: map[string]string{},
-		mergedUsr: isLink(filepath.Join(root, "bin")), fromCache: true}
-	n := int(r.u64())
-	if n > len(b)/2 {
+	data := &dpkgData{infoDir: info, idx: &pathIndex{key: r.u64()}, fromCache: true}
+	n := r.u64()
+	if n > maxPackages || n > uint64(len(b)/4) {
 		return nil, errors.New("dpkg cache: bad package count")
 	}
 	data.stems = make([]string, n)
 	for i := range data.stems {
 		data.stems[i] = r.str()
+		if r.err == nil && !validStem(data.stems[i]) {
+			return nil, fmt.Errorf("dpkg cache: bad package name %q", data.stems[i])
+		}
 	}
-	n = int(r.u64())
-	if n > len(b)/8 {
+	n = r.u64()
+	if n > uint64(len(b)/8) {
 		return nil, errors.New("dpkg cache: bad entry count")
 	}
 	data.idx.entries = make([]uint64, n)
 	for i := range data.idx.entries {
-		data.idx.entries[i] = r.u64()
-	}
-	n = int(r.u64())
-	if n > len(b)/2 {
-		return nil, errors.New("dpkg cache: bad version count")
-	}
-	for range n {
-		k := r.str()
-		data.versions[k] = r.str()
+		e := r.u64()
+		if r.err == nil && e&0xffff >= uint64(len(data.stems)) {
+			return nil, fmt.Errorf("dpkg cache: package number %d of %d", e&0xffff, len(data.stems))
+		}
+		data.idx.entries[i] = e
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
+	if len(r.b) != 0 {
+		return nil, errors.New("dpkg cache: trailing bytes")
+	}
 	if !slices.IsSorted(data.idx.entries) {
 		return nil, errors.New("dpkg cache: index out of order")
 	}
-	data.divertFrom, data.divertTo = readDiversions(div)
 	return data, nil
 }
 
@@ -121,10 +141,6 @@ func saveDpkgCache(path, root string, stamp dpkgStamp, data *dpkgData) error {
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(data.idx.entries)))
 	for _, e := range data.idx.entries {
 		b = binary.LittleEndian.AppendUint64(b, e)
-	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(data.versions)))
-	for _, k := range slices.Sorted(maps.Keys(data.versions)) {
-		b = appendCacheStr(appendCacheStr(b, k), data.versions[k])
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -185,14 +201,19 @@ func (r *cacheReader) str() string {
 }
 
 // confirmed keeps the packages among owners whose .list file names path:
-// the check that makes a cached index a hint only.
+// the check that makes a cached index a hint only. The .list file must be
+// dpkg's (readInfo); a package number or name the load let through would be
+// a bug, and is refused here too rather than trusted or panicked on.
 func (d *dpkgData) confirmed(owners []int, path string) []int {
 	if !d.fromCache {
 		return owners
 	}
 	out := owners[:0:0]
 	for _, n := range owners {
-		b, err := os.ReadFile(filepath.Join(d.infoDir, d.stems[n]+".list"))
+		if n < 0 || n >= len(d.stems) || !validStem(d.stems[n]) {
+			continue
+		}
+		b, err := d.readInfo(d.stems[n]+".list", nil)
 		if err == nil && listsPath(b, path) {
 			out = append(out, n)
 		}

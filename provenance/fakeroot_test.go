@@ -14,7 +14,7 @@ import (
 // fakeRoot copies testdata/root (links included) into a temporary
 // directory and adds what cannot be checked in: a multi-arch package,
 // whose info files carry a colon that module archives refuse.
-func fakeRoot(t *testing.T) string {
+func fakeRoot(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	if out, err := exec.Command("cp", "-a", "testdata/root/.", dir).CombinedOutput(); err != nil {
@@ -26,7 +26,7 @@ func fakeRoot(t *testing.T) string {
 	return dir
 }
 
-func write(t *testing.T, path, content string) {
+func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -215,6 +215,20 @@ func (r *Resolver) addDesktop(now time.Time, o *Origin, q desktopQuery) {
 	}
 }
 
+// Release drops what has not been used for a while (five minutes): the
+// cached answers, and the package index when it can be read again from its
+// cache file. Lookups sweep the answers themselves; a process that may go
+// long without a lookup (the resident on a quiet machine) calls Release
+// now and then, so that what it looked up at start-up does not stay in
+// its memory all day. It reports whether the package index was dropped.
+func (r *Resolver) Release(now time.Time) bool {
+	r.mu.Lock()
+	r.lastSweep = time.Time{}
+	r.mu.Unlock()
+	r.sweep(now)
+	return r.dpkg.release(now.Add(-forget))
+}
+
 // sweep drops entries unused for a while, at most once a minute.
 func (r *Resolver) sweep(now time.Time) {
 	r.mu.Lock()

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"portlight/internal/atomicfile"
+	"portlight/monitor/policy"
 )
 
 // header opens every settings file Portlight writes.
@@ -86,6 +88,17 @@ func decode(data []byte) decoded {
 		notes = append(notes, fmt.Sprintf("poll_interval %s is outside %s–%s; using %s",
 			s.PollInterval, MinPollInterval, MaxPollInterval, DefaultPollInterval))
 		s.PollInterval = DefaultPollInterval
+	}
+	var names []string
+	for _, id := range s.Networks.Trusted {
+		if !policy.LooksLikeUUID(id) {
+			names = append(names, strconv.Quote(id))
+		}
+	}
+	if len(names) > 0 {
+		// Trust goes by connection UUID only: any access point can call
+		// itself "Home". The entries stay in the file, unused.
+		notes = append(notes, "networks.trusted takes connection UUIDs, not names: "+strings.Join(names, ", ")+" ignored")
 	}
 	good := s.Allow[:0:0]
 	for _, e := range s.Allow {

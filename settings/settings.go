@@ -33,7 +33,7 @@
 //
 //	[networks]
 //	public = ["Café", "3f0c7d2e-…"]
-//	trusted = ["Home"]
+//	trusted = ["0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4e"] # by connection UUID only
 //	unknown_is_public = false
 //
 //	[pause]
@@ -115,7 +115,7 @@ type Settings struct {
 	Snooze map[string]time.Time `toml:"snooze,omitempty"`
 	// Networks says which networks (by NetworkManager connection name or
 	// UUID) are public: a listener reachable from one alerts at high
-	// severity.
+	// severity; and which (by UUID only) are trusted.
 	Networks policy.NetworkRules `toml:"networks"`
 	// Allow is the allow-list.
 	Allow []policy.AllowEntry `toml:"allow,omitempty"`

@@ -96,7 +96,13 @@ func SocketPath() string { return rundir.Path(sockName) }
 // should become one; an error means a server exists but did not take the
 // request (it refused it, or is quitting): try again shortly, when either it
 // is gone or it answers.
-func Send(ctx context.Context, r Request) (handled bool, err error) {
+//
+// The window process is believed (by its peer credentials, on Linux) when
+// it runs as this user and its executable is this process's own, or one of
+// also: `portlight`, whose tray and notifications open windows, names
+// portlight-ui there. Any other program answering is refused with an
+// *ImpostorError, and is sent nothing.
+func Send(ctx context.Context, r Request, also ...string) (handled bool, err error) {
 	if err := r.Validate(); err != nil {
 		return false, err
 	}
@@ -107,7 +113,7 @@ func Send(ctx context.Context, r Request) (handled bool, err error) {
 		return false, err
 	}
 	for {
-		handled, retry, err := sendOnce(ctx, dir, r)
+		handled, retry, err := sendOnce(ctx, dir, r, also)
 		if !retry {
 			return handled, err
 		}
@@ -121,7 +127,8 @@ func Send(ctx context.Context, r Request) (handled bool, err error) {
 }
 
 // sendOnce makes one attempt; retry is true when a server is starting up.
-func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, err error) {
+// also names the executables, besides ours, a server may be.
+func sendOnce(ctx context.Context, dir string, r Request, also []string) (handled, retry bool, err error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", filepath.Join(dir, sockName))
 	if err != nil {
@@ -133,7 +140,7 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 		if busy {
 			// A holder that never listens would keep every window
 			// process waiting; one that is not Portlight is refused.
-			if p := lockPeer(lockPath); p.Known && !p.Same {
+			if p := lockPeer(lockPath, also); p.Known && !p.Same {
 				return false, false, &ImpostorError{Path: lockPath, Peer: p}
 			}
 		}
@@ -143,7 +150,7 @@ func sendOnce(ctx context.Context, dir string, r Request) (handled, retry bool, 
 	// The folder is ours, but a process of ours that is not Portlight
 	// could still listen there and answer "ok", so that the sender
 	// believes its request served and exits.
-	if peer, err := socketPeer(conn); err != nil {
+	if peer, err := socketPeer(conn, also); err != nil {
 		return false, false, err
 	} else if peer.Known && !peer.Same {
 		return false, false, &ImpostorError{Path: filepath.Join(dir, sockName), Peer: peer}

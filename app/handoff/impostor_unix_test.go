@@ -58,9 +58,12 @@ func impostor(listen bool) {
 	}
 }
 
-// copyTestBinary copies the test binary to a new file: the same code, but
-// not the same executable as this process.
-func copyTestBinary(t *testing.T) string {
+// copyTestBinary copies the test binary to a new file named "impostor":
+// the same code, but not the same executable as this process.
+func copyTestBinary(t *testing.T) string { return copyTestBinaryAs(t, "impostor") }
+
+// copyTestBinaryAs is copyTestBinary with the copy's name given.
+func copyTestBinaryAs(t *testing.T, name string) string {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
@@ -71,7 +74,7 @@ func copyTestBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	dst := filepath.Join(t.TempDir(), "impostor")
+	dst := filepath.Join(t.TempDir(), name)
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +92,14 @@ func copyTestBinary(t *testing.T) string {
 // waits until it holds the lock (and listens).
 func startImpostor(t *testing.T, role string) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
-	cmd := exec.Command(copyTestBinary(t))
+	return startRole(t, copyTestBinary(t), role)
+}
+
+// startRole runs the child role from the executable exe and waits until
+// it says "serving".
+func startRole(t *testing.T, exe, role string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), "HANDOFF_TEST_CHILD="+role)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -102,7 +112,7 @@ func startImpostor(t *testing.T, role string) (*exec.Cmd, *bufio.Reader) {
 	r := bufio.NewReader(out)
 	line, err := r.ReadString('\n')
 	if err != nil || line != "serving\n" {
-		t.Fatalf("impostor did not start: %q %v", line, err)
+		t.Fatalf("%s (%s) did not start: %q %v", role, filepath.Base(exe), line, err)
 	}
 	return cmd, r
 }
@@ -174,4 +184,65 @@ func TestSendRefusesImpostorHoldingTheLock(t *testing.T) {
 		t.Fatalf("Send with an impostor holding the lock = %v, %v; want an ImpostorError naming pid %d", handled, err, cmd.Process.Pid)
 	}
 	t.Logf("refused after %s: %v", time.Since(start), err)
+}
+
+// TestSendToSibling: the window process is another program than the
+// sender (the tray is portlight, the windows portlight-ui). Send believes
+// it when the sender names its executable, and hands the request over;
+// a third program of the same user, serving the same way, is still
+// refused and sent nothing, sibling named or not.
+func TestSendToSibling(t *testing.T) {
+	home(t)
+	t.Setenv(rundir.Env, "")
+	if err := rundir.Prepare(rundir.Dir()); err != nil {
+		t.Fatal(err)
+	}
+	sibling := copyTestBinaryAs(t, "portlight-ui")
+	req := Request{Kind: Explain, Port: 22, Proto: "tcp"}
+
+	cmd, out := startRole(t, sibling, "serve")
+	// Not named: another program, refused as before.
+	handled, err := Send(ctx(t), req)
+	var imp *ImpostorError
+	if handled || !errors.As(err, &imp) || imp.Peer.PID != cmd.Process.Pid {
+		t.Fatalf("Send naming no sibling = %v, %v; want an ImpostorError naming pid %d", handled, err, cmd.Process.Pid)
+	}
+	// Named: handed over, and the sibling got it.
+	handled, err = Send(ctx(t), req, "", sibling)
+	if !handled || err != nil {
+		t.Fatalf("Send to the named sibling = %v, %v; want handed over", handled, err)
+	}
+	if line, _ := out.ReadString('\n'); line != "got explain 22\n" {
+		t.Errorf("the sibling handled %q, want the explain request", line)
+	}
+	// Named through a symbolic link, as an installed program may be.
+	link := filepath.Join(t.TempDir(), "portlight-ui")
+	if err := os.Symlink(sibling, link); err != nil {
+		t.Fatal(err)
+	}
+	if handled, err := Send(ctx(t), req, link); !handled || err != nil {
+		t.Fatalf("Send to the sibling named by a link = %v, %v", handled, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	// A third program serving: refused though the sibling is named, and
+	// sent nothing.
+	third, rest := startRole(t, copyTestBinaryAs(t, "third"), "impostor")
+	handled, err = Send(ctx(t), req, sibling)
+	if handled || !errors.As(err, &imp) || imp.Peer.PID != third.Process.Pid || !strings.Contains(err.Error(), "third") {
+		t.Fatalf("Send to a third program = %v, %v; want an ImpostorError naming pid %d and its executable", handled, err, third.Process.Pid)
+	}
+	third.Process.Kill()
+	third.Wait()
+	if got, _ := io.ReadAll(rest); strings.Contains(string(got), "explain") {
+		t.Errorf("the third program received the request: %q", got)
+	}
+
+	// A third program holding the lock, never listening: refused at once.
+	lockHolder, _ := startRole(t, copyTestBinaryAs(t, "third"), "impostor-lock")
+	handled, err = Send(ctx(t), req, sibling)
+	if handled || !errors.As(err, &imp) || imp.Peer.PID != lockHolder.Process.Pid {
+		t.Fatalf("Send with a third program holding the lock = %v, %v; want an ImpostorError naming pid %d", handled, err, lockHolder.Process.Pid)
+	}
 }

@@ -14,9 +14,10 @@ type Peer struct {
 	// Exe is the peer's executable as the kernel names it ("" when it
 	// cannot be read).
 	Exe string
-	// Same reports that the peer runs as this user and is this program: its
-	// executable is the same file as ours (device and inode), or, after an
-	// upgrade replaced the file, has the same path.
+	// Same reports that the peer runs as this user and is this program, or
+	// the other Portlight program the caller named (Send's also): its
+	// executable is the same file (device and inode), or, after an upgrade
+	// replaced the file, has the same path.
 	Same bool
 	// Known is false when the peer could not be identified at all (no
 	// /proc, or a platform without peer credentials): the caller keeps its
@@ -52,6 +53,7 @@ func (e *ImpostorError) Error() string {
 	return fmt.Sprintf("handoff: %s is %s by %s, which is not this Portlight program; not handing over to it", e.Path, verb, e.Peer)
 }
 
-// LockHolder names the process holding the lock on path; Known is false
-// when it cannot be told (off Linux, or the lock was just released).
-func LockHolder(path string) Peer { return lockPeer(path) }
+// LockHolder names the process holding the lock on path; its Same is true
+// only for this very program. Known is false when it cannot be told (off
+// Linux, or the lock was just released).
+func LockHolder(path string) Peer { return lockPeer(path, nil) }

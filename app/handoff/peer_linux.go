@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,7 +16,7 @@ import (
 // socketPeer identifies the process at the other end of a unix socket by
 // SO_PEERCRED (the credentials the kernel recorded when it connected or
 // listened; they cannot be forged).
-func socketPeer(conn net.Conn) (Peer, error) {
+func socketPeer(conn net.Conn, also []string) (Peer, error) {
 	uc, ok := conn.(*net.UnixConn)
 	if !ok {
 		return Peer{}, fmt.Errorf("handoff: not a unix socket")
@@ -34,15 +35,15 @@ func socketPeer(conn net.Conn) (Peer, error) {
 	if cerr != nil {
 		return Peer{}, fmt.Errorf("handoff: peer credentials: %w", cerr)
 	}
-	p := identify(int(cred.Pid))
+	p := identify(int(cred.Pid), also)
 	p.UID = int(cred.Uid)
 	p.Same = p.Same && p.UID == os.Getuid()
 	return p, nil
 }
 
 // identify reads who pid is from /proc: its owner and whether its
-// executable is ours.
-func identify(pid int) Peer {
+// executable is ours or one of also (Portlight's other program).
+func identify(pid int, also []string) Peer {
 	p := Peer{PID: pid, UID: -1, Known: true}
 	proc := "/proc/" + strconv.Itoa(pid)
 	if fi, err := os.Stat(proc); err == nil {
@@ -51,25 +52,45 @@ func identify(pid int) Peer {
 		}
 	}
 	p.Exe, _ = os.Readlink(proc + "/exe")
-	theirs, err1 := os.Stat(proc + "/exe")
-	ours, err2 := os.Stat("/proc/self/exe")
-	if err1 == nil && err2 == nil {
-		p.Same = os.SameFile(theirs, ours)
-	}
-	if !p.Same && p.Exe != "" {
+	theirs, err := os.Stat(proc + "/exe")
+	self, _ := os.Readlink("/proc/self/exe")
+	for i, exe := range append([]string{"/proc/self/exe"}, also...) {
+		if exe == "" {
+			continue
+		}
+		if fi, serr := os.Stat(exe); err == nil && serr == nil && os.SameFile(theirs, fi) {
+			p.Same = true
+			break
+		}
 		// The file was replaced (an upgrade) since one of us started: the
 		// kernel names the old one "PATH (deleted)".
-		self, _ := os.Readlink("/proc/self/exe")
-		p.Same = strings.TrimSuffix(p.Exe, " (deleted)") == strings.TrimSuffix(self, " (deleted)")
+		name := self
+		if i > 0 {
+			name = resolve(exe)
+		}
+		if p.Exe != "" && name != "" && strings.TrimSuffix(p.Exe, " (deleted)") == strings.TrimSuffix(name, " (deleted)") {
+			p.Same = true
+			break
+		}
 	}
 	p.Same = p.Same && p.UID == os.Getuid()
 	return p
 }
 
-// lockPeer finds the process holding an flock on path, from /proc/locks.
-// Known is false when no holder is listed (the lock was just released, or
-// /proc is not mounted).
-func lockPeer(path string) Peer {
+// resolve is exe with its symbolic links followed, as /proc/PID/exe names
+// a program started through one; exe itself when that fails.
+func resolve(exe string) string {
+	if r, err := filepath.EvalSymlinks(exe); err == nil {
+		return r
+	}
+	return exe
+}
+
+// lockPeer finds the process holding an flock on path, from /proc/locks;
+// its Same is true for this program or one of also. Known is false when
+// no holder is listed (the lock was just released, or /proc is not
+// mounted).
+func lockPeer(path string, also []string) Peer {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return Peer{}
@@ -96,7 +117,7 @@ func lockPeer(path string) Peer {
 			continue
 		}
 		if pid, err := strconv.Atoi(fs[4]); err == nil && pid > 0 {
-			return identify(pid)
+			return identify(pid, also)
 		}
 	}
 	return Peer{}

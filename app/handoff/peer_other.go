@@ -6,7 +6,7 @@ import "net"
 
 // socketPeer is unknown off Linux: the folder's permissions (0700, ours)
 // are the check there.
-func socketPeer(net.Conn) (Peer, error) { return Peer{}, nil }
+func socketPeer(net.Conn, []string) (Peer, error) { return Peer{}, nil }
 
 // lockPeer is unknown off Linux.
-func lockPeer(string) Peer { return Peer{} }
+func lockPeer(string, []string) Peer { return Peer{} }

@@ -43,6 +43,7 @@ func (r *resident) attachHistory(c *corestart.Core) {
 	r.core = c
 	if c.Recorder != nil {
 		r.hist = &recorder{store: c.History, rec: c.Recorder, log: r.log}
+		r.upkeep(c.Recorder)
 	}
 	r.verdicts, r.current = nil, nil // judge again with the history
 }
@@ -130,4 +131,14 @@ func (h *recorder) takeUnsure(now time.Time, snap monitor.Snapshot) []monitor.Li
 	}
 	clear(h.unsure)
 	return out
+}
+
+// upkeep schedules the recorder's periodic work on the loop's tick:
+// last_seen refreshed every minute, retention at start and every ten
+// minutes (a Driven recorder keeps no timer of its own).
+func (r *resident) upkeep(rec *history.Recorder) {
+	r.chores.add("history touch", history.DefaultTouchEvery, history.DefaultTouchEvery,
+		func(time.Time) { rec.Touch() })
+	r.chores.add("history purge", 0, history.DefaultPurgeEvery,
+		func(time.Time) { rec.Purge() })
 }

@@ -57,6 +57,7 @@ func (r *resident) loop(ctx context.Context) error {
 func (r *resident) tick(ctx context.Context, now time.Time) {
 	r.reloadSettings(now)
 	r.guard(ctx, now)
+	r.chores.run(now)
 	snap, ok := r.scan(ctx)
 	if !ok {
 		return

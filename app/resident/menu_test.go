@@ -248,7 +248,10 @@ func TestBuildMenuPublicNetwork(t *testing.T) {
 		{"café marked public by name", policy.NetworkRules{Public: []string{"Café"}}, "2 listeners reachable from Wi-Fi 'Café'"},
 		{"home marked public by uuid", policy.NetworkRules{Public: []string{"u-home"}}, "2 listeners reachable from Ethernet 'Home'"},
 		{"unknown is public, home trusted", policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"u-home"}}, "2 listeners reachable from Wi-Fi 'Café'"},
-		{"both trusted", policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"Home", "Café"}}, ""},
+		{"both trusted", policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"u-home", "u-cafe"}}, ""},
+		// Trust is by the saved profile's UUID: a network merely named like a
+		// trusted one (any access point can call itself "Café") is not trusted.
+		{"trusted by name only", policy.NetworkRules{UnknownIsPublic: true, Trusted: []string{"Home", "Café"}}, "2 listeners reachable from Wi-Fi 'Café'"},
 	} {
 		m := BuildMenu(State{Now: t0, Listeners: ls, Networks: tc.rules})
 		if m.Public != tc.want {

@@ -35,16 +35,18 @@ func (r *resident) rejudgeNetworks(ctx context.Context, now time.Time) {
 	if first || !r.scanned || r.current == nil {
 		return
 	}
-	before := make(map[string]policy.Assessment, len(r.current))
+	// Keyed by socket and owner, not endpoint alone: a container engine's
+	// NAT entry (no pid) and a real listener may share an endpoint.
+	before := make(map[socketKey]policy.Assessment, len(r.current))
 	for _, a := range r.current {
-		before[a.Key()] = a
+		before[socketOf(a.Listener)] = a
 	}
 	r.verdicts = nil
 	r.current, _ = r.assessAll(r.prev.Listeners)
 	r.dirty = true
 	var raised []policy.Assessment
 	for _, a := range r.current {
-		b, ok := before[a.Key()]
+		b, ok := before[socketOf(a.Listener)]
 		if !ok || urgency(a) <= urgency(b) || now.Before(r.cfg.Snooze[policy.Identity(a.Listener)]) {
 			continue
 		}

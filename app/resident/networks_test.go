@@ -108,3 +108,41 @@ func TestForwarderRejudgesInnerListener(t *testing.T) {
 		t.Errorf("forwarded by pasta on a host wildcard: reach %q, want everywhere", got)
 	}
 }
+
+// A container engine's NAT entry (no process) and a real listener on the
+// same endpoint are judged apart when the networks change: the real one,
+// which now reaches a public Wi-Fi, is told about although the NAT entry
+// on its endpoint already alerted at high severity, whichever comes first.
+func TestNetworkChangeTellsSocketsOnOneEndpointApart(t *testing.T) {
+	wifi := func(name string) reach.Result {
+		return reach.Result{Level: reach.LocalNetwork, Networks: []reach.Network{
+			{Interface: "wlan0", Kind: reach.KindWiFi, Name: name, Reach: reach.LocalNetwork}}}
+	}
+	real := lst("0.0.0.0", 50003, 10, "python3")
+	nat := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 50003, Exposure: monitor.Network}
+	for _, order := range [][]monitor.Listener{{real, nat}, {nat, real}} {
+		now := wifi("Home")
+		p := &policy.Policy{Rules: policy.DefaultRules(), Reach: func(l monitor.Listener) reach.Result {
+			if l.PID == 0 {
+				return reach.Result{Level: reach.Everywhere, Networks: []reach.Network{}}
+			}
+			return now
+		}}
+		p.Rules.Networks.Public = []string{"Café"}
+		nets := &fakeNetworks{}
+		n := &fakeNotifier{}
+		r, _ := newTestResident(&fakeScanner{snaps: []monitor.Snapshot{snap(), snap(order...)}}, n, nil, p.Assess)
+		r.opts.Networks = nets
+		ctx := context.Background()
+		for i := range 3 {
+			r.tick(ctx, t0.Add(time.Duration(i)*time.Second))
+		}
+		before := len(n.sent)
+		now = wifi("Café")
+		nets.gen++
+		r.tick(ctx, t0.Add(3*time.Second))
+		if len(n.sent) != before+1 || !strings.Contains(n.sent[len(n.sent)-1].Body, "Wi-Fi 'Café'") {
+			t.Errorf("order pid %d first: sent %+v after the move, want one notice naming the café", order[0].PID, n.sent[before:])
+		}
+	}
+}

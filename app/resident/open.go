@@ -26,7 +26,7 @@ func (r *resident) openWindow(ctx context.Context, req handoff.Request) {
 	}
 	go func() {
 		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		handled, err := handoff.Send(sctx, req)
+		handled, err := handoff.Send(sctx, req, r.uiTrusted()...)
 		cancel()
 		if handled {
 			return
@@ -41,13 +41,35 @@ func (r *resident) openWindow(ctx context.Context, req handoff.Request) {
 	}()
 }
 
+// uiExecutable is the window program this resident starts: the one it was
+// given, else portlight-ui as launch.Find finds it now.
+func (r *resident) uiExecutable() (string, error) {
+	if r.opts.UIExecutable != "" {
+		return r.opts.UIExecutable, nil
+	}
+	exe, err := launch.Find(launch.UI)
+	if err != nil {
+		return "", fmt.Errorf("open a window: %w", err)
+	}
+	return exe, nil
+}
+
+// uiTrusted names the window program for handoff.Send: the window process
+// answering on the socket is portlight-ui, not this program, and is
+// believed only if it is the very file this resident would start. Found
+// at each request, so that an upgrade or a move is followed.
+func (r *resident) uiTrusted() []string {
+	exe, err := r.uiExecutable()
+	if err != nil {
+		return nil
+	}
+	return []string{exe}
+}
+
 func (r *resident) startWindow(req handoff.Request) error {
-	exe := r.opts.UIExecutable
-	if exe == "" {
-		var err error
-		if exe, err = launch.Find(launch.UI); err != nil {
-			return fmt.Errorf("open a window: %w", err)
-		}
+	exe, err := r.uiExecutable()
+	if err != nil {
+		return err
 	}
 	cmd := exec.Command(exe, windowArgs(req)...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

@@ -22,6 +22,7 @@ import (
 	"portlight/app/handoff"
 	"portlight/app/notify"
 	"portlight/assets"
+	"portlight/history"
 	"portlight/internal/atomicfile"
 	"portlight/internal/corestart"
 	"portlight/internal/rundir"
@@ -119,6 +120,7 @@ type resident struct {
 
 	core    *corestart.Core // settings and history as opened (see attachHistory)
 	hist    *recorder       // nil: no history recorded
+	chores  chores          // periodic work on the loop's tick
 	watch   watchdog        // tamper evidence (see tamper.go)
 	windows *windowProcs    // nil: windows outlive this process (a hand-over)
 	view    interface{ Apply(MenuModel) }
@@ -149,6 +151,7 @@ func newResident(opts Options, store *settings.Store, log *slog.Logger) *residen
 		}
 	}
 	r.gate = policy.NewGate(st, policy.GateConfig{})
+	r.chores.add("release memory", releaseEvery, releaseEvery, release)
 	r.reloadSettings(time.Now())
 	r.interval = r.wantInterval()
 	return r
@@ -158,6 +161,8 @@ func newResident(opts Options, store *settings.Store, log *slog.Logger) *residen
 // second Portlight started while one runs opens the listeners window of the
 // running one's session and returns nil.
 func Run(ctx context.Context, opts Options) error {
+	freeMainThread()
+	oneProcessor()
 	release, err := lockResident()
 	if errors.Is(err, errRunning) {
 		return handOver(ctx)
@@ -180,8 +185,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.NoHistory {
 		use = corestart.NoHistory
 	}
+	// The recorder's upkeep runs on the loop's tick (see chores).
 	core := corestart.Open(context.WithoutCancel(ctx), corestart.Options{Settings: opts.Settings, History: use,
-		Log: base.With("subsystem", "history")})
+		Recorder: history.RecorderOptions{Driven: true}, Log: base.With("subsystem", "history")})
 	for _, w := range core.Warnings {
 		log.Warn(w.Error())
 	}
@@ -199,6 +205,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	profileOnSignal(ctx, r.log)
 	if r.opts.Networks == nil {
 		w := reach.System()
 		r.opts.Networks = w
@@ -254,7 +261,7 @@ func handOver(ctx context.Context) error {
 func (r *resident) startWindowOrHandoff(ctx context.Context, req handoff.Request) error {
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	handled, err := handoff.Send(sctx, req)
+	handled, err := handoff.Send(sctx, req, r.uiTrusted()...)
 	if handled {
 		return nil
 	}

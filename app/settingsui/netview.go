@@ -111,7 +111,7 @@ func (v *view) networkRow(r netRow) fyne.CanvasObject {
 			return
 		}
 		v.update(func(s *settings.Settings) error { setChoice(&s.Networks, r, c); return nil })
-		if choiceOf(r.ids, v.cur.Networks) != c {
+		if choiceOf(r.ids, r.trustIDs, v.cur.Networks) != c {
 			choice.SetSelected(r.Choice) // not saved: show what holds
 		}
 	}

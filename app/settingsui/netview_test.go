@@ -102,7 +102,7 @@ func TestNetworksTabWritesTheSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := other.Update(func(c *settings.Settings) error {
-		c.Networks.Public, c.Networks.Trusted = []string{"Airport"}, []string{"Café"}
+		c.Networks.Public, c.Networks.Trusted = []string{"Airport"}, []string{"u-cafe"}
 		return nil
 	}); err != nil {
 		t.Fatal(err)

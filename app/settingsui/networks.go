@@ -39,6 +39,8 @@ type netRow struct {
 	// ids are what the settings may call this network by (its connection
 	// name and UUID, or the word the settings hold).
 	ids []string
+	// trustIDs are what the settings may trust it by (its UUID).
+	trustIDs []string
 	// publicID and trustedID are what choosing Public or Trusted writes.
 	publicID, trustedID string
 }
@@ -73,8 +75,9 @@ func networkRows(nets []reach.Network, nr policy.NetworkRules) []netRow {
 		// Public by name: a new profile for the same café is public too.
 		// Trusted by UUID: an access point can take any name, "Home"
 		// included, but not the profile this computer saved.
-		r.publicID, r.trustedID = firstOf(n.Name, n.UUID), firstOf(n.UUID, n.Name)
-		r.Choice = choiceOf(r.ids, nr)
+		r.publicID, r.trustedID = firstOf(n.Name, n.UUID), n.UUID
+		r.trustIDs = []string{n.UUID}
+		r.Choice = choiceOf(r.ids, r.trustIDs, nr)
 		wide := n.Reach.Rank() >= reach.LocalNetwork.Rank()
 		switch {
 		case !r.Markable && nr.UnknownIsPublic && wide:
@@ -98,7 +101,7 @@ func networkRows(nets []reach.Network, nr policy.NetworkRules) []netRow {
 	slices.Sort(remembered)
 	for _, id := range remembered {
 		rows = append(rows, netRow{Name: "'" + safetext.Line(id, 48) + "'", Kind: "not connected now", Markable: true,
-			Choice: choiceOf([]string{id}, nr), ids: []string{id}, publicID: id, trustedID: id})
+			Choice: choiceOf([]string{id}, []string{id}, nr), ids: []string{id}, trustIDs: []string{id}, publicID: id, trustedID: id})
 	}
 	return rows
 }
@@ -111,16 +114,17 @@ func firstOf(a, b string) string {
 	return b
 }
 
-// choiceOf says what the rules make of a network known by ids; Public
-// first, as the policy reads them.
-func choiceOf(ids []string, nr policy.NetworkRules) string {
-	in := func(list []string) bool {
-		return slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(list, id) })
+// choiceOf says what the rules make of a network known by ids, and
+// trusted by the words of trustIDs (its UUID: the policy trusts by UUID
+// only); Public first, as the policy reads them.
+func choiceOf(ids, trustIDs []string, nr policy.NetworkRules) string {
+	in := func(ids, list []string) bool {
+		return slices.ContainsFunc(ids, func(id string) bool { return id != "" && slices.Contains(list, id) })
 	}
 	switch {
-	case in(nr.Public):
+	case in(ids, nr.Public):
 		return choicePublic
-	case in(nr.Trusted):
+	case in(trustIDs, nr.Trusted):
 		return choiceTrusted
 	}
 	return choiceUndecided
@@ -141,6 +145,8 @@ func setChoice(nr *policy.NetworkRules, r netRow, choice string) {
 	case choicePublic:
 		nr.Public = append(nr.Public, r.publicID)
 	case choiceTrusted:
-		nr.Trusted = append(nr.Trusted, r.trustedID)
+		if r.trustedID != "" {
+			nr.Trusted = append(nr.Trusted, r.trustedID)
+		}
 	}
 }

@@ -40,6 +40,8 @@ func TestNetworkRows(t *testing.T) {
 			"Wi-Fi 'Café'|Wi-Fi · wlan0|Not decided|\nEthernet 'Home'|Ethernet · eth0|Not decided|"},
 		{"by name and by uuid", testNets[:2], policy.NetworkRules{Public: []string{"Café"}, Trusted: []string{"u-home"}},
 			"Wi-Fi 'Café'|Wi-Fi · wlan0|Public|\nEthernet 'Home'|Ethernet · eth0|Trusted|"},
+		{"trusted by name is not trusted, as in the policy", testNets[1:2], policy.NetworkRules{Trusted: []string{"Home"}},
+			"Ethernet 'Home'|Ethernet · eth0|Not decided|"},
 		{"public wins, as in the policy", testNets[:1], policy.NetworkRules{Public: []string{"u-cafe"}, Trusted: []string{"Café"}},
 			"Wi-Fi 'Café'|Wi-Fi · wlan0|Public|"},
 		{"unknown is public", testNets[1:], policy.NetworkRules{UnknownIsPublic: true},

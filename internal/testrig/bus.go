@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -31,10 +32,20 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 // -short and fails when PORTLIGHT_REQUIRE_DESKTOP=1 or without -short.
 func Bus(t testing.TB) string {
 	t.Helper()
+	addr, _ := BusAt(t, "unix:tmpdir=/tmp")
+	return addr
+}
+
+// BusAt is Bus listening at listen (a D-Bus server address such as
+// "unix:path=DIR/bus"), with a function that kills it before the test
+// ends: another BusAt at the same listen then stands for the bus coming
+// back.
+func BusAt(t testing.TB, listen string) (addr string, kill func()) {
+	t.Helper()
 	path, err := exec.LookPath("dbus-daemon")
 	NeedUnlessShort(t, err == nil, "dbus-daemon (apt-get install dbus)")
 	cfg := filepath.Join(t.TempDir(), "bus.conf")
-	if err := os.WriteFile(cfg, []byte(busConfig), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(strings.Replace(busConfig, "unix:tmpdir=/tmp", listen, 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(path, "--config-file="+cfg, "--nofork", "--nopidfile", "--print-address=1")
@@ -45,10 +56,12 @@ func Bus(t testing.TB) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dbus-daemon: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var once sync.Once
+	kill = func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
+	t.Cleanup(kill)
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatalf("read bus address: %v", err)
 	}
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), kill
 }

@@ -8,16 +8,20 @@ import (
 	"portlight/monitor/reach"
 )
 
-// NetworkRules are the user's words about networks, by NetworkManager
-// connection name or UUID: which are public (a café's Wi-Fi), which are
-// trusted (home), and how to take one on neither list. A listener
-// reachable from a public network alerts at high severity, as one
-// reachable from everywhere does.
+// NetworkRules are the user's words about networks: which are public (a
+// café's Wi-Fi), by NetworkManager connection name or UUID; which are
+// trusted (home), by UUID only; and how to take one on neither list. A
+// listener reachable from a public network alerts at high severity, as
+// one reachable from everywhere does. Trust goes by UUID because an
+// access point or a hotspot can take any name, "Home" included, but not
+// the profile this computer saved; calling a network public by name only
+// ever raises severity.
 type NetworkRules struct {
-	// Public lists networks to treat as public.
+	// Public lists networks to treat as public, by name or UUID.
 	Public []string `toml:"public,omitempty" json:"public,omitempty"`
-	// Trusted lists networks that are not public, whatever UnknownIsPublic
-	// says.
+	// Trusted lists networks, by connection UUID, that are not public,
+	// whatever UnknownIsPublic says. A name here is ignored (settings say
+	// so when they load).
 	Trusted []string `toml:"trusted,omitempty" json:"trusted,omitempty"`
 	// UnknownIsPublic treats a local network on neither list (or one
 	// NetworkManager does not name) as public.
@@ -30,14 +34,16 @@ func (nr NetworkRules) Clone() NetworkRules {
 	return nr
 }
 
-// listed reports whether n is named in list by connection name or UUID.
-func listed(list []string, n reach.Network) bool {
-	for _, s := range list {
-		if s != "" && (s == n.Name || s == n.UUID) {
-			return true
-		}
-	}
-	return false
+// MarkedPublic reports whether the rules list n as public, by connection
+// name or UUID.
+func (nr NetworkRules) MarkedPublic(n reach.Network) bool {
+	return slices.ContainsFunc(nr.Public, func(s string) bool { return s != "" && (s == n.Name || s == n.UUID) })
+}
+
+// Trusts reports whether the rules list n as trusted: by its connection
+// UUID only.
+func (nr NetworkRules) Trusts(n reach.Network) bool {
+	return n.UUID != "" && slices.Contains(nr.Trusted, n.UUID)
 }
 
 // PublicNetwork returns the first network among ns that the rules take as
@@ -46,14 +52,35 @@ func listed(list []string, n reach.Network) bool {
 func (nr NetworkRules) PublicNetwork(ns []reach.Network) (n reach.Network, marked, ok bool) {
 	for _, n := range ns {
 		switch {
-		case listed(nr.Public, n):
+		case nr.MarkedPublic(n):
 			return n, true, true
-		case listed(nr.Trusted, n):
+		case nr.Trusts(n):
 		case nr.UnknownIsPublic && n.Reach.Rank() >= reach.LocalNetwork.Rank():
 			return n, false, true
 		}
 	}
 	return reach.Network{}, false, false
+}
+
+// LooksLikeUUID reports whether s has the form of a connection UUID
+// (8-4-4-4-12 hexadecimal digits), as NetworkManager writes them.
+func LooksLikeUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // reachOf says what the listener reaches: a host listener by its own
@@ -80,16 +107,24 @@ func (p *Policy) hostReach(l monitor.Listener) reach.Result {
 }
 
 // innerReach says what a listener of another network namespace reaches.
-// The host's interfaces do not decide it: from outside that namespace it
-// is reached only through the forwarders on the host that carry
-// connections to it (pasta, slirp4netns, rootlessport, docker-proxy), so
-// it reaches what the widest-reaching of their host listeners reaches.
-// With no forwarder seen, only its namespace reaches it, and this
-// computer and its guests when a bridge or veth joins that namespace: on
-// loopback, that namespace alone (this-computer, narrowed by Inside),
-// otherwise this-machine-guests at most.
+// The host's interfaces do not decide it. Without a forwarder, only its
+// namespace reaches it, and this computer and its guests when a bridge or
+// veth joins that namespace: on loopback, that namespace alone
+// (this-computer, narrowed by Inside), otherwise this-machine-guests at
+// most. The forwarders on the host that carry connections to it (pasta,
+// slirp4netns, rootlessport, docker-proxy) can only widen that: it
+// reaches what the widest-reaching of their host listeners reaches when
+// that is wider. A forwarder on the host's loopback does not hide a
+// wildcard listener from the guests that reach the namespace directly
+// (`docker run -p 127.0.0.1:8080:80` leaves the container's port open to
+// the bridge).
 func (p *Policy) innerReach(l monitor.Listener) reach.Result {
 	in := insideOf(l)
+	level := reach.Guests
+	if a, err := netip.ParseAddr(l.Address); err == nil && a.IsLoopback() {
+		level = reach.ThisComputer
+	}
+	alone := reach.Result{Level: level, Networks: []reach.Network{}, Inside: in}
 	fs := l.Forwarders
 	if len(fs) == 0 && l.Forwarder != nil {
 		fs = []monitor.Forward{*l.Forwarder}
@@ -106,15 +141,12 @@ func (p *Policy) innerReach(l monitor.Listener) reach.Result {
 			best.Through = &reach.Through{Via: f.Via, PID: f.PID, Address: f.HostAddress, Port: f.HostPort}
 		}
 	}
-	if best.Through != nil {
-		best.Inside = in
-		return best
+	if best.Through == nil || best.Level.Rank() < alone.Level.Rank() {
+		in.Forwarded = best.Through != nil
+		return alone
 	}
-	level := reach.Guests
-	if a, err := netip.ParseAddr(l.Address); err == nil && a.IsLoopback() {
-		level = reach.ThisComputer
-	}
-	return reach.Result{Level: level, Networks: []reach.Network{}, Inside: in}
+	best.Inside = in
+	return best
 }
 
 // insideOf names a listener's namespace and container for its reach.

@@ -37,6 +37,9 @@ func TestSeverityFollowsReach(t *testing.T) {
 		{"café marked public by uuid", at(reach.LocalNetwork, cafe), NetworkRules{Public: []string{"u-cafe"}}, SeverityHigh, "marked public"},
 		{"unknown taken as public", at(reach.LocalNetwork, cafe), NetworkRules{Trusted: []string{"Home"}, UnknownIsPublic: true}, SeverityHigh, "unknown networks count as public"},
 		{"trusted stays medium", at(reach.LocalNetwork, home), NetworkRules{Trusted: []string{"u-home"}, UnknownIsPublic: true}, SeverityMedium, "Wi-Fi 'Home'"},
+		// An access point can call itself Home: trust goes by UUID only.
+		{"trusted by name is not trusted", at(reach.LocalNetwork, home), NetworkRules{Trusted: []string{"Home"}, UnknownIsPublic: true}, SeverityHigh, "unknown networks count as public"},
+		{"public by name beats trust", at(reach.LocalNetwork, home), NetworkRules{Public: []string{"Home"}, Trusted: []string{"u-home"}}, SeverityHigh, "marked public"},
 		{"a VPN is not unknown-public", at(reach.VPN, wg), NetworkRules{UnknownIsPublic: true}, SeverityMedium, "VPN"},
 		{"a VPN marked public", at(reach.VPN, reach.Network{Interface: "tun0", Kind: reach.KindVPN, Name: "Hotel", Reach: reach.VPN}), NetworkRules{Public: []string{"Hotel"}}, SeverityHigh, "marked public"},
 		{"everywhere", at(reach.Everywhere, home), NetworkRules{}, SeverityHigh, "reachable from everywhere"},
@@ -111,7 +114,8 @@ func byAddress(m map[string]reach.Result) func(monitor.Listener) reach.Result {
 
 // A listener of another namespace is judged by its forwarders on the host
 // (the widest-reaching one), never by the host's interfaces: with none, it
-// reaches that namespace only (loopback) or this machine's guests at most.
+// reaches that namespace only (loopback) or this machine's guests at most,
+// and a forwarder only ever widens that.
 func TestInnerListenerReachesThroughItsForwarders(t *testing.T) {
 	cafe := reach.Network{Interface: "wlan0", Kind: reach.KindWiFi, Name: "Café", Reach: reach.LocalNetwork}
 	host := map[string]reach.Result{
@@ -144,7 +148,8 @@ func TestInnerListenerReachesThroughItsForwarders(t *testing.T) {
 	}{
 		{"loopback inside, no forwarder", inner("127.0.0.1"), reach.ThisComputer, SeverityLow, 0, "only programs inside its container 'web'"},
 		{"wildcard inside, no forwarder: not the host's Wi-Fi", inner("0.0.0.0"), reach.Guests, SeverityLow, 0, "no host port is forwarded to it"},
-		{"forwarded from the host's loopback", inner("0.0.0.0", pastaAt("127.0.0.1", 8080)), reach.ThisComputer, SeverityLow, 8080, "this computer only, through pasta on port 8080"},
+		{"loopback inside, forwarded from the host's loopback", inner("127.0.0.1", pastaAt("127.0.0.1", 8080)), reach.ThisComputer, SeverityLow, 8080, "this computer only, through pasta on port 8080"},
+		{"wildcard inside, forwarded from the host's loopback: still the guests'", inner("0.0.0.0", pastaAt("127.0.0.1", 8080)), reach.Guests, SeverityLow, 0, "its forwarded host ports reach no further"},
 		{"forwarded from the host's Wi-Fi", inner("0.0.0.0", pastaAt("0.0.0.0", 8080)), reach.LocalNetwork, SeverityMedium, 8080, "reachable from Wi-Fi 'Café' through pasta on port 8080 right now"},
 		{"the widest of two forwarders", inner("0.0.0.0", pastaAt("127.0.0.1", 8080), pastaAt("::", 8443), pastaAt("0.0.0.0", 8081)), reach.Everywhere, SeverityHigh, 8443, "through pasta on port 8443"},
 		{"only the Forwarder link (Forwarders not filled)", func() monitor.Listener {
@@ -180,12 +185,47 @@ func TestInnerListenerReachesThroughItsForwarders(t *testing.T) {
 	if a := p.Assess(inner("0.0.0.0")); a.Reach != reach.Guests {
 		t.Errorf("no classifier, no forwarder: %q, want guests", a.Reach)
 	}
-	if a := p.Assess(inner("0.0.0.0", pastaAt("127.0.0.1", 8080))); a.Reach != reach.ThisComputer {
-		t.Errorf("no classifier, forwarder on loopback: %q, want this computer", a.Reach)
+	if a := p.Assess(inner("0.0.0.0", pastaAt("127.0.0.1", 8080))); a.Reach != reach.Guests {
+		t.Errorf("no classifier, forwarder on loopback: %q, want guests", a.Reach)
 	}
 	// A host listener is still judged by the host's networks.
 	hostL := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 8080, Exposure: monitor.Network, Namespace: monitor.Namespace{ID: 1, Host: true}}
 	if a := (&Policy{Rules: DefaultRules(), Reach: byAddress(host)}).Assess(hostL); a.Reach != reach.LocalNetwork || a.ReachInside != nil {
 		t.Errorf("host listener: %q inside %+v", a.Reach, a.ReachInside)
+	}
+}
+
+func TestLooksLikeUUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4e": true,
+		"0B1C3A6E-3C2F-4A51-9D0E-6F0A1B2C3D4E": true,
+		"Home":                                 false,
+		"0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4":  false,
+		"0b1c3a6e-3c2f-4a51-9d0e_6f0a1b2c3d4e": false,
+		"0b1c3a6e-3c2f-4a51-9d0e-6f0a1b2c3d4g": false,
+		"":                                     false,
+	} {
+		if got := LooksLikeUUID(s); got != want {
+			t.Errorf("LooksLikeUUID(%q) = %v", s, got)
+		}
+	}
+}
+
+// A forwarder on the host's loopback (a forged one, or `docker run -p
+// 127.0.0.1:8080:80`) does not narrow a wildcard listener inside to this
+// computer: with ignore_loopback it still alerts, as the guests reach it.
+func TestLoopbackForwarderDoesNotHideAnInnerListener(t *testing.T) {
+	ns := monitor.Namespace{ID: 4026532177}
+	f := monitor.Forward{Via: monitor.ViaDockerProxy, PID: 9, Proto: monitor.TCP, HostAddress: "127.0.0.1", HostPort: 8080, InnerPort: 50000, Namespace: ns.ID}
+	l := monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 50000, Exposure: monitor.Network, Namespace: ns,
+		Forwarder: &f, Forwarders: []monitor.Forward{f}}
+	p := &Policy{Rules: DefaultRules(), Reach: byAddress(map[string]reach.Result{"127.0.0.1": {Level: reach.ThisComputer}})}
+	p.Rules.IgnoreLoopback = true
+	a := p.Assess(l)
+	if a.Reach != reach.Guests || a.ReachThrough != nil || a.ReachInside == nil || !a.ReachInside.Forwarded {
+		t.Errorf("reach %q through %+v inside %+v, want the guests', no forwarder named, forwarded", a.Reach, a.ReachThrough, a.ReachInside)
+	}
+	if !a.Verdict.Alert || a.Verdict.Ignored {
+		t.Errorf("alert %v ignored %v, want an alert: %q", a.Verdict.Alert, a.Verdict.Ignored, a.Verdict.Reasons)
 	}
 }

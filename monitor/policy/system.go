@@ -3,6 +3,7 @@ package policy
 import (
 	"os"
 	"sync"
+	"time"
 
 	"portlight/monitor"
 	"portlight/monitor/knownapps"
@@ -10,8 +11,8 @@ import (
 )
 
 var (
-	resolverOnce sync.Once
-	resolver     *provenance.Resolver
+	resolverMu sync.Mutex
+	resolver   *provenance.Resolver // made on first use
 )
 
 // SystemOrigin says where a process's program came from, through one
@@ -22,8 +23,24 @@ func SystemOrigin(p monitor.Process) provenance.Origin {
 	if p.PID == 0 && p.Exe == "" {
 		return provenance.Origin{}
 	}
-	resolverOnce.Do(func() { resolver = provenance.NewResolver(provenance.Options{}) })
-	return resolver.Lookup(p.PID, p.Exe, p.Identity.Dev, p.Identity.Inode)
+	resolverMu.Lock()
+	if resolver == nil {
+		resolver = provenance.NewResolver(provenance.Options{})
+	}
+	r := resolver
+	resolverMu.Unlock()
+	return r.Lookup(p.PID, p.Exe, p.Identity.Dev, p.Identity.Inode)
+}
+
+// ReleaseCaches drops what SystemOrigin's resolver has not used for a
+// while (see provenance.Resolver.Release): for a long-running process that
+// judges rarely. Nothing happens before the first SystemOrigin. It
+// reports whether the package index was dropped.
+func ReleaseCaches(now time.Time) bool {
+	resolverMu.Lock()
+	r := resolver
+	resolverMu.Unlock()
+	return r != nil && r.Release(now)
 }
 
 // KnownExpected reports the knowledge file's documented use of the

@@ -20,6 +20,10 @@ type Inside struct {
 	Container string `json:"container,omitempty"`
 	// Engine is the container's engine: "docker", "podman"...
 	Engine string `json:"engine,omitempty"`
+	// Forwarded is true when a host port is forwarded to the address but
+	// reaches no wider than the namespace itself does (a forwarder on the
+	// host's loopback): the result then names no forwarder.
+	Forwarded bool `json:"forwarded,omitempty"`
 }
 
 // Label names the place for a sentence: "its container 'web'", "its
@@ -57,6 +61,9 @@ func (t Through) phrase() string {
 func (r Result) insideText() string {
 	if r.Level == ThisComputer {
 		return "only programs inside " + r.Inside.Label()
+	}
+	if r.Inside.Forwarded {
+		return "reachable inside " + r.Inside.Label() + " and from this computer and its virtual machines and containers; its forwarded host ports reach no further"
 	}
 	return "reachable only inside " + r.Inside.Label() + " and from this computer and its virtual machines and containers; no host port is forwarded to it"
 }

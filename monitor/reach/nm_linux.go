@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -13,6 +14,7 @@ const (
 	nmName       = "org.freedesktop.NetworkManager"
 	nmPath       = "/org/freedesktop/NetworkManager"
 	nmActive     = nmName + ".Connection.Active"
+	busName      = "org.freedesktop.DBus" // the bus itself, sender of NameOwnerChanged
 	nmDevice     = nmName + ".Device"
 	dbusProps    = "org.freedesktop.DBus.Properties"
 	maxNMObjects = 64 // bounds what a misbehaving service can make us read
@@ -27,11 +29,16 @@ type nmSignal = dbus.Signal
 
 // nmClient reads the active connections of NetworkManager and hears its
 // signals. A signal only wakes the Watcher, which reads the properties
-// again: any program on the bus can send a signal that looks like
-// NetworkManager's, so a signal's content is never believed.
+// again: a signal's content is never believed. Nor is its coming: the bus
+// delivers a signal sent to this connection by name whatever the match
+// rules say, so one wakes the Watcher only when its sender is
+// NetworkManager's owner on the bus (or, for NameOwnerChanged, the bus).
 type nmClient struct {
 	conn    *dbus.Conn
 	signals chan *dbus.Signal
+
+	mu    sync.Mutex
+	owner string // the unique name that owns nmName, "" when none
 }
 
 // dialNM connects to the bus at addr ("" for the system bus) and
@@ -49,9 +56,9 @@ func dialNM(addr string) (*nmClient, error) {
 		return nil, fmt.Errorf("connect to the system bus: %w", err)
 	}
 	matches := [][]dbus.MatchOption{
-		{dbus.WithMatchInterface(nmName), dbus.WithMatchMember("StateChanged")},
-		{dbus.WithMatchInterface(dbusProps), dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(nmPath)},
-		{dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, nmName)},
+		{dbus.WithMatchSender(nmName), dbus.WithMatchInterface(nmName), dbus.WithMatchMember("StateChanged")},
+		{dbus.WithMatchSender(nmName), dbus.WithMatchInterface(dbusProps), dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(nmPath)},
+		{dbus.WithMatchSender(busName), dbus.WithMatchInterface(busName), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, nmName)},
 	}
 	for _, m := range matches {
 		if err := conn.AddMatchSignal(m...); err != nil {
@@ -61,7 +68,40 @@ func dialNM(addr string) (*nmClient, error) {
 	}
 	c := &nmClient{conn: conn, signals: make(chan *dbus.Signal, 16)}
 	conn.Signal(c.signals)
+	// Asked after subscribing: a change of owner in between arrives as a
+	// signal and is applied after this answer, in the bus's order.
+	var owner string
+	if err := conn.BusObject().Call(busName+".GetNameOwner", 0, nmName).Store(&owner); err != nil && !noOwner(err) {
+		conn.Close()
+		return nil, fmt.Errorf("ask who owns %s: %w", nmName, err)
+	}
+	c.owner = owner
 	return c, nil
+}
+
+// close ends the connection; its signal channel closes with it.
+func (c *nmClient) close() { c.conn.Close() }
+
+// heard reports whether sig comes from NetworkManager (or from the bus,
+// saying NetworkManager came or went, which it also notes): a signal from
+// any other connection is ignored.
+func (c *nmClient) heard(sig *nmSignal) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sig.Sender == busName {
+		if sig.Name != busName+".NameOwnerChanged" || len(sig.Body) != 3 || sig.Body[0] != nmName {
+			return false
+		}
+		c.owner, _ = sig.Body[2].(string)
+		return true
+	}
+	return c.owner != "" && sig.Sender == c.owner
+}
+
+// noOwner reports whether err says a name has no owner on the bus.
+func noOwner(err error) bool {
+	n := errName(err)
+	return n == "org.freedesktop.DBus.Error.ServiceUnknown" || n == "org.freedesktop.DBus.Error.NameHasNoOwner"
 }
 
 // wake delivers one value per signal heard; nil (which never delivers)
@@ -78,8 +118,7 @@ func (c *nmClient) wake() <-chan *nmSignal {
 func (c *nmClient) conns(ctx context.Context) (map[string]Conn, error) {
 	v, err := c.get(ctx, nmPath, nmName, "ActiveConnections")
 	if err != nil {
-		if n := errName(err); n == "org.freedesktop.DBus.Error.ServiceUnknown" ||
-			n == "org.freedesktop.DBus.Error.NameHasNoOwner" {
+		if noOwner(err) {
 			return nil, errNoNM
 		}
 		return nil, fmt.Errorf("read NetworkManager's active connections: %w", err)
@@ -140,3 +179,6 @@ func errName(err error) string {
 	}
 	return ""
 }
+
+// connected reports whether the bus connection still stands.
+func (c *nmClient) connected() bool { return c.conn.Connected() }

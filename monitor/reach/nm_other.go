@@ -19,4 +19,6 @@ type nmClient struct{}
 func dialNM(string) (*nmClient, error)                           { return nil, errNoNM }
 func (*nmClient) close()                                         {}
 func (*nmClient) wake() <-chan *nmSignal                         { return nil }
+func (*nmClient) heard(*nmSignal) bool                           { return false }
+func (*nmClient) connected() bool                                { return false }
 func (*nmClient) conns(context.Context) (map[string]Conn, error) { return nil, errNoNM }

@@ -197,6 +197,8 @@ func TestTextInsideAnotherNamespace(t *testing.T) {
 		{"loopback in a namespace", Result{Level: ThisComputer, Inside: bare}, "only programs inside its network namespace net:[4026532200]", "inside namespace"},
 		{"wildcard with no forwarder", Result{Level: Guests, Inside: web},
 			"reachable only inside its container 'web' and from this computer and its virtual machines and containers; no host port is forwarded to it", "VMs and containers"},
+		{"wildcard forwarded no further", Result{Level: Guests, Inside: &Inside{Namespace: "net:[4026532177]", Container: "web", Forwarded: true}},
+			"reachable inside its container 'web' and from this computer and its virtual machines and containers; its forwarded host ports reach no further", "VMs and containers"},
 		{"through pasta on a Wi-Fi", Result{Level: LocalNetwork, Networks: []Network{cafe}, Inside: web, Through: pasta},
 			"reachable from Wi-Fi 'Café' through pasta on port 8080 right now", "Wi-Fi 'Café'"},
 		{"through pasta everywhere", Result{Level: Everywhere, Networks: []Network{eth}, Inside: web, Through: pasta},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,11 +45,23 @@ type Watcher struct {
 	gen   uint64 // counts changes of state
 	reads uint64 // counts readings
 
-	nmMu   sync.Mutex
-	nm     *nmClient
-	nmDone bool // dialled, or tried and given up
-	nmSaid error
+	nmMu    sync.Mutex
+	nm      *nmClient
+	nmNext  time.Time     // no dialling or retried reading before this
+	nmWait  time.Duration // the current pause between attempts
+	nmStale bool          // the last attempt to read names failed
+	nmSaid  error
+	dialErr string // the last dialling error logged
+
+	wakes atomic.Uint64 // counts Run's wake-ups (for tests)
 }
+
+// The pauses between attempts to reach NetworkManager's bus, or to read
+// its names, after one failed: one second, doubling up to a minute.
+const (
+	minRetry = time.Second
+	maxRetry = time.Minute
+)
 
 // NewWatcher returns a Watcher; it reads nothing yet.
 func NewWatcher(o Options) *Watcher {
@@ -121,8 +134,9 @@ func (w *Watcher) Reads() uint64 {
 // state and returns the error.
 func (w *Watcher) Refresh(ctx context.Context) (changed bool, err error) {
 	s, err := ReadKernel()
+	var named bool
 	if err == nil {
-		s.Conns = w.conns(ctx)
+		s.Conns, named = w.conns(ctx)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -130,6 +144,12 @@ func (w *Watcher) Refresh(ctx context.Context) (changed bool, err error) {
 	w.err = err
 	if err != nil {
 		return false, err
+	}
+	if !named && w.state != nil {
+		// One failed reading must not forget the names: a network marked
+		// public by name would stop counting as public until the next
+		// change. They are read again later (see retryIn).
+		s.Conns = w.state.Conns
 	}
 	if w.state.Equal(s) {
 		return false, nil
@@ -142,15 +162,18 @@ func (w *Watcher) Refresh(ctx context.Context) (changed bool, err error) {
 	return !first, nil
 }
 
-// conns reads NetworkManager's connection names; nil when it does not
-// run or cannot be asked, which is said once in the log.
-func (w *Watcher) conns(ctx context.Context) map[string]Conn {
+// conns reads NetworkManager's connection names, and reports whether it
+// could: nil and true when NetworkManager does not run on the bus, which
+// is said once in the log; nil and false when the bus cannot be reached
+// or the reading failed (the caller keeps the last names; Run tries
+// again after a pause).
+func (w *Watcher) conns(ctx context.Context) (map[string]Conn, bool) {
 	if w.opts.NoNetworkManager {
-		return nil
+		return nil, true
 	}
 	c := w.client()
 	if c == nil {
-		return nil
+		return nil, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, nmTimeout)
 	defer cancel()
@@ -161,27 +184,92 @@ func (w *Watcher) conns(ctx context.Context) map[string]Conn {
 		if errors.Is(err, errNoNM) {
 			w.log.Debug("no NetworkManager: networks are not named")
 		} else {
-			w.log.Warn("networks are not named", "err", err)
+			w.log.Warn("networks cannot be named; keeping the last names", "err", err)
 		}
 	}
 	w.nmSaid = err
-	return m
+	if err != nil && !errors.Is(err, errNoNM) {
+		if !c.connected() {
+			w.dropLocked(c)
+		} else {
+			w.failedLocked()
+		}
+		return nil, false
+	}
+	w.nmStale, w.nmWait = false, 0
+	return m, true
 }
 
-// client dials NetworkManager's bus once; nil when that failed.
+// client returns the connection to NetworkManager's bus, dialling it when
+// there is none and the pause after the last failure is over; nil when
+// there is none.
 func (w *Watcher) client() *nmClient {
 	w.nmMu.Lock()
 	defer w.nmMu.Unlock()
-	if !w.nmDone {
-		w.nmDone = true
-		c, err := dialNM(w.opts.Bus)
-		if err != nil {
-			w.log.Debug("no system bus: networks are not named", "err", err)
-		} else {
-			w.nm = c
-		}
+	if w.nm != nil || time.Now().Before(w.nmNext) {
+		return w.nm
 	}
+	c, err := dialNM(w.opts.Bus)
+	if err != nil {
+		if err.Error() != w.dialErr {
+			w.dialErr = err.Error()
+			w.log.Debug("no system bus: networks are not named", "err", err)
+		}
+		w.failedLocked()
+		return nil
+	}
+	w.nm, w.dialErr = c, ""
+	return c
+}
+
+// current returns the connection to the bus, nil when there is none; it
+// does not dial.
+func (w *Watcher) current() *nmClient {
+	w.nmMu.Lock()
+	defer w.nmMu.Unlock()
 	return w.nm
+}
+
+// drop forgets c, a connection that ended, and closes it; the bus is
+// dialled again after a pause.
+func (w *Watcher) drop(c *nmClient) {
+	w.nmMu.Lock()
+	defer w.nmMu.Unlock()
+	w.dropLocked(c)
+}
+
+// dropLocked is drop with nmMu held.
+func (w *Watcher) dropLocked(c *nmClient) {
+	if c == nil || w.nm != c {
+		return
+	}
+	w.log.Info("lost the connection to the system bus; networks keep their last names until it is back")
+	c.close()
+	w.nm, w.nmWait = nil, 0
+	w.failedLocked()
+}
+
+// failedLocked notes a failed attempt to reach or read NetworkManager and
+// sets when to try again, the pause doubling each time. Called with nmMu
+// held.
+func (w *Watcher) failedLocked() {
+	w.nmStale = true
+	w.nmWait = min(max(2*w.nmWait, minRetry), maxRetry)
+	w.nmNext = time.Now().Add(w.nmWait)
+}
+
+// retryIn says, after a failed attempt to reach or read NetworkManager,
+// how long until the next one; false when there is nothing to retry.
+func (w *Watcher) retryIn() (time.Duration, bool) {
+	if w.opts.NoNetworkManager {
+		return 0, false
+	}
+	w.nmMu.Lock()
+	defer w.nmMu.Unlock()
+	if !w.nmStale {
+		return 0, false
+	}
+	return max(time.Until(w.nmNext), 0), true
 }
 
 // Run reads the state, then reads it again whenever the kernel reports a
@@ -218,11 +306,25 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 	}()
 	failing := false
+	// The bus connection whose signals are heard: it changes when the bus
+	// goes away (godbus then closes the channel) and is dialled again.
+	var cur *nmClient
 	var sigs <-chan *nmSignal
-	if c := w.client(); c != nil {
-		sigs = c.wake()
+	follow := func() {
+		if c := w.current(); c != cur {
+			cur, sigs = c, c.wake()
+		}
 	}
+	follow()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
 	for {
+		if d, ok := w.retryIn(); ok {
+			retry.Reset(d)
+		} else {
+			retry.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -233,8 +335,21 @@ func (w *Watcher) Run(ctx context.Context) error {
 				}
 				return fmt.Errorf("watch network changes: %w", err)
 			}
-		case <-sigs:
+		case sig, ok := <-sigs:
+			w.wakes.Add(1)
+			if !ok {
+				// The bus went away: no reading can name networks now.
+				w.drop(cur)
+				follow()
+				continue
+			}
+			if !cur.heard(sig) {
+				continue
+			}
+		case <-retry.C:
+			// Read again; the reading dials the bus if need be.
 		}
+		w.wakes.Add(1)
 		// Let the burst settle, then read once for all of it.
 		t := time.NewTimer(settle)
 		select {
@@ -250,22 +365,29 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 		default:
 		}
-		drain(sigs)
+		if !drain(sigs) {
+			w.drop(cur)
+		}
 		_, err := w.Refresh(ctx)
 		if err != nil && !failing && ctx.Err() == nil {
 			w.log.Warn("network state unreadable; keeping the last one", "err", err)
 		}
 		failing = err != nil
+		follow()
 	}
 }
 
-// drain empties a channel of what is already waiting in it.
-func drain[T any](c <-chan T) {
+// drain empties a channel of what is already waiting in it, and reports
+// whether the channel is still open.
+func drain[T any](c <-chan T) (open bool) {
 	for {
 		select {
-		case <-c:
+		case _, ok := <-c:
+			if !ok {
+				return false
+			}
 		default:
-			return
+			return true
 		}
 	}
 }

@@ -128,7 +128,7 @@ func NetworkLine(nets []reach.Network, rules policy.NetworkRules) string {
 	}
 	n := nets[i]
 	line := "On " + n.ShortLabel()
-	trusted := slices.ContainsFunc(rules.Trusted, func(s string) bool { return s != "" && (s == n.Name || s == n.UUID) })
+	trusted := rules.Trusts(n)
 	switch _, marked, public := rules.PublicNetwork(nets[i : i+1]); {
 	case public && marked:
 		return line + " (public)"
