@@ -19,7 +19,9 @@ import (
 // listener (this test binary as the listen helper), so that
 // BenchmarkResidentIdle measures Portlight reading N other namespaces, as
 // beside N containers. They die with the test (DieWithParent). It prints
-// what it started; nothing when the variable is unset.
+// what it started; nothing when the variable is unset. Not with
+// PORTLIGHT_MEASURE_NETNS=1, whose private PID namespace and /proc would
+// hide the children from Portlight.
 func extraNamespaces(b *testing.B) {
 	s := os.Getenv("PORTLIGHT_MEASURE_EXTRA_NETNS")
 	if s == "" {
@@ -28,6 +30,12 @@ func extraNamespaces(b *testing.B) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
 		b.Fatalf("PORTLIGHT_MEASURE_EXTRA_NETNS=%q", s)
+	}
+	if os.Getenv("PORTLIGHT_MEASURE_NETNS") == "1" {
+		// Portlight would run in a PID namespace and /proc of its own,
+		// where these children are not: it would read none of them.
+		b.Fatal("PORTLIGHT_MEASURE_EXTRA_NETNS and PORTLIGHT_MEASURE_NETNS=1 do not go together: " +
+			"Portlight could not see the extra namespaces' processes")
 	}
 	testrig.RequireRoot(b, "to create network namespaces (PORTLIGHT_MEASURE_EXTRA_NETNS)")
 	testrig.RequireTool(b, "unshare")
