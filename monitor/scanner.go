@@ -132,6 +132,7 @@ type Scanner struct {
 	lastReusable  bool
 
 	only *portFilter // WithPort: the one port asked about, or nil
+	kept []Socket    // the sockets only keeps, reused
 
 	// The container engines (nil: not asked), and the last merge of their
 	// published ports: base listeners, ports generation, result.
@@ -160,9 +161,6 @@ func NewScanner(opts ...Option) *Scanner {
 	}
 	if c.source == nil {
 		c.source = NewPlatformSource()
-	}
-	if c.only != nil {
-		c.only.src, c.source = c.source, c.only
 	}
 	var ns namespaces
 	if nsOn {
@@ -216,11 +214,11 @@ func (s *Scanner) Scan(ctx context.Context) (Snapshot, error) {
 	if s.ns != nil {
 		s.all = s.ns.sockets(ctx, append(s.all[:0], socks...))
 		socks = s.all
-		if s.only != nil {
-			// Other namespaces' sockets, of every port, were added after
-			// the host's were filtered.
-			socks = s.only.keep(socks[:0], socks)
-		}
+	}
+	if s.only != nil {
+		// Into a buffer of our own: socks may be the source's.
+		s.kept = s.only.keep(s.kept[:0], socks)
+		socks = s.kept
 	}
 	if s.afterEnumerate != nil {
 		s.afterEnumerate()
