@@ -91,7 +91,7 @@ func TestSelfHiddenOwner(t *testing.T) {
 		}
 		return
 	}
-	exe := copyExecutable(t)
+	exe, _ := testrig.NobodyExe(t)
 	cmd := testrig.AsNobody(exec.Command(exe))
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
 	cmd.Dir = "/"

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"portlight/internal/testrig"
 )
 
 // fileID is a file's device and inode, as stat(2) reports them here.
@@ -49,7 +51,7 @@ func TestExeIdentityOnDisk(t *testing.T) {
 	}
 
 	// Deleted after start.
-	exe := copyExecutable(t)
+	exe, _ := testrig.NobodyExe(t)
 	dev, ino = fileID(t, exe)
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
@@ -66,7 +68,7 @@ func TestExeIdentityOnDisk(t *testing.T) {
 	}
 
 	// Replaced: another file renamed over the path, as a package upgrade does.
-	exe = copyExecutable(t)
+	exe, _ = testrig.NobodyExe(t)
 	dev, ino = fileID(t, exe)
 	cmd = exec.Command(exe)
 	cmd.Env = append(os.Environ(), roleEnv+"=child")
@@ -126,7 +128,7 @@ func TestExeIdentityOtherMountNamespace(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("a mount namespace of the child's own needs root")
 	}
-	exe := copyExecutable(t)
+	exe, _ := testrig.NobodyExe(t)
 	dev, ino := fileID(t, exe)
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), roleEnv+"=child")

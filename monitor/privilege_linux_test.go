@@ -4,48 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"portlight/internal/testrig"
 )
-
-// copyExecutable copies the test binary where nobody can run it: a 0755 file
-// in a 0755 directory (t.TempDir is 0700).
-func copyExecutable(t *testing.T) string {
-	t.Helper()
-	// t.TempDir makes <tmp>/<TestName><random>/<nnn>, both 0700.
-	base := t.TempDir()
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(base, "bin")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(testExe(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst := filepath.Join(dir, "monitor.test")
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 // Run as root, the test re-runs the scanner as nobody: root's sockets must be
 // listed with their uid and owner_hidden, the scan must not fail, and the
@@ -56,7 +20,7 @@ func TestScannerUnprivileged(t *testing.T) {
 		return
 	}
 	c := startChild(t, "tcp4 127.0.0.1:0", "tcp6 [::1]:0", "udp [::]:0")
-	exe := copyExecutable(t)
+	exe, _ := testrig.NobodyExe(t)
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), roleEnv+"=scan")
 	cmd.Dir = "/"
