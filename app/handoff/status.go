@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"portlight/internal/atomicfile"
+	"portlight/internal/filelock"
 	"portlight/internal/rundir"
 )
 
@@ -75,7 +76,7 @@ func WriteStatus(s Status) error {
 // runs) is an error wrapping os.ErrNotExist.
 func ReadStatus() (Status, error) {
 	var s Status
-	f, err := os.OpenFile(StatusPath(), os.O_RDONLY|rundir.NoFollow, 0)
+	f, err := os.OpenFile(StatusPath(), os.O_RDONLY|filelock.NoFollow, 0)
 	if err != nil {
 		return s, fmt.Errorf("handoff: read status: %w", err)
 	}

@@ -25,7 +25,7 @@ type Lock struct{ f *os.File }
 // through a symlink (on unix), so a link planted at the lock's path cannot
 // make Portlight create or lock a file elsewhere.
 func open(path string, create bool) (*os.File, error) {
-	flag := os.O_RDWR | noFollow
+	flag := os.O_RDWR | NoFollow
 	if create {
 		flag |= os.O_CREATE
 	}

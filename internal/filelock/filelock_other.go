@@ -4,8 +4,8 @@ package filelock
 
 import "os"
 
-// noFollow is 0: this build has no O_NOFOLLOW.
-const noFollow = 0
+// NoFollow is 0: this build has no O_NOFOLLOW.
+const NoFollow = 0
 
 // tryLock always succeeds: this build has no file locking, so two holders
 // can run at once (the settings writers still reread before writing).

@@ -8,8 +8,8 @@ import (
 	"syscall"
 )
 
-// noFollow makes OpenFile refuse a symlink instead of following it.
-const noFollow = syscall.O_NOFOLLOW
+// NoFollow, or-ed into OpenFile's flags, makes it refuse a symlink instead of following it.
+const NoFollow = syscall.O_NOFOLLOW
 
 // tryLock takes an exclusive, non-blocking flock on f; false when held elsewhere.
 func tryLock(f *os.File) (bool, error) {

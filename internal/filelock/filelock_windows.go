@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// noFollow is 0: Windows has no O_NOFOLLOW, and the per-user profile
+// NoFollow is 0: Windows has no O_NOFOLLOW, and the per-user profile
 // folders keep other users from planting links.
-const noFollow = 0
+const NoFollow = 0
 
 // tryLock takes an exclusive, non-blocking lock on f's first byte; false
 // when held elsewhere.

@@ -9,9 +9,6 @@ import (
 	"syscall"
 )
 
-// NoFollow makes OpenFile refuse a symlink instead of following it.
-const NoFollow = syscall.O_NOFOLLOW
-
 // checkOwner refuses a directory that belongs to another user: someone else
 // could otherwise read or replace the socket.
 func checkOwner(fi fs.FileInfo) error {
