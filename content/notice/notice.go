@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"portlight/content"
@@ -136,13 +137,20 @@ func alertBody(a policy.Assessment) string {
 // file name (policy.ProgramName), never the process name it chose; a phrase
 // when it cannot be seen. Bounded to MaxName runes.
 func OwnerName(a policy.Assessment) string {
-	if a.OwnerHidden {
-		return fmt.Sprintf("A hidden program of user %d", a.UID)
-	}
-	if name := strings.TrimSpace(policy.ProgramName(a)); name != "" {
+	if name := strings.TrimSpace(policy.ProgramName(a)); name != "" && !a.OwnerHidden {
 		return safetext.Truncate(name, MaxName)
 	}
-	return "A program"
+	// A stand-in phrase, worded as everywhere else, starting the title.
+	return capitalise(content.ProgramName(a))
+}
+
+// capitalise upper-cases the first letter of s, which starts a title.
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // baselineTitle is "Portlight recorded 41 listening ports of 8 programs as
@@ -163,7 +171,7 @@ func summaryTitle(n policy.Notice) string {
 // bareTitle titles a notice that carries no assessment: its program is
 // named by the file of its identity, if any.
 func bareTitle(n policy.Notice) string {
-	name := "A program"
+	name := "An unknown program"
 	if n.Identity != "" && !strings.HasPrefix(n.Identity, "uid ") {
 		name = safetext.Line(filepath.Base(n.Identity), MaxName)
 	}

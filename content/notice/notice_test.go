@@ -111,7 +111,7 @@ func TestAlert(t *testing.T) {
 		{
 			name:  "empty name",
 			a:     assessment("", "", 5173, monitor.Network, portinfo.Unassigned),
-			title: "A program is listening on unassigned port 5173/tcp",
+			title: "An unknown program is listening on unassigned port 5173/tcp",
 		},
 		{
 			name: "hidden owner",
@@ -228,7 +228,7 @@ func TestOf(t *testing.T) {
 		{
 			name:  "no listener, hidden identity",
 			n:     policy.Notice{Kind: policy.NoticeChanged, Count: 2, Identity: "uid 1001"},
-			title: "A program changed since it was allowed (2 ports)",
+			title: "An unknown program changed since it was allowed (2 ports)",
 		},
 		{
 			name:      "hostile name keeps the port",
@@ -277,7 +277,7 @@ func TestTitleLeadsWithTheFile(t *testing.T) {
 		{a("/tmp/x", "sshd", ""), "x is listening on unassigned port 2476/tcp"},
 		{a("/usr/bin/python3.12", "python3", ""), "python3.12 is listening on unassigned port 2476/tcp"},
 		{a("/usr/share/spotify/spotify", "spotify", "Spotify"), "Spotify is listening on unassigned port 2476/tcp"},
-		{a("", "sshd", ""), "A program is listening on unassigned port 2476/tcp"},
+		{a("", "sshd", ""), "An unknown program is listening on unassigned port 2476/tcp"},
 		{hidden, "A hidden program of user 1000 is listening on unassigned port 2476/tcp"},
 		{a("/tmp/a\x1b[31mb", "a\u202eb", ""), "ab is listening on unassigned port 2476/tcp"},
 	} {
