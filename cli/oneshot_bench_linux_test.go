@@ -12,26 +12,25 @@ import (
 	"portlight/internal/testrig"
 )
 
-// oneShotRuns is how many times each command runs; the median is printed.
+// oneShotRuns is how many times each command runs, in rounds; the median
+// is printed.
 const oneShotRuns = 7
 
-// runCPU runs cmd oneShotRuns times and returns the median CPU time (user +
-// system of the child) and wall time.
-func runCPU(b *testing.B, mk func() *exec.Cmd) (cpu, wall time.Duration) {
+// runOnce runs cmd and returns its CPU time (user + system of the child,
+// all its threads) and wall time.
+func runOnce(b *testing.B, cmd *exec.Cmd) (cpu, wall time.Duration) {
 	b.Helper()
-	var cpus, walls []time.Duration
-	for range oneShotRuns {
-		cmd := mk()
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("%v: %v\n%s", cmd.Args, err, out)
-		}
-		walls = append(walls, time.Since(start))
-		cpus = append(cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 	}
-	slices.Sort(cpus)
-	slices.Sort(walls)
-	return cpus[len(cpus)/2], walls[len(walls)/2]
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), time.Since(start)
+}
+
+func medianOf(d []time.Duration) time.Duration {
+	d = slices.Clone(d)
+	slices.Sort(d)
+	return d[len(d)/2]
 }
 
 // BenchmarkOneShot builds the busy desktop's world (testrig.FullWorld: 500
@@ -80,11 +79,23 @@ func BenchmarkOneShot(b *testing.B) {
 			{"portlight explain " + port + " --json", role("cli", "explain", port, "--json")},
 			{"portlight explain 22 --json", role("cli", "explain", "22", "--json")},
 		}
+		// Round robin: each command runs once per round, so that the shared
+		// machine's changing load falls on all of them alike.
+		cpus := make([][]time.Duration, len(rows))
+		walls := make([][]time.Duration, len(rows))
+		for range oneShotRuns {
+			for i, r := range rows {
+				c, wl := runOnce(b, r.mk())
+				cpus[i], walls[i] = append(cpus[i], c), append(walls[i], wl)
+			}
+		}
 		cpu := map[string]time.Duration{}
-		for _, r := range rows {
-			c, wl := runCPU(b, r.mk)
-			cpu[r.name] = c
-			fmt.Printf("  %-36s %8.1f ms / %8.1f ms\n", r.name, ms(c), ms(wl))
+		for i, r := range rows {
+			cpu[r.name] = medianOf(cpus[i])
+			fmt.Printf("  %-36s %8.1f ms / %8.1f ms\n", r.name, ms(cpu[r.name]), ms(medianOf(walls[i])))
+		}
+		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+			fmt.Printf("load average %s", la)
 		}
 		ratio := func(a, b string) {
 			fmt.Printf("  %-36s %6.2f × %s\n", a, float64(cpu[a])/float64(cpu[b]), b)
