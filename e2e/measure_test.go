@@ -99,7 +99,7 @@ func BenchmarkResidentIdle(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sw0, err := switches(pid)
+		sw0, vol0, err := switches(pid)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func BenchmarkResidentIdle(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sw1, err := switches(pid)
+		sw1, vol1, err := switches(pid)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -145,14 +145,16 @@ func BenchmarkResidentIdle(b *testing.B) {
 		elapsed := time.Since(start).Seconds()
 		cpuPct := float64(ns1-ns0) / 1e9 / elapsed * 100
 		wakes := float64(sw1-sw0) / elapsed
+		sleeps := float64(vol1-vol0) / elapsed
 		b.ReportMetric(cpuPct, "cpu%")
 		b.ReportMetric(wakes, "wakeups/s")
+		b.ReportMetric(sleeps, "voluntary/s")
 		b.ReportMetric(rssMax, "rssMB")
 		b.ReportMetric(float64(mem.PSS)/1024, "pssMB")
 		b.ReportMetric(float64(mem.Anon)/1024, "anonMB")
 		b.ReportMetric(float64(churn), "listener-changes")
-		report := fmt.Sprintf("resident idle over %.0f s after %.0f s settling: CPU %.3f %% of one core (%d ticks of 1/%.0f s in /proc/PID/stat), %.2f wake-ups/s, RSS max %.1f MB, mean %.1f MB; at the end: RSS %s, PSS %s (anonymous %s, file %s), anonymous %s, file-backed %s (targets: ≤ 0.05 %%, one wake-up per scan, ≤ 15 MB); the machine had %d–%d listening sockets and %d opened or closed during the window (sampled each second; not idle when > 0)\n",
-			elapsed, settle.Seconds(), cpuPct, cpu1-cpu0, tick, wakes, rssMax, rssSum/n,
+		report := fmt.Sprintf("resident idle over %.0f s after %.0f s settling: CPU %.3f %% of one core (%d ticks of 1/%.0f s in /proc/PID/stat), %.2f wake-ups/s (%.2f of them voluntary), RSS max %.1f MB, mean %.1f MB; at the end: RSS %s, PSS %s (anonymous %s, file %s), anonymous %s, file-backed %s (targets: ≤ 0.05 %%, one wake-up per scan, ≤ 15 MB); the machine had %d–%d listening sockets and %d opened or closed during the window (sampled each second; not idle when > 0)\n",
+			elapsed, settle.Seconds(), cpuPct, cpu1-cpu0, tick, wakes, sleeps, rssMax, rssSum/n,
 			mb(mem.RSS), mb(mem.PSS), mb(mem.PSSAnon), mb(mem.PSSFile), mb(mem.Anon), file, lmin, lmax, churn)
 		if os.Getenv("PORTLIGHT_MEASURE_NETNS") == "1" {
 			report = strings.Replace(report, "the machine had", "Portlight ran in network and PID namespaces of its own, outside which the machine had", 1)

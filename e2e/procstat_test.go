@@ -14,13 +14,14 @@ import (
 // every thread of pid, from /proc/PID/task/*/status: each is a time a
 // thread of the process went off the CPU, so the growth over a window is
 // the process's wake-ups. A thread that exited meanwhile takes its count
-// with it; the Go runtime rarely ends threads.
-func switches(pid int) (int64, error) {
+// with it; the Go runtime rarely ends threads. vol counts the voluntary
+// ones alone: a thread that went to sleep, so one wake-up each; the
+// involuntary ones are the machine's other load taking the CPU.
+func switches(pid int) (all, vol int64, err error) {
 	dirs, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
 	if err != nil || len(dirs) == 0 {
-		return 0, fmt.Errorf("no threads of %d", pid)
+		return 0, 0, fmt.Errorf("no threads of %d", pid)
 	}
-	var n int64
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join(d, "status"))
 		if err != nil {
@@ -33,12 +34,15 @@ func switches(pid int) (int64, error) {
 			}
 			c, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("parse %s/status: %w", d, err)
+				return 0, 0, fmt.Errorf("parse %s/status: %w", d, err)
 			}
-			n += c
+			all += c
+			if k == "voluntary_ctxt_switches" {
+				vol += c
+			}
 		}
 	}
-	return n, nil
+	return all, vol, nil
 }
 
 // cpuNS returns the CPU time of every thread of pid in nanoseconds, from

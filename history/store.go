@@ -159,7 +159,11 @@ func openChecked(ctx context.Context, path string) (*sql.DB, error) {
 	// A few connections: the recorder writes while the UI or CLI reads (WAL
 	// lets readers run beside the one writer).
 	db.SetMaxOpenConns(4)
-	db.SetConnMaxIdleTime(time.Minute)
+	// Two idle connections are kept, with no idle timeout: a timeout runs
+	// database/sql's cleaner goroutine on a timer of its own, which woke
+	// the idle resident every few seconds to close a connection the next
+	// minute's upkeep opened again.
+	db.SetMaxIdleConns(2)
 	if err := check(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("history: check %s: %w", path, err)

@@ -107,9 +107,20 @@ func (e *engines) published(changed bool) ([]pubPort, uint64) {
 }
 
 // startLocked starts a query in its own goroutine; e.mu is held and none
-// is in flight.
+// is in flight. Where no engine socket is there at all (most desktops) and
+// none was asked before, there is nothing to ask: the answer, none, is
+// had at once, with no goroutine to start and end every engineEvery.
 func (e *engines) startLocked(now time.Time) {
-	e.at, e.busy, e.done = now, true, make(chan struct{})
+	e.at = now
+	if len(e.clients) == 0 && e.noneThere() {
+		e.status = nil
+		if len(e.all) > 0 {
+			e.all = nil
+			e.gen++
+		}
+		return
+	}
+	e.busy, e.done = true, make(chan struct{})
 	go func(done chan struct{}) {
 		defer close(done)
 		e.refresh(e.ctx)
@@ -117,6 +128,21 @@ func (e *engines) startLocked(now time.Time) {
 		e.busy = false
 		e.mu.Unlock()
 	}(e.done)
+}
+
+// noneThere reports whether the checker can tell without a query, and
+// without waking anything, that no engine socket is there.
+func (e *engines) noneThere() bool {
+	c, ok := e.checker.(interface{ absent(s engineSocket) bool })
+	if !ok {
+		return false
+	}
+	for _, s := range e.socks {
+		if !c.absent(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // askFirst starts the first query unless one has started, and returns the

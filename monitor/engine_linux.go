@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/rawsys"
 )
 
 // engineSockets lists where the engines' API sockets may be: Docker's
@@ -38,6 +40,18 @@ func engineSockets() []engineSocket {
 type unixChecker struct{ uid uint32 }
 
 func newEngineChecker() engineSocketChecker { return unixChecker{uid: uint32(os.Geteuid())} }
+
+// absent reports whether nothing, or something other than a socket, is at
+// s's path: check would say errNoEngine. One raw stat (package rawsys), as
+// the resident asks on its tick.
+func (c unixChecker) absent(s engineSocket) bool {
+	var st unix.Stat_t
+	err := rawsys.Stat(s.path, &st)
+	if err != nil {
+		return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)
+	}
+	return st.Mode&unix.S_IFMT != unix.S_IFSOCK
+}
 
 // errUntrusted is a socket or a peer that another user controls.
 type errUntrusted struct{ why string }

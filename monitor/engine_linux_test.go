@@ -358,3 +358,33 @@ func BenchmarkEngineDecode(b *testing.B) {
 		}
 	}
 }
+
+// With no engine socket there (a missing path, a plain file), a scan's
+// query is answered at once, without a goroutine; once a socket is there,
+// the next query asks it.
+func TestEngineNoneThereNoQuery(t *testing.T) {
+	dir := t.TempDir()
+	sock, plain := filepath.Join(dir, "docker.sock"), filepath.Join(dir, "podman.sock")
+	if err := os.WriteFile(plain, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEngines([]engineSocket{{name: "docker", path: sock}, {name: "podman", path: plain}}, newEngineChecker())
+	defer e.close()
+	clock := time.Now()
+	e.now = func() time.Time { return clock }
+	if all, _ := e.published(true); len(all) != 0 || e.busy || e.done != nil {
+		t.Fatalf("no engine socket: ports %v, query started %v", all, e.busy || e.done != nil)
+	}
+	web := testrig.EngineContainer{ID: "8dfafdbc3a40aa", Name: "web", Image: "nginx:1.25",
+		Ports: []testrig.EnginePort{{IP: "0.0.0.0", PrivatePort: 80, PublicPort: 18080, Type: "tcp"}}}
+	testrig.StartEngine(t, sock, []testrig.EngineContainer{web})
+	clock = clock.Add(engineEvery)
+	e.published(false)
+	if e.done == nil {
+		t.Fatal("an engine socket appeared: no query started")
+	}
+	e.wait()
+	if all, _ := e.published(false); len(all) != 1 || all[0].HostPort != 18080 {
+		t.Fatalf("after the query: %+v, want port 18080 published", all)
+	}
+}

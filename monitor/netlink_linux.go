@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"portlight/internal/rawsys"
 )
 
 // NetlinkSource enumerates listening sockets with NETLINK_SOCK_DIAG inet_diag
@@ -32,11 +34,13 @@ func sctpLoaded() bool {
 	return err == nil
 }
 
-// netlinkFD adapts a raw netlink socket to nlConn without allocating.
+// netlinkFD adapts a raw netlink socket to nlConn without allocating, with
+// raw system calls (package rawsys): the kernel queues a dump's reply as
+// it is asked, so a read does not wait.
 type netlinkFD int
 
-func (f netlinkFD) Write(b []byte) (int, error) { return unix.Write(int(f), b) }
-func (f netlinkFD) Read(b []byte) (int, error)  { return unix.Read(int(f), b) }
+func (f netlinkFD) Write(b []byte) (int, error) { return rawsys.Write(int(f), b) }
+func (f netlinkFD) Read(b []byte) (int, error)  { return rawsys.Read(int(f), b) }
 
 func (s *NetlinkSource) open() error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)

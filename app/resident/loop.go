@@ -18,7 +18,7 @@ import (
 // loop scans every interval, turns events into alerts and notifications,
 // and serves tray and notification actions, until ctx ends or Quit.
 func (r *resident) loop(ctx context.Context) error {
-	t := time.NewTicker(r.interval)
+	t := newTicker(r.interval)
 	defer t.Stop()
 	r.tick(ctx, time.Now())
 	r.render(time.Now())
@@ -37,7 +37,7 @@ func (r *resident) loop(ctx context.Context) error {
 			r.saveState()
 			r.stopCleanly(time.Now())
 			return nil
-		case now := <-t.C:
+		case now := <-t.C():
 			r.tick(ctx, now)
 		case a := <-r.actions:
 			if a.kind == actQuit {
