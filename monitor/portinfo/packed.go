@@ -89,7 +89,7 @@ func Pack(s Sources) ([]byte, error) {
 			b = appendStr(appendStr(b, ref.Title), ref.URL)
 		}
 	}
-	if len(b) > 1<<32-1 {
+	if uint64(len(b)) > 1<<32-1 {
 		return nil, errors.New("packed index larger than 4 GiB")
 	}
 	return b, nil
