@@ -140,8 +140,10 @@ func OwnerName(a policy.Assessment) string {
 	if name := strings.TrimSpace(policy.ProgramName(a)); name != "" && !a.OwnerHidden {
 		return safetext.Truncate(name, MaxName)
 	}
-	// A stand-in phrase, worded as everywhere else, starting the title.
-	return capitalise(content.ProgramName(a))
+	// A stand-in phrase, worded as everywhere else, starting the title. A
+	// hidden forwarder of a published port is named by its container,
+	// which may be longer than MaxName.
+	return safetext.Truncate(capitalise(content.ProgramName(a)), MaxName)
 }
 
 // capitalise upper-cases the first letter of s, which starts a title.

@@ -287,6 +287,18 @@ func TestTitleLeadsWithTheFile(t *testing.T) {
 	}
 }
 
+// A hidden forwarder of a published port (root's docker-proxy seen by a
+// user) is named by its container, still within MaxName runes.
+func TestOwnerNameHiddenForwarderBounded(t *testing.T) {
+	a := assessment("", "", 8080, monitor.Network, portinfo.Unassigned)
+	a.PID, a.OwnerHidden = 0, true
+	a.Published = &monitor.Published{Engine: "docker", Container: strings.Repeat("c", 60)}
+	got := OwnerName(a)
+	if n := utf8.RuneCountInString(got); n > MaxName || !strings.HasPrefix(got, "Docker container c") {
+		t.Errorf("OwnerName = %q (%d runes), want the container named within %d runes", got, n, MaxName)
+	}
+}
+
 func TestReachable(t *testing.T) {
 	local := alerting(5173, "node", monitor.Loopback)
 	for _, tt := range []struct {
