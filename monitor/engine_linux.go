@@ -43,14 +43,21 @@ func newEngineChecker() engineSocketChecker { return unixChecker{uid: uint32(os.
 
 // absent reports whether nothing, or something other than a socket, is at
 // s's path: check would say errNoEngine. One raw stat (package rawsys), as
-// the resident asks on its tick.
+// the resident asks on its tick, made only in a folder on a local file
+// system and without following a link at the end: anything else (a
+// socket path under a network home folder, a FUSE mount, a link) is not
+// called absent, and check, off the tick, looks at it the ordinary way.
 func (c unixChecker) absent(s engineSocket) bool {
+	if !rawsys.LocalFS(filepath.Dir(s.path)) {
+		return false
+	}
 	var st unix.Stat_t
-	err := rawsys.Stat(s.path, &st)
+	err := rawsys.Lstat(s.path, &st)
 	if err != nil {
 		return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)
 	}
-	return st.Mode&unix.S_IFMT != unix.S_IFSOCK
+	t := st.Mode & unix.S_IFMT
+	return t != unix.S_IFSOCK && t != unix.S_IFLNK
 }
 
 // errUntrusted is a socket or a peer that another user controls.

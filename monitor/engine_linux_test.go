@@ -388,3 +388,26 @@ func TestEngineNoneThereNoQuery(t *testing.T) {
 		t.Fatalf("after the query: %+v, want port 18080 published", all)
 	}
 }
+
+// A link at an engine's socket path, or a path on a file system that is not
+// local (here /proc, standing in for a network home folder), is not
+// "absent": the tick does not follow it or wait on it, and the query, off
+// the tick, looks at it the ordinary way.
+func TestEngineAbsentOnlyLocalAndNoLink(t *testing.T) {
+	dir := t.TempDir()
+	c := unixChecker{uid: uint32(os.Geteuid())}
+	missing := engineSocket{name: "docker", path: filepath.Join(dir, "docker.sock")}
+	if !c.absent(missing) {
+		t.Skipf("%s: nothing there, but not absent (not a local file system?)", dir)
+	}
+	link := filepath.Join(dir, "link.sock")
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	if c.absent(engineSocket{name: "docker", path: link}) {
+		t.Error("a dangling link at the socket path called absent")
+	}
+	if c.absent(engineSocket{name: "podman", path: "/proc/self/no-such.sock"}) {
+		t.Error("a path on /proc called absent")
+	}
+}

@@ -16,10 +16,11 @@ import (
 // listeners, not of connections or processes. One netlink socket and one
 // receive buffer are reused across calls.
 type NetlinkSource struct {
-	mu  sync.Mutex
-	fd  int // -1 when closed or not yet opened
-	nl  diagDumper
-	out []Socket
+	mu   sync.Mutex
+	fd   int  // -1 when closed or not yet opened
+	warm bool // a dump has succeeded on fd: the diag modules are loaded
+	nl   diagDumper
+	out  []Socket
 }
 
 // NewNetlinkSource returns a source that opens its netlink socket on first use.
@@ -42,13 +43,23 @@ type netlinkFD int
 func (f netlinkFD) Write(b []byte) (int, error) { return rawsys.Write(int(f), b) }
 func (f netlinkFD) Read(b []byte) (int, error)  { return rawsys.Read(int(f), b) }
 
+// coldFD is netlinkFD with ordinary system calls, for a new socket's first
+// dump: the kernel may then load its diag modules (running modprobe and
+// waiting for it), which a raw call must not wait for.
+type coldFD int
+
+func (f coldFD) Write(b []byte) (int, error) { return unix.Write(int(f), b) }
+func (f coldFD) Read(b []byte) (int, error)  { return unix.Read(int(f), b) }
+
 func (s *NetlinkSource) open() error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
 		return fmt.Errorf("open NETLINK_SOCK_DIAG socket: %w", err)
 	}
 	// A dump is answered at once; the timeout only guards against a kernel
-	// that never answers, so a scan cannot hang forever.
+	// that never answers, so a scan cannot hang forever (once the socket
+	// is warm its reads are raw: such a kernel would then hold a processor
+	// for those 5 s).
 	tv := unix.Timeval{Sec: 5}
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		unix.Close(fd)
@@ -73,12 +84,17 @@ func (s *NetlinkSource) Sockets(ctx context.Context) ([]Socket, error) {
 			return nil, err
 		}
 	}
-	out, err := s.nl.dump(netlinkFD(s.fd), s.out[:0])
+	var conn nlConn = netlinkFD(s.fd)
+	if !s.warm {
+		conn = coldFD(s.fd)
+	}
+	out, err := s.nl.dump(conn, s.out[:0])
 	s.out = out
 	if err != nil {
 		s.closeLocked()
 		return nil, err
 	}
+	s.warm = true
 	return out, nil
 }
 
@@ -95,7 +111,7 @@ func (s *NetlinkSource) closeLocked() error {
 		return nil
 	}
 	err := unix.Close(s.fd)
-	s.fd = -1
+	s.fd, s.warm = -1, false
 	if err != nil {
 		return fmt.Errorf("close netlink socket: %w", err)
 	}

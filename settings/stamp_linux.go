@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -25,17 +24,26 @@ type fileStamp struct {
 
 // stampFile stats path; a missing file has the zero stamp. The resident
 // calls it on every tick, so on a local file system the stat is a raw
-// system call (package rawsys), which returns at once. On any other (a
-// network home folder, FUSE) a stat may wait for a server; a raw one would
-// then keep its processor, and a garbage collection waiting for it would
-// stop every goroutine (the tray, the notifications), so it is ordinary.
+// system call (package rawsys), which returns at once, and does not follow
+// a symbolic link off that file system. A settings file that is a link
+// (a dotfile manager's), or a folder on any other file system (a network
+// home folder, FUSE), gets an ordinary stat: there it may wait for a
+// server, and a raw call would keep its processor meanwhile, so that a
+// garbage collection waiting for it would stop every goroutine (the tray,
+// the notifications).
 func stampFile(path string) (fileStamp, error) {
 	var st unix.Stat_t
-	var err error
-	if onLocalFS(filepath.Dir(path)) {
-		err = rawsys.Stat(path, &st)
-	} else if err = unix.Stat(path, &st); err != nil {
-		err = &os.PathError{Op: "stat", Path: path, Err: err}
+	err := errNotTried
+	if rawsys.LocalFS(filepath.Dir(path)) {
+		err = rawsys.Lstat(path, &st)
+		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			err = errNotTried
+		}
+	}
+	if err == errNotTried {
+		if err = unix.Stat(path, &st); err != nil {
+			err = &os.PathError{Op: "stat", Path: path, Err: err}
+		}
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return fileStamp{}, nil
@@ -46,39 +54,8 @@ func stampFile(path string) (fileStamp, error) {
 	return fileStamp{exists: true, dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim}, nil
 }
 
-// localFSTypes are the file systems whose stat is answered from memory or
-// a local disk (statfs's f_type).
-var localFSTypes = map[int64]bool{
-	unix.EXT4_SUPER_MAGIC: true, unix.BTRFS_SUPER_MAGIC: true, unix.XFS_SUPER_MAGIC: true,
-	unix.F2FS_SUPER_MAGIC: true, unix.BCACHEFS_SUPER_MAGIC: true, unix.TMPFS_MAGIC: true,
-	unix.RAMFS_MAGIC: true, unix.OVERLAYFS_SUPER_MAGIC: true, zfsSuperMagic: true,
-}
-
-// zfsSuperMagic is ZFS on Linux's f_type, which x/sys/unix does not name.
-const zfsSuperMagic = 0x2fc12fc1
-
-// localDir remembers the last folder found on a local file system: the
-// resident asks about one folder, every tick.
-var localDir struct {
-	sync.Mutex
-	dir string
-}
-
-// onLocalFS reports whether dir is on a local file system. A folder that
-// cannot be asked about (not made yet) is not: its stat stays ordinary.
-func onLocalFS(dir string) bool {
-	localDir.Lock()
-	defer localDir.Unlock()
-	if localDir.dir == dir {
-		return true
-	}
-	var fs unix.Statfs_t
-	if unix.Statfs(dir, &fs) != nil || !localFSTypes[int64(fs.Type)] {
-		return false
-	}
-	localDir.dir = dir
-	return true
-}
+// errNotTried marks a stat left to the ordinary system call.
+var errNotTried = errors.New("not tried")
 
 // same reports whether two stamps show the same file content.
 func (a fileStamp) same(b fileStamp) bool { return a == b }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"portlight/internal/rawsys"
 )
 
 // The settings file's stamp is read the raw way only on a local file
@@ -13,10 +15,10 @@ import (
 // stat is an ordinary one, and both tell a change apart.
 func TestStampLocalAndOther(t *testing.T) {
 	dir := t.TempDir()
-	if !onLocalFS(dir) {
+	if !rawsys.LocalFS(dir) {
 		t.Skipf("the temporary folder %s is not on a local file system this build knows", dir)
 	}
-	if onLocalFS("/proc/self") {
+	if rawsys.LocalFS("/proc/self") {
 		t.Error("/proc counted as a local file system")
 	}
 	path := filepath.Join(dir, "settings.toml")
@@ -30,6 +32,14 @@ func TestStampLocalAndOther(t *testing.T) {
 	after, err := stampFile(path)
 	if err != nil || !after.exists || after.same(before) {
 		t.Fatalf("written file: %+v, %v", after, err)
+	}
+	// A link to the file: the stamp is the file's, as before.
+	link := filepath.Join(dir, "link.toml")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := stampFile(link); err != nil || !l.same(after) {
+		t.Fatalf("stamp through a link: %+v, %v, want %+v", l, err, after)
 	}
 	p1, err := stampFile("/proc/self/status")
 	if err != nil || !p1.exists {

@@ -2,7 +2,10 @@ package resident
 
 import (
 	"errors"
+	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,10 +22,15 @@ import (
 // A timerfd is no Go timer: the thread that waits in epoll for it is the
 // only one woken, and sysmon sleeps until something else needs it (a
 // minute at most). The fd is read with a raw system call (package rawsys)
-// for the same reason.
+// for the same reason. Unlike a time.Ticker (since Go 1.23), a tick
+// already waiting may still arrive after Reset or Stop; the loop does not
+// mind.
 type fdTicker struct {
-	f *os.File
-	c chan time.Time
+	f      *os.File
+	c      chan time.Time
+	period atomic.Int64 // nanoseconds, for the fallback
+	done   chan struct{}
+	stop   sync.Once
 }
 
 // newTicker returns a ticker that sends the time every d on C.
@@ -31,7 +39,7 @@ func newTicker(d time.Duration) ticker {
 	if err != nil {
 		return stdTicker{time.NewTicker(d)}
 	}
-	t := &fdTicker{f: os.NewFile(uintptr(fd), "timerfd"), c: make(chan time.Time, 1)}
+	t := &fdTicker{f: os.NewFile(uintptr(fd), "timerfd"), c: make(chan time.Time, 1), done: make(chan struct{})}
 	rc, err := t.f.SyscallConn()
 	if err != nil || t.set(d) != nil {
 		t.f.Close()
@@ -43,6 +51,7 @@ func newTicker(d time.Duration) ticker {
 
 // set arms the timer every d, the first in d.
 func (t *fdTicker) set(d time.Duration) error {
+	t.period.Store(int64(d))
 	ts := unix.NsecToTimespec(d.Nanoseconds())
 	var err error
 	cerr := withFd(t.f, func(fd int) {
@@ -62,8 +71,15 @@ func (t *fdTicker) run(rc interface {
 			_, err := rawsys.Read(int(fd), buf[:])
 			return err != unix.EAGAIN
 		})
+		if errors.Is(err, os.ErrClosed) {
+			return
+		}
 		if err != nil {
-			return // closed
+			// The poller refused the timerfd: a ticker that stopped here
+			// would stop the scans without a word.
+			slog.Warn("tick timer failed; using the runtime's timer", "err", err)
+			t.fallback()
+			return
 		}
 		select {
 		case t.c <- time.Now():
@@ -72,11 +88,38 @@ func (t *fdTicker) run(rc interface {
 	}
 }
 
+// fallback ticks with a time.Ticker of the current period until Stop.
+func (t *fdTicker) fallback() {
+	period := time.Duration(t.period.Load())
+	tk := time.NewTicker(period)
+	defer tk.Stop()
+	for {
+		select {
+		case <-t.done:
+			return
+		case now := <-tk.C:
+			if p := time.Duration(t.period.Load()); p != period {
+				period = p
+				tk.Reset(p)
+			}
+			select {
+			case t.c <- now:
+			default:
+			}
+		}
+	}
+}
+
 func (t *fdTicker) C() <-chan time.Time { return t.c }
 
 func (t *fdTicker) Reset(d time.Duration) { t.set(d) }
 
-func (t *fdTicker) Stop() { t.f.Close() }
+func (t *fdTicker) Stop() {
+	t.stop.Do(func() {
+		close(t.done)
+		t.f.Close()
+	})
+}
 
 // withFd calls fn with f's descriptor, kept open meanwhile.
 func withFd(f *os.File, fn func(fd int)) error {

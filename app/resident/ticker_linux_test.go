@@ -56,3 +56,26 @@ func drain(c <-chan time.Time) {
 	default:
 	}
 }
+
+// When the poller refuses the timerfd, the ticker goes on with the
+// runtime's timer, at the period last set, until stopped.
+func TestFdTickerFallback(t *testing.T) {
+	tk := newTicker(time.Hour).(*fdTicker)
+	tk.f.Close() // the timerfd is gone: only the fallback can tick now
+	tk.Reset(15 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { tk.fallback(); close(done) }()
+	for range 2 {
+		select {
+		case <-tk.C():
+		case <-time.After(5 * time.Second):
+			t.Fatal("no tick from the fallback within 5 s of a 15 ms period")
+		}
+	}
+	tk.Stop()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fallback still runs 5 s after Stop")
+	}
+}

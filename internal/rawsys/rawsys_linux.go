@@ -78,15 +78,32 @@ func ReadFile(path *byte, buf []byte) ([]byte, error) {
 
 // Stat is stat(2) of path (symbolic links followed). A missing file is an
 // error that satisfies errors.Is(err, os.ErrNotExist).
-func Stat(path string, st *unix.Stat_t) error {
+func Stat(path string, st *unix.Stat_t) error { return stat(path, st, 0) }
+
+// Lstat is lstat(2) of path: a symbolic link at the end of path is not
+// followed (its own mode says S_IFLNK), so the stat stays on path's own
+// file system.
+func Lstat(path string, st *unix.Stat_t) error {
+	return stat(path, st, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+func stat(path string, st *unix.Stat_t, flags int) error {
 	p, err := unix.BytePtrFromString(path)
 	if err != nil {
 		return &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	for {
-		_, _, e := rawStat(p, st)
+		_, _, e := rawStat(p, st, flags)
 		if e == unix.EINTR {
 			continue
+		}
+		if e == unix.ENOSYS {
+			// A kernel without this call for this architecture (loong64
+			// before 6.11 has only statx): the ordinary way.
+			if err := unix.Fstatat(unix.AT_FDCWD, path, st, flags); err != nil {
+				return &os.PathError{Op: "stat", Path: path, Err: err}
+			}
+			return nil
 		}
 		if e != 0 {
 			return &os.PathError{Op: "stat", Path: path, Err: e}

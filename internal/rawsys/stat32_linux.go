@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rawStat is fstatat64(AT_FDCWD, p, st, 0).
-func rawStat(p *byte, st *unix.Stat_t) (uintptr, uintptr, unix.Errno) {
-	return unix.RawSyscall6(unix.SYS_FSTATAT64, atFDCWD, uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(st)), 0, 0, 0)
+// rawStat is fstatat64(AT_FDCWD, p, st, flags).
+func rawStat(p *byte, st *unix.Stat_t, flags int) (uintptr, uintptr, unix.Errno) {
+	return unix.RawSyscall6(unix.SYS_FSTATAT64, atFDCWD, uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(st)), uintptr(flags), 0, 0)
 }
