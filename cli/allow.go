@@ -53,7 +53,7 @@ func runAllow(ctx context.Context, env Env) error {
 	fs := newFlags("allow", env)
 	var ports portsFlag
 	fs.Var(&ports, "port", "allow only this port (repeatable, or comma-separated); default: any port")
-	proto := fs.String("proto", "", "allow only this protocol: tcp or udp; default: both")
+	proto := fs.String("proto", "", "allow only this protocol: tcp, udp or sctp; default: any")
 	pin := fs.Bool("pin", false, "pin the entry to the file's SHA-256: a replaced binary alerts as changed")
 	script := fs.String("script", "", "for an interpreter, allow only this script (made absolute), e.g. /srv/app.py")
 	args := fs.String("args", "", "for an interpreter, allow only scripts whose absolute path matches this glob (not starting with '*'), e.g. '/srv/app/*.py'")
@@ -82,9 +82,12 @@ func runAllow(ctx context.Context, env Env) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("allow takes one PATH: %w", ErrUsage)
 	}
-	p := monitor.Proto(strings.ToLower(*proto))
-	if p != "" && p != monitor.TCP && p != monitor.UDP {
-		return fmt.Errorf("allow: --proto %q is neither tcp nor udp: %w", *proto, ErrUsage)
+	var p monitor.Proto
+	if *proto != "" {
+		var ok bool
+		if p, ok = monitor.ParseProto(*proto); !ok {
+			return fmt.Errorf("allow: --proto %q is not tcp, udp or sctp: %w", *proto, ErrUsage)
+		}
 	}
 	path, err := settings.ResolveExecutable(pos[0])
 	if err != nil {

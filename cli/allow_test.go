@@ -233,3 +233,23 @@ func TestAllowOverACorruptSettingsFileWarnsAndKeepsIt(t *testing.T) {
 		t.Fatalf("entries %+v", es)
 	}
 }
+
+// An SCTP scope is stored as typed, passes the settings' check, and covers
+// that port over SCTP only.
+func TestAllowSCTPScope(t *testing.T) {
+	home, file, link := allowHome(t, "m3uad")
+	out, _, err := runAllowCmd("allow", link, "--port", "2905", "--proto", "sctp")
+	if err != nil {
+		t.Fatalf("allow: %v", err)
+	}
+	if !strings.HasPrefix(out, "allowed: "+file+" on port 2905/sctp") {
+		t.Errorf("output %q", out)
+	}
+	es := storedAllow(t, home)
+	if len(es) != 1 || es[0].Proto != monitor.SCTP || es[0].Validate() != nil {
+		t.Fatalf("entries %+v", es)
+	}
+	if !es[0].Covers(2905, monitor.SCTP) || es[0].Covers(2905, monitor.TCP) {
+		t.Errorf("entry %+v: covers 2905/sctp %v, 2905/tcp %v", es[0], es[0].Covers(2905, monitor.SCTP), es[0].Covers(2905, monitor.TCP))
+	}
+}

@@ -196,6 +196,8 @@ func TestExplainKnownPorts(t *testing.T) {
 		{[]string{"31337/tcp"}, []string{"31337/tcp", "eldim", "Back Orifice"}},
 		{[]string{"31337/udp"}, []string{"31337/udp", "ss -ulnp"}},
 		{[]string{"--proto", "udp", "12345"}, []string{"12345/udp", "italk"}},
+		{[]string{"2905/sctp"}, []string{"2905/sctp", "m3ua"}},
+		{[]string{"--proto", "SCTP", "2905"}, []string{"2905/sctp", "m3ua"}},
 		{[]string{"50000"}, []string{"49152–65535"}},
 	} {
 		out, err := run(t, context.Background(), "explain", tc.arg...)

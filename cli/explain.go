@@ -37,10 +37,11 @@ func parsePortArg(arg, flagProto string) (uint16, string, error) {
 	if !hasProto {
 		proto = flagProto
 	}
-	proto = strings.ToLower(proto)
-	if proto != "tcp" && proto != "udp" {
-		return 0, "", fmt.Errorf("protocol %q: want tcp or udp: %w", proto, ErrUsage)
+	p, ok := monitor.ParseProto(proto)
+	if !ok {
+		return 0, "", fmt.Errorf("protocol %q: want tcp, udp or sctp: %w", proto, ErrUsage)
 	}
+	proto = string(p)
 	n, err := strconv.ParseUint(portStr, 10, 16)
 	if err != nil {
 		return 0, "", fmt.Errorf("port %q: want a number from 0 to 65535: %w", portStr, ErrUsage)
@@ -50,7 +51,7 @@ func parsePortArg(arg, flagProto string) (uint16, string, error) {
 
 func runExplain(ctx context.Context, env Env) error {
 	fs := newFlags("explain", env)
-	proto := fs.String("proto", "tcp", "protocol: tcp or udp")
+	proto := fs.String("proto", "tcp", "protocol: tcp, udp or sctp")
 	asJSON := fs.Bool("json", false, "print JSON")
 	// Accept flags after the port too: explain 5173 --json.
 	args := env.Args

@@ -21,7 +21,7 @@ func init() {
 func runHistory(ctx context.Context, env Env) error {
 	fs := newFlags("history", env)
 	port := fs.Uint("port", 0, "only this port")
-	proto := fs.String("proto", "", "only this protocol: tcp or udp")
+	proto := fs.String("proto", "", "only this protocol: tcp, udp or sctp")
 	exe := fs.String("exe", "", "only this executable (full path)")
 	since := fs.String("since", "", "only events since then: a duration back (24h, 7d, 2w), a date (2006-01-02) or RFC 3339")
 	limit := fs.Int("limit", history.DefaultLimit, "show the last N events")
@@ -39,12 +39,13 @@ func runHistory(ctx context.Context, env Env) error {
 		return fmt.Errorf("history: bad --port: %w", ErrUsage)
 	}
 	q.Port = uint16(*port)
-	switch p := monitor.Proto(strings.ToLower(*proto)); p {
-	case "", monitor.TCP, monitor.UDP:
+	if *proto != "" {
+		p, ok := monitor.ParseProto(*proto)
+		if !ok {
+			fmt.Fprintf(env.Stderr, "portlight history: --proto must be tcp, udp or sctp, not %q\n", *proto)
+			return fmt.Errorf("history: bad --proto: %w", ErrUsage)
+		}
 		q.Proto = p
-	default:
-		fmt.Fprintf(env.Stderr, "portlight history: --proto must be tcp or udp, not %q\n", *proto)
-		return fmt.Errorf("history: bad --proto: %w", ErrUsage)
 	}
 	if *limit <= 0 {
 		fmt.Fprintln(env.Stderr, "portlight history: --limit must be at least 1")

@@ -117,7 +117,7 @@ func TestHistoryCommandJSON(t *testing.T) {
 
 func TestHistoryCommandBadFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{"--port", "70000"}, {"--proto", "sctp"}, {"--limit", "0"}, {"--since", "yesterday"},
+		{"--port", "70000"}, {"--proto", "dccp"}, {"--limit", "0"}, {"--since", "yesterday"},
 		{"--nope"}, {"extra"},
 	} {
 		_, _, err := runHistoryArgs(t, append([]string{"--db", filepath.Join(t.TempDir(), "h.db")}, args...)...)

@@ -34,7 +34,7 @@ var Commands = []Command{
 	{Name: "scan", Summary: "list the listening sockets now, with port facts and verdicts",
 		Forms: []Form{{Flags: []Flag{{Name: "json"}}}}},
 	{Name: "explain", Summary: "everything known of a port, and how to check it by hand",
-		Forms: []Form{{Operands: "PORT[/PROTO]", Flags: []Flag{{Name: "proto", Arg: "tcp|udp"}, {Name: "json"}}}}},
+		Forms: []Form{{Operands: "PORT[/PROTO]", Flags: []Flag{{Name: "proto", Arg: "tcp|udp|sctp"}, {Name: "json"}}}}},
 	{Name: "watch", Summary: "run the monitor headless, one event per line (JSON lines with --json); records history",
 		Forms: []Form{{Flags: []Flag{{Name: "interval", Arg: "D"}, {Name: "json"}, {Name: "no-history"}}}}},
 	{Name: "history", Summary: "show what listened where and when (JSON lines with --json)",
@@ -42,7 +42,7 @@ var Commands = []Command{
 			{Name: "since", Arg: "WHEN"}, {Name: "limit", Arg: "N"}, {Name: "json"}, {Name: "db", Arg: "PATH"}}}}},
 	{Name: "allow", Summary: "allow a program to listen, on some ports, with some scripts, pinned to its file; or list the allow-list",
 		Forms: []Form{
-			{Operands: "PATH", Flags: []Flag{{Name: "port", Arg: "N", Repeat: true}, {Name: "proto", Arg: "tcp|udp"},
+			{Operands: "PATH", Flags: []Flag{{Name: "port", Arg: "N", Repeat: true}, {Name: "proto", Arg: "tcp|udp|sctp"},
 				{Name: "pin"}, {Name: "script", Arg: "PATH"}, {Name: "args", Arg: "PATTERN", Alt: true}, {Name: "any-script", Alt: true},
 				{Name: "note", Arg: "TEXT"}}},
 			{Flags: []Flag{{Name: "list", Required: true}, {Name: "json"}}},

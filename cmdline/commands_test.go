@@ -11,9 +11,9 @@ func TestSynopsis(t *testing.T) {
 		want []string
 	}{
 		{"", []string{"portlight"}},
-		{"explain", []string{"portlight explain PORT[/PROTO] [--proto tcp|udp] [--json]"}},
+		{"explain", []string{"portlight explain PORT[/PROTO] [--proto tcp|udp|sctp] [--json]"}},
 		{"allow", []string{
-			"portlight allow PATH [--port N]... [--proto tcp|udp] [--pin] [--script PATH | --args PATTERN | --any-script] [--note TEXT]",
+			"portlight allow PATH [--port N]... [--proto tcp|udp|sctp] [--pin] [--script PATH | --args PATTERN | --any-script] [--note TEXT]",
 			"portlight allow --list [--json]"}},
 		{"update-registry", []string{"portlight update-registry [--url URL | --file PATH] [--timeout D] [--dry-run]"}},
 		{"ui", []string{"portlight ui explain PORT[/PROTO] [--pid N]", "portlight ui home", "portlight ui welcome", "portlight ui listeners",

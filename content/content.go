@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"portlight/monitor"
 	"portlight/safetext"
 )
 
@@ -50,8 +51,8 @@ func ParsePortSpec(s string) (port uint16, proto string, err error) {
 	if !found {
 		proto = "tcp"
 	}
-	if proto != "tcp" && proto != "udp" {
-		return 0, "", fmt.Errorf("protocol %q: use tcp or udp", safetext.Line(proto, 10))
+	if _, ok := monitor.ParseProto(proto); !ok {
+		return 0, "", fmt.Errorf("protocol %q: use tcp, udp or sctp", safetext.Line(proto, 10))
 	}
 	if num == "" {
 		return 0, "", fmt.Errorf("no port number: type e.g. 5173 or 53/udp")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,16 @@ const (
 	// SCTP endpoints are listed where the kernel's sctp module is loaded.
 	SCTP Proto = "sctp"
 )
+
+// ParseProto reads a protocol a person typed ("tcp", "UDP", "sctp"); false
+// for anything else.
+func ParseProto(s string) (Proto, bool) {
+	switch p := Proto(strings.ToLower(strings.TrimSpace(s))); p {
+	case TCP, UDP, SCTP:
+		return p, true
+	}
+	return "", false
+}
 
 // Family is an address family: "ipv4" or "ipv6".
 type Family string

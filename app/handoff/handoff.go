@@ -23,6 +23,7 @@ import (
 
 	"portlight/internal/filelock"
 	"portlight/internal/rundir"
+	"portlight/monitor"
 )
 
 // Kind names the window a request asks for.
@@ -58,21 +59,28 @@ func (r Request) Validate() error {
 		if r.Port == 0 {
 			return errors.New("handoff: explain needs a port (1–65535)")
 		}
-		if r.Proto != "tcp" && r.Proto != "udp" {
-			return fmt.Errorf("handoff: protocol %q is neither tcp nor udp", r.Proto)
+		if !knownProto(r.Proto) {
+			return fmt.Errorf("handoff: protocol %q is not tcp, udp or sctp", r.Proto)
 		}
 		if r.PID < 0 {
 			return fmt.Errorf("handoff: negative pid %d", r.PID)
 		}
 		return nil
 	case History:
-		if r.Proto != "" && r.Proto != "tcp" && r.Proto != "udp" {
-			return fmt.Errorf("handoff: protocol %q is neither tcp nor udp", r.Proto)
+		if r.Proto != "" && !knownProto(r.Proto) {
+			return fmt.Errorf("handoff: protocol %q is not tcp, udp or sctp", r.Proto)
 		}
 		return nil
 	default:
 		return fmt.Errorf("handoff: unknown window kind %q", r.Kind)
 	}
+}
+
+// knownProto reports whether p is a protocol the monitor lists, spelled as
+// it spells it.
+func knownProto(p string) bool {
+	q, ok := monitor.ParseProto(p)
+	return ok && string(q) == p
 }
 
 // ErrBusy is returned by Listen when another process already serves.

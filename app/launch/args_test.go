@@ -55,8 +55,11 @@ func TestParse(t *testing.T) {
 }
 
 func TestHistoryRequestValidate(t *testing.T) {
-	if err := (handoff.Request{Kind: handoff.History, Port: 22, Proto: "sctp"}).Validate(); err == nil {
-		t.Error("a history request for sctp passed validation")
+	if err := (handoff.Request{Kind: handoff.History, Port: 22, Proto: "dccp"}).Validate(); err == nil {
+		t.Error("a history request for dccp passed validation")
+	}
+	if err := (handoff.Request{Kind: handoff.History, Port: 2905, Proto: "sctp"}).Validate(); err != nil {
+		t.Errorf("history request for sctp: %v", err)
 	}
 	if err := (handoff.Request{Kind: handoff.History, Exe: "/usr/bin/node"}).Validate(); err != nil {
 		t.Errorf("history request by program: %v", err)

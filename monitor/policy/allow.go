@@ -21,7 +21,7 @@ type AllowEntry struct {
 	Path string `toml:"path" json:"path"`
 	// Ports limits the entry to these ports; empty means any port.
 	Ports []uint16 `toml:"ports,omitempty" json:"ports,omitempty"`
-	// Proto limits the entry to "tcp" or "udp"; empty means both.
+	// Proto limits the entry to "tcp", "udp" or "sctp"; empty means any.
 	Proto monitor.Proto `toml:"proto,omitempty" json:"proto,omitempty"`
 	// SHA256 pins the entry to the file's hash (lower-case hex); a program at
 	// Path whose file hashes differently is "changed", not allowed.
@@ -111,8 +111,8 @@ func (e AllowEntry) Validate() error {
 	switch {
 	case e.Path == "" || !filepath.IsAbs(e.Path):
 		return fmt.Errorf("allow entry %q: the path must be absolute", e.Path)
-	case e.Proto != "" && e.Proto != monitor.TCP && e.Proto != monitor.UDP:
-		return fmt.Errorf("allow entry %s: proto %q is neither tcp nor udp", e.Path, e.Proto)
+	case e.Proto != "" && e.Proto != monitor.TCP && e.Proto != monitor.UDP && e.Proto != monitor.SCTP:
+		return fmt.Errorf("allow entry %s: proto %q is not tcp, udp or sctp", e.Path, e.Proto)
 	case e.SHA256 != "" && !sha256Hex().MatchString(e.SHA256):
 		return fmt.Errorf("allow entry %s: sha256 %q is not 64 hex digits", e.Path, e.SHA256)
 	case slices.Contains(e.Ports, 0):

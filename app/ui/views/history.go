@@ -14,6 +14,7 @@ import (
 	"portlight/app/handoff"
 	"portlight/content"
 	"portlight/history"
+	"portlight/monitor"
 	"portlight/safetext"
 )
 
@@ -337,7 +338,7 @@ func (h *HistoryWindow) OpenRow(row int) {
 		return
 	}
 	r := h.rows[row]
-	if r.Proto != "tcp" && r.Proto != "udp" {
+	if _, ok := monitor.ParseProto(r.Proto); !ok {
 		return
 	}
 	h.m.OpenExplainer(r.Port, r.Proto, r.PID)
