@@ -28,12 +28,15 @@ const (
 // ParseProto reads a protocol a person typed ("tcp", "UDP", "sctp"); false
 // for anything else.
 func ParseProto(s string) (Proto, bool) {
-	switch p := Proto(strings.ToLower(strings.TrimSpace(s))); p {
-	case TCP, UDP, SCTP:
+	if p := Proto(strings.ToLower(strings.TrimSpace(s))); p.Known() {
 		return p, true
 	}
 	return "", false
 }
+
+// Known reports whether p is one of the protocols a Source lists, spelled
+// as it spells them.
+func (p Proto) Known() bool { return p == TCP || p == UDP || p == SCTP }
 
 // Family is an address family: "ipv4" or "ipv6".
 type Family string

@@ -59,7 +59,7 @@ func (r Request) Validate() error {
 		if r.Port == 0 {
 			return errors.New("handoff: explain needs a port (1–65535)")
 		}
-		if !knownProto(r.Proto) {
+		if !monitor.Proto(r.Proto).Known() {
 			return fmt.Errorf("handoff: protocol %q is not tcp, udp or sctp", r.Proto)
 		}
 		if r.PID < 0 {
@@ -67,20 +67,13 @@ func (r Request) Validate() error {
 		}
 		return nil
 	case History:
-		if r.Proto != "" && !knownProto(r.Proto) {
+		if r.Proto != "" && !monitor.Proto(r.Proto).Known() {
 			return fmt.Errorf("handoff: protocol %q is not tcp, udp or sctp", r.Proto)
 		}
 		return nil
 	default:
 		return fmt.Errorf("handoff: unknown window kind %q", r.Kind)
 	}
-}
-
-// knownProto reports whether p is a protocol the monitor lists, spelled as
-// it spells it.
-func knownProto(p string) bool {
-	q, ok := monitor.ParseProto(p)
-	return ok && string(q) == p
 }
 
 // ErrBusy is returned by Listen when another process already serves.

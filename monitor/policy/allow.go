@@ -111,7 +111,7 @@ func (e AllowEntry) Validate() error {
 	switch {
 	case e.Path == "" || !filepath.IsAbs(e.Path):
 		return fmt.Errorf("allow entry %q: the path must be absolute", e.Path)
-	case e.Proto != "" && e.Proto != monitor.TCP && e.Proto != monitor.UDP && e.Proto != monitor.SCTP:
+	case e.Proto != "" && !e.Proto.Known():
 		return fmt.Errorf("allow entry %s: proto %q is not tcp, udp or sctp", e.Path, e.Proto)
 	case e.SHA256 != "" && !sha256Hex().MatchString(e.SHA256):
 		return fmt.Errorf("allow entry %s: sha256 %q is not 64 hex digits", e.Path, e.SHA256)
