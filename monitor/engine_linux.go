@@ -48,11 +48,11 @@ func newEngineChecker() engineSocketChecker { return unixChecker{uid: uint32(os.
 // socket path under a network home folder, a FUSE mount, a link) is not
 // called absent, and check, off the tick, looks at it the ordinary way.
 func (c unixChecker) absent(s engineSocket) bool {
-	if !rawsys.LocalFS(filepath.Dir(s.path)) {
-		return false
-	}
 	var st unix.Stat_t
 	err := rawsys.Lstat(s.path, &st)
+	if errors.Is(err, rawsys.ErrNotLocal) {
+		return false
+	}
 	if err != nil {
 		return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)
 	}

@@ -182,7 +182,7 @@ func readFull(fd int, buf []byte) int {
 // (field 4) and the start time in clock ticks after boot (field 22).
 func (p *procfs) stat(pid int32) (comm string, ppid int32, start uint64, err error) {
 	p.pidPath(pid, "/stat")
-	b, err := p.readFile()
+	b, err := p.readFile(false)
 	if err != nil {
 		return "", 0, 0, err
 	}
@@ -207,7 +207,7 @@ func (p *procfs) stat(pid int32) (comm string, ppid int32, start uint64, err err
 // did).
 func (p *procfs) realUID(pid int32) (uint32, bool) {
 	p.pidPath(pid, "/status")
-	b, err := p.readFile()
+	b, err := p.readFile(false)
 	if err != nil {
 		return 0, false
 	}

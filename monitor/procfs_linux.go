@@ -75,16 +75,22 @@ func readlinkat(dirfd int, name *byte, buf []byte) (int, error) {
 	return int(n), nil
 }
 
-// readFile reads up to len(p.file) bytes of the file at p.path.
-func (p *procfs) readFile() ([]byte, error) {
-	fd, err := openat(unix.AT_FDCWD, &p.path[0], unix.O_RDONLY)
+// readFile reads up to len(p.file) bytes of the file at p.path, with raw
+// system calls when raw (a file the resident reads every tick: see package
+// rawsys).
+func (p *procfs) readFile(raw bool) ([]byte, error) {
+	open, read, closeFD := openat, unix.Read, unix.Close
+	if raw {
+		open, read, closeFD = rawsys.Openat, rawsys.Read, rawsys.Close
+	}
+	fd, err := open(unix.AT_FDCWD, &p.path[0], unix.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer closeFD(fd)
 	n := 0
 	for n < len(p.file) {
-		m, err := unix.Read(fd, p.file[n:])
+		m, err := read(fd, p.file[n:])
 		if err == unix.EINTR {
 			continue
 		}
@@ -256,7 +262,7 @@ func (p *procfs) fdIsSocket(pid, fd int32, inode uint64) bool {
 // previous read, at the cost of one small read instead of listing /proc.
 func (p *procfs) lastPid() (int64, error) {
 	p.rootPath("/loadavg")
-	b, err := rawsys.ReadFile(&p.path[0], p.file) // every tick: see package rawsys
+	b, err := p.readFile(true) // every tick
 	if err != nil {
 		return 0, err
 	}
@@ -270,7 +276,7 @@ func (p *procfs) lastPid() (int64, error) {
 // of /proc/PID/stat), which with the pid identifies one process for good.
 func (p *procfs) startTime(pid int32) (uint64, error) {
 	p.pidPath(pid, "/stat")
-	b, err := p.readFile()
+	b, err := p.readFile(false)
 	if err != nil {
 		return 0, err
 	}

@@ -5,7 +5,6 @@ package settings
 import (
 	"errors"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -33,14 +32,8 @@ type fileStamp struct {
 // the notifications).
 func stampFile(path string) (fileStamp, error) {
 	var st unix.Stat_t
-	err := errNotTried
-	if rawsys.LocalFS(filepath.Dir(path)) {
-		err = rawsys.Lstat(path, &st)
-		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			err = errNotTried
-		}
-	}
-	if err == errNotTried {
+	err := rawsys.Lstat(path, &st)
+	if errors.Is(err, rawsys.ErrNotLocal) || (err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK) {
 		if err = unix.Stat(path, &st); err != nil {
 			err = &os.PathError{Op: "stat", Path: path, Err: err}
 		}
@@ -53,9 +46,6 @@ func stampFile(path string) (fileStamp, error) {
 	}
 	return fileStamp{exists: true, dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim}, nil
 }
-
-// errNotTried marks a stat left to the ordinary system call.
-var errNotTried = errors.New("not tried")
 
 // same reports whether two stamps show the same file content.
 func (a fileStamp) same(b fileStamp) bool { return a == b }

@@ -1,7 +1,9 @@
 package rawsys
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -11,29 +13,18 @@ import (
 var atFDCWD = func() uintptr { d := unix.AT_FDCWD; return uintptr(d) }()
 
 // Read is read(2), retried on EINTR.
-func Read(fd int, b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	for {
-		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return 0, e
-		}
-		return int(n), nil
-	}
-}
+func Read(fd int, b []byte) (int, error) { return rw(unix.SYS_READ, fd, b) }
 
 // Write is write(2), retried on EINTR.
-func Write(fd int, b []byte) (int, error) {
+func Write(fd int, b []byte) (int, error) { return rw(unix.SYS_WRITE, fd, b) }
+
+// rw is read(2) or write(2) (trap), retried on EINTR.
+func rw(trap uintptr, fd int, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		n, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 		if e == unix.EINTR {
 			continue
 		}
@@ -44,54 +35,49 @@ func Write(fd int, b []byte) (int, error) {
 	}
 }
 
-// ReadFile reads the NUL-terminated path, a small file generated in memory
-// such as /proc/loadavg, into buf and returns what it read (at most
-// len(buf) bytes).
-func ReadFile(path *byte, buf []byte) ([]byte, error) {
-	var fd uintptr
+// Openat is openat(2) of the NUL-terminated path, close-on-exec, retried on
+// EINTR: for a file generated in memory, such as /proc/loadavg.
+func Openat(dirfd int, path *byte, flags int) (int, error) {
 	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(path)),
-			uintptr(unix.O_RDONLY|unix.O_CLOEXEC), 0, 0, 0)
+		fd, _, e := unix.RawSyscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)),
+			uintptr(flags|unix.O_CLOEXEC), 0, 0, 0)
 		if e == unix.EINTR {
 			continue
 		}
 		if e != 0 {
-			return nil, e
+			return -1, e
 		}
-		fd = r
-		break
+		return int(fd), nil
 	}
-	defer unix.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
-	n := 0
-	for n < len(buf) {
-		m, err := Read(int(fd), buf[n:])
-		if err != nil {
-			return nil, err
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return buf[:n], nil
 }
 
-// Stat is stat(2) of path (symbolic links followed). A missing file is an
-// error that satisfies errors.Is(err, os.ErrNotExist).
-func Stat(path string, st *unix.Stat_t) error { return stat(path, st, 0) }
+// Close is close(2).
+func Close(fd int) error {
+	if _, _, e := unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}
 
-// Lstat is lstat(2) of path: a symbolic link at the end of path is not
-// followed (its own mode says S_IFLNK), so the stat stays on path's own
-// file system.
+// ErrNotLocal is Lstat's answer for a path whose folder is not on a local
+// file system (LocalFS): there a stat may wait for a server, which a raw
+// call must not. The caller asks the ordinary way, or not at all.
+var ErrNotLocal = errors.New("not on a local file system")
+
+// Lstat is lstat(2) of path, made raw only when path's folder is on a
+// local file system (else ErrNotLocal). A symbolic link at the end of path
+// is not followed (its own mode says S_IFLNK), so the stat stays on that
+// file system. A missing file is an error that satisfies
+// errors.Is(err, os.ErrNotExist).
 func Lstat(path string, st *unix.Stat_t) error {
-	return stat(path, st, unix.AT_SYMLINK_NOFOLLOW)
-}
-
-func stat(path string, st *unix.Stat_t, flags int) error {
+	if !LocalFS(filepath.Dir(path)) {
+		return &os.PathError{Op: "lstat", Path: path, Err: ErrNotLocal}
+	}
 	p, err := unix.BytePtrFromString(path)
 	if err != nil {
-		return &os.PathError{Op: "stat", Path: path, Err: err}
+		return &os.PathError{Op: "lstat", Path: path, Err: err}
 	}
+	const flags = unix.AT_SYMLINK_NOFOLLOW
 	for {
 		_, _, e := rawStat(p, st, flags)
 		if e == unix.EINTR {
@@ -101,12 +87,12 @@ func stat(path string, st *unix.Stat_t, flags int) error {
 			// A kernel without this call for this architecture (loong64
 			// before 6.11 has only statx): the ordinary way.
 			if err := unix.Fstatat(unix.AT_FDCWD, path, st, flags); err != nil {
-				return &os.PathError{Op: "stat", Path: path, Err: err}
+				return &os.PathError{Op: "lstat", Path: path, Err: err}
 			}
 			return nil
 		}
 		if e != 0 {
-			return &os.PathError{Op: "stat", Path: path, Err: e}
+			return &os.PathError{Op: "lstat", Path: path, Err: e}
 		}
 		return nil
 	}

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestStatLstatReadFile(t *testing.T) {
+func TestLstatOpenReadClose(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
 	if err := os.WriteFile(file, []byte("12345"), 0o600); err != nil {
@@ -20,19 +20,32 @@ func TestStatLstatReadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st unix.Stat_t
-	if err := Stat(link, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size != 5 {
-		t.Errorf("Stat through a link: mode %o size %d, %v", st.Mode, st.Size, err)
+	if err := Lstat(file, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size != 5 {
+		t.Errorf("Lstat of a file: mode %o size %d, %v", st.Mode, st.Size, err)
 	}
 	if err := Lstat(link, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFLNK {
 		t.Errorf("Lstat of a link: mode %o, %v", st.Mode, err)
 	}
-	if err := Stat(filepath.Join(dir, "none"), &st); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Stat of a missing file: %v, want ErrNotExist", err)
+	if err := Lstat(filepath.Join(dir, "none"), &st); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Lstat of a missing file: %v, want ErrNotExist", err)
+	}
+	if err := Lstat("/proc/self/status", &st); !errors.Is(err, ErrNotLocal) {
+		t.Errorf("Lstat on /proc: %v, want ErrNotLocal", err)
 	}
 	p, _ := unix.BytePtrFromString(file)
-	b, err := ReadFile(p, make([]byte, 3))
-	if err != nil || string(b) != "123" {
-		t.Errorf("ReadFile into 3 bytes: %q, %v", b, err)
+	fd, err := Openat(unix.AT_FDCWD, p, unix.O_RDONLY)
+	if err != nil {
+		t.Fatalf("Openat: %v", err)
+	}
+	b := make([]byte, 3)
+	if n, err := Read(fd, b); err != nil || string(b[:n]) != "123" {
+		t.Errorf("Read into 3 bytes: %q, %v", b[:n], err)
+	}
+	if err := Close(fd); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := Read(fd, b); !errors.Is(err, unix.EBADF) {
+		t.Errorf("Read after Close: %v, want EBADF", err)
 	}
 }
 
