@@ -60,8 +60,7 @@ func (t *fdTicker) set(d time.Duration) error {
 	return errors.Join(err, cerr)
 }
 
-// run sends the time on c at each expiry until the file is closed. As
-// time.Ticker does, it drops a tick the loop has not taken yet.
+// run sends the time on c at each expiry until the file is closed.
 func (t *fdTicker) run(rc interface {
 	Read(func(fd uintptr) bool) error
 }) {
@@ -81,10 +80,16 @@ func (t *fdTicker) run(rc interface {
 			t.fallback()
 			return
 		}
-		select {
-		case t.c <- time.Now():
-		default:
-		}
+		t.send(time.Now())
+	}
+}
+
+// send hands the loop a tick, or drops it when the last one is still
+// waiting, as time.Ticker does.
+func (t *fdTicker) send(now time.Time) {
+	select {
+	case t.c <- now:
+	default:
 	}
 }
 
@@ -102,10 +107,7 @@ func (t *fdTicker) fallback() {
 				period = p
 				tk.Reset(p)
 			}
-			select {
-			case t.c <- now:
-			default:
-			}
+			t.send(now)
 		}
 	}
 }
