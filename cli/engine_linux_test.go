@@ -82,17 +82,6 @@ func startDockerProxy(t *testing.T, hostPort uint16) *exec.Cmd {
 	return cmd
 }
 
-// freeTCP returns a TCP port nothing listens on now.
-func freeTCP(t *testing.T) uint16 {
-	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return uint16(l.Addr().(*net.TCPAddr).Port)
-}
-
 // runScanJSON runs `portlight scan --json` in a child process with env.
 func runScanJSON(t *testing.T, cmd *exec.Cmd) (ScanOutput, string) {
 	t.Helper()
@@ -113,7 +102,7 @@ func runScanJSON(t *testing.T, cmd *exec.Cmd) (ScanOutput, string) {
 // published with no host process is listed, exposed to the network and
 // judged with the engine's words.
 func TestScanPublishedJSON(t *testing.T) {
-	proxyPort, natPort := freeTCP(t), freeTCP(t)
+	proxyPort, natPort := testrig.FreeTCPPort(t), testrig.FreeTCPPort(t)
 	sock := filepath.Join(t.TempDir(), "docker.sock")
 	testrig.StartEngine(t, sock, []testrig.EngineContainer{
 		{ID: "8dfafdbc3a40", Name: "web", Image: "nginx:1.25",

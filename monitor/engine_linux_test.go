@@ -44,7 +44,7 @@ func scanEngineT(t *testing.T, sc *Scanner) Snapshot {
 // as listeners of their own; a second scan and a refresh with the same
 // answer change nothing; a container gone closes its ports.
 func TestEnginePublishedPorts(t *testing.T) {
-	proxyPort, natPort := freePort(t), freePort(t)
+	proxyPort, natPort := testrig.FreeTCPPort(t), testrig.FreeTCPPort(t)
 	web := testrig.EngineContainer{ID: "8dfafdbc3a40aa", Name: "web", Image: "nginx:1.25",
 		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 80, PublicPort: proxyPort, Type: "tcp"}, {PrivatePort: 443, Type: "tcp"}}}
 	db := testrig.EngineContainer{ID: "9cd87474be90bb", Name: "db", Image: "postgres:16",
@@ -110,7 +110,7 @@ func TestEnginePublishedPorts(t *testing.T) {
 // A socket another user controls is not asked: owned by another uid, or in
 // a folder anyone may write to (not sticky).
 func TestEngineSocketUntrusted(t *testing.T) {
-	natPort := freePort(t)
+	natPort := testrig.FreeTCPPort(t)
 	cs := []testrig.EngineContainer{{ID: "aa", Name: "x", Image: "y",
 		Ports: []testrig.EnginePort{{IP: "0.0.0.0", PrivatePort: 1, PublicPort: natPort, Type: "tcp"}}}}
 	for _, c := range []struct {
@@ -148,7 +148,7 @@ func TestEngineSocketUntrusted(t *testing.T) {
 // An engine whose socket becomes untrusted (its folder made writable by
 // anyone) loses the ports it published at the next refresh, not one later.
 func TestEngineSocketTurnsUntrusted(t *testing.T) {
-	natPort := freePort(t)
+	natPort := testrig.FreeTCPPort(t)
 	e := engineAt(t, []testrig.EngineContainer{{ID: "aa", Name: "x", Image: "y",
 		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 1, PublicPort: natPort, Type: "tcp"}}}})
 	sc := NewScanner()
@@ -226,7 +226,7 @@ func TestEngineHungDoesNotStallScan(t *testing.T) {
 // published port gets no published mark and is not said to be a NAT
 // reservation no host program serves.
 func TestEngineFakeConmon(t *testing.T) {
-	port := freePort(t)
+	port := testrig.FreeTCPPort(t)
 	engineAt(t, []testrig.EngineContainer{{ID: "cc", Name: "web", Image: "nginx",
 		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 80, PublicPort: port, Type: "tcp"}}}})
 	fake := startChildCmd(t, startAs(t, "conmon"), "tcp4 127.0.0.1:"+strconv.Itoa(int(port)))
@@ -261,7 +261,7 @@ func TestEngineRootlessSpeaksForItsUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	rootL := startChild(t, "tcp4 127.0.0.1:0")
-	rootPort, natPort, proxyPort := rootL.bound[0].port, freePort(t), freePort(t)
+	rootPort, natPort, proxyPort := rootL.bound[0].port, testrig.FreeTCPPort(t), testrig.FreeTCPPort(t)
 	sock := filepath.Join(sockDir, "docker.sock")
 	testrig.StartEngine(t, sock, []testrig.EngineContainer{{ID: "dd", Name: "claims", Image: "evil",
 		Ports: []testrig.EnginePort{{IP: "127.0.0.1", PrivatePort: 1, PublicPort: rootPort, Type: "tcp"},

@@ -67,7 +67,7 @@ func TestPodmanPublishedPort(t *testing.T) {
 	start := time.Now()
 	podman("import", busyboxImage(t, dir), "localhost/portlight-bb:1")
 	name := "portlight-test-" + strconv.Itoa(os.Getpid())
-	port := freePort(t)
+	port := testrig.FreeTCPPort(t)
 	// Its own ulimits: crun and runc may not raise this sandbox's.
 	id := podman("run", "-d", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "-p",
 		"127.0.0.1:"+strconv.Itoa(int(port))+":80", "localhost/portlight-bb:1", "/bin/busybox", "httpd", "-f", "-p", "80")

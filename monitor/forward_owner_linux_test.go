@@ -54,17 +54,13 @@ func TestForgedForwarderIsNotLinked(t *testing.T) {
 	testrig.RequireRoot(t, "to create a namespace and run a forwarder as nobody")
 	testrig.RequireTool(t, "nsenter", "ip")
 	c := startNSChild(t)
+	loAddr(t, c.pid, "192.0.2.8")
 	pid := strconv.Itoa(int(c.pid))
-	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", "192.0.2.8/32", "dev", "lo"}} {
-		if out, err := exec.Command("nsenter", append([]string{"-t", pid, "-n", "ip"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v %s", args, err, out)
-		}
-	}
 	inner := c.bind("tcp4 0.0.0.0:0").port
 	ns := netnsOf(t, c.pid)
 	in := strconv.Itoa(int(inner))
 
-	pastaPort, proxyPort, rootPort := freePort(t), freePort(t), freePort(t)
+	pastaPort, proxyPort, rootPort := testrig.FreeTCPPort(t), testrig.FreeTCPPort(t), testrig.FreeTCPPort(t)
 	bindOn := func(p uint16) string { return "tcp4 127.0.0.1:" + strconv.Itoa(int(p)) }
 	pasta := nobodyAs(t, "pasta", []string{"-t", fmt.Sprintf("%d:%d", pastaPort, inner), pid}, bindOn(pastaPort))
 	proxy := nobodyAs(t, "docker-proxy", []string{"-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", strconv.Itoa(int(proxyPort)),
@@ -99,7 +95,7 @@ func TestForgedForwarderIsNotLinked(t *testing.T) {
 		cmd.Dir = "/"
 		own := startChildCmd(t, cmd, "tcp4 0.0.0.0:0")
 		ownPort, ownNS := own.bound[0].port, netnsOf(t, own.pid)
-		hostPort := freePort(t)
+		hostPort := testrig.FreeTCPPort(t)
 		p := nobodyAs(t, "pasta", []string{"-t", fmt.Sprintf("%d:%d", hostPort, ownPort), strconv.Itoa(int(own.pid))}, bindOn(hostPort))
 		snap := scanOnceT(t, sc)
 		if to, linked := forwarderOn(snap, hostPort, p.pid, ownPort, ownNS); to == nil || to.Namespace != ownNS || !linked {

@@ -6,15 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"portlight/internal/testrig"
 )
@@ -176,17 +173,6 @@ func TestScannerOtherNamespaceUnprivileged(t *testing.T) {
 	}
 }
 
-// freePort returns a TCP port nothing on the host listens on now.
-func freePort(t *testing.T) uint16 {
-	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return uint16(l.Addr().(*net.TCPAddr).Port)
-}
-
 // startAs starts the test binary in the child role under another file name
 // (what a forwarder's executable is recognised by), with args.
 func startAs(t *testing.T, name string, args ...string) *exec.Cmd {
@@ -205,6 +191,18 @@ func startAs(t *testing.T, name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// loAddr brings up lo in pid's network namespace and gives it addr (/32),
+// the address a forwarder's command line names as its container's.
+func loAddr(t *testing.T, pid int32, addr string) {
+	t.Helper()
+	p := strconv.Itoa(int(pid))
+	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", addr + "/32", "dev", "lo"}} {
+		if out, err := exec.Command("nsenter", append([]string{"-t", p, "-n", "ip"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v %s", args, err, out)
+		}
+	}
+}
+
 // A docker-proxy (the real flag syntax, a real host listener) is linked to
 // the listener of the namespace whose interface has its container address;
 // one whose container cannot be seen still says where it forwards.
@@ -212,16 +210,11 @@ func TestDockerProxyForward(t *testing.T) {
 	testrig.RequireRoot(t, "to create a network namespace")
 	testrig.RequireTool(t, "nsenter", "ip")
 	c := startNSChild(t)
-	pid := strconv.Itoa(int(c.pid))
-	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", "192.0.2.7/32", "dev", "lo"}} {
-		if out, err := exec.Command("nsenter", append([]string{"-t", pid, "-n", "ip"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v %s", args, err, out)
-		}
-	}
+	loAddr(t, c.pid, "192.0.2.7")
 	inner := c.bind("tcp4 0.0.0.0:0").port
 	ns := netnsOf(t, c.pid)
 
-	seen, unseen := freePort(t), freePort(t)
+	seen, unseen := testrig.FreeTCPPort(t), testrig.FreeTCPPort(t)
 	proxy := func(hostPort uint16, ip string) *child {
 		cmd := startAs(t, "docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", strconv.Itoa(int(hostPort)),
 			"-container-ip", ip, "-container-port", strconv.Itoa(int(inner)))
@@ -264,32 +257,7 @@ func TestSlirp4netnsForward(t *testing.T) {
 	c := startNSChild(t, "tcp4 0.0.0.0:0")
 	port := c.bound[0].port
 	ns := netnsOf(t, c.pid)
-	sock := filepath.Join(t.TempDir(), "api.sock")
-	cmd := testrig.DieWithParent(exec.Command("slirp4netns", "--configure", "--api-socket", sock,
-		strconv.Itoa(int(c.pid)), "tap0"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var conn net.Conn
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if conn, err = net.Dial("unix", sock); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("slirp4netns API: %v", err)
-	}
-	req := fmt.Sprintf(`{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":%d,"guest_port":%d}}`, port, port)
-	conn.Write([]byte(req))
-	conn.(*net.UnixConn).CloseWrite()
-	reply := make([]byte, 512)
-	n, _ := conn.Read(reply)
-	conn.Close()
-	if !strings.Contains(string(reply[:n]), `"return"`) {
-		t.Fatalf("add_hostfwd: %s", reply[:n])
-	}
+	cmd := testrig.Slirp4netnsForward(t, c.pid, "127.0.0.1", port)
 	sc := NewScanner()
 	defer sc.Close()
 	snap := scanOnceT(t, sc)

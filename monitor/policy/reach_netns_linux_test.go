@@ -152,7 +152,11 @@ func TestInnerListenerReach(t *testing.T) {
 
 	t.Run("through slirp4netns", func(t *testing.T) {
 		testrig.RequireTool(t, "slirp4netns")
-		hostPort := forwardWithSlirp4netns(t, c.pid, c.wildcard)
+		// Every host address (0.0.0.0) to the same port inside, as rootless
+		// podman does (its command line does not say the ports: the
+		// monitor assumes the same one).
+		hostPort := c.wildcard
+		testrig.Slirp4netnsForward(t, c.pid, "0.0.0.0", hostPort)
 		linked := func(l monitor.Listener) bool { return on(hostPort, true)(l) && l.Forwarder != nil }
 		seen := scanUntil(t, sc, on(hostPort, false), linked)
 		hostL, inner := seen[0], seen[1]
@@ -176,37 +180,4 @@ func TestInnerListenerReach(t *testing.T) {
 // reachText is what the assessment's reach says.
 func reachText(a Assessment) string {
 	return reach.Result{Level: a.Reach, Networks: a.ReachNetworks, Inside: a.ReachInside, Through: a.ReachThrough}.Text()
-}
-
-// forwardWithSlirp4netns starts a real slirp4netns for pid's namespace
-// and forwards the same port on every host address (0.0.0.0) to port
-// there, as rootless podman does (slirp4netns's command line does not say
-// the ports: the monitor assumes the same one); it returns the host port.
-func forwardWithSlirp4netns(t *testing.T, pid int32, port uint16) uint16 {
-	t.Helper()
-	hostPort := port
-	sock := t.TempDir() + "/api.sock"
-	cmd := testrig.DieWithParent(exec.Command("slirp4netns", "--configure", "--api-socket", sock, fmt.Sprint(pid), "tap0"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var conn net.Conn
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if conn, err = net.Dial("unix", sock); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("slirp4netns API: %v", err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, `{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"0.0.0.0","host_port":%d,"guest_port":%d}}`, hostPort, port)
-	conn.(*net.UnixConn).CloseWrite()
-	reply, _ := io.ReadAll(conn)
-	if !strings.Contains(string(reply), `"return"`) {
-		t.Fatalf("add_hostfwd: %s", reply)
-	}
-	return hostPort
 }
