@@ -18,32 +18,18 @@ import (
 // and an owner change on 5173.
 func historyFixture(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "history.db")
-	ctx := context.Background()
-	s, err := history.Open(ctx, history.Options{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	r, err := history.StartRecorder(ctx, s, history.RecorderOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := time.Now().Add(-time.Hour)
 	mk := func(port uint16, exe string, pid int32) monitor.Listener {
 		return monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: port, Exposure: monitor.Network,
 			Process: monitor.Process{PID: pid, Exe: exe, User: "ann"}}
 	}
 	node, x := mk(5173, "/usr/bin/node", 10), mk(5173, "/tmp/x", 11)
-	r.Record([]monitor.Event{
+	path, s := recordedHistory(t, []monitor.Event{
 		{Kind: monitor.Opened, Time: at, Listener: mk(80, "/usr/sbin/nginx", 1)},
 		{Kind: monitor.Opened, Time: at.Add(time.Minute), Listener: node},
 		{Kind: monitor.OwnerChanged, Time: at.Add(2 * time.Minute), Listener: x, Previous: &node},
 	})
-	if err := r.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
+	ctx := context.Background()
 	id, err := s.RecordAlert(ctx, at.Add(3*time.Minute), x, []string{"5173/tcp is usually /usr/bin/node, now /tmp/x"})
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +38,30 @@ func historyFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// recordedHistory records events in a new history file through a real
+// recorder, and returns the file's path and its store, open until the test
+// ends.
+func recordedHistory(t *testing.T, events []monitor.Event) (string, *history.Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "history.db")
+	ctx := context.Background()
+	s, err := history.Open(ctx, history.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r, err := history.StartRecorder(ctx, s, history.RecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Record(events)
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	return path, s
 }
 
 func runHistoryArgs(t *testing.T, args ...string) (string, string, error) {
@@ -131,33 +141,18 @@ func TestHistoryCommandBadFlags(t *testing.T) {
 // in a bare namespace; the table says where, and JSON names the namespace
 // and container of the inner two only.
 func TestHistoryCommandNamespaces(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.db")
-	ctx := context.Background()
-	s, err := history.Open(ctx, history.Options{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	r, err := history.StartRecorder(ctx, s, history.RecorderOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := time.Now().Add(-time.Hour)
 	mk := func(pid int32, ns uint64, c *monitor.Container) monitor.Listener {
 		return monitor.Listener{Proto: monitor.TCP, Address: "0.0.0.0", Port: 8080, Exposure: monitor.Network,
 			Namespace: monitor.Namespace{ID: ns, Host: ns == 0}, Container: c,
 			Process: monitor.Process{PID: pid, Exe: "/usr/bin/app", User: "ann"}}
 	}
-	r.Record([]monitor.Event{
+	path, _ := recordedHistory(t, []monitor.Event{
 		{Kind: monitor.Opened, Time: at, Listener: mk(1, 0, nil)},
 		{Kind: monitor.Opened, Time: at.Add(time.Minute), Listener: mk(2, 4026532401,
 			&monitor.Container{Engine: "docker", ID: "0123456789abcdef", Name: "web\u202eexe.txt"})},
 		{Kind: monitor.Opened, Time: at.Add(2 * time.Minute), Listener: mk(3, 4026532402, nil)},
 	})
-	if err := r.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
 
 	out, _, err := runHistoryArgs(t, "--db", path)
 	if err != nil {

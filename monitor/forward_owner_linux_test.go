@@ -85,15 +85,7 @@ func TestForgedForwarderIsNotLinked(t *testing.T) {
 	}
 
 	t.Run("nobody's own namespace", func(t *testing.T) {
-		exe, env := testrig.NobodyExe(t)
-		probe := testrig.AsNobody(exec.Command("unshare", "-rn", "true"))
-		probe.Env = env
-		out, err := probe.CombinedOutput()
-		testrig.Need(t, err == nil, fmt.Sprintf("user namespaces for an ordinary user (unshare -rn: %v %s)", err, out))
-		cmd := testrig.AsNobody(exec.Command("unshare", "-rn", exe))
-		cmd.Env = append(env, roleEnv+"=child")
-		cmd.Dir = "/"
-		own := startChildCmd(t, cmd, "tcp4 0.0.0.0:0")
+		own, _, _ := startNobodyNSChild(t, "tcp4 0.0.0.0:0")
 		ownPort, ownNS := own.bound[0].port, netnsOf(t, own.pid)
 		hostPort := testrig.FreeTCPPort(t)
 		p := nobodyAs(t, "pasta", []string{"-t", fmt.Sprintf("%d:%d", hostPort, ownPort), strconv.Itoa(int(own.pid))}, bindOn(hostPort))

@@ -139,20 +139,29 @@ func TestScannerOtherNamespace(t *testing.T) {
 	}
 }
 
-// As an ordinary user, a namespace of one's own (`unshare -rn`, as rootless
-// podman makes) is read through /proc/PID/net and its listener attributed.
-func TestScannerOtherNamespaceUnprivileged(t *testing.T) {
-	testrig.RequireRoot(t, "to run the scanner and a namespace as nobody")
+// startNobodyNSChild starts the child role as nobody in a network (and
+// user) namespace of its own, as rootless podman makes one, binding specs;
+// it returns the child and the nobody-runnable test binary and environment
+// for further roles. Skipped (or failed under make test) where ordinary
+// users may not make user namespaces.
+func startNobodyNSChild(t *testing.T, specs ...string) (*child, string, []string) {
+	t.Helper()
 	exe, env := testrig.NobodyExe(t)
 	probe := testrig.AsNobody(exec.Command("unshare", "-rn", "true"))
 	probe.Env = env
 	out, err := probe.CombinedOutput()
 	testrig.Need(t, err == nil, fmt.Sprintf("user namespaces for an ordinary user (unshare -rn: %v %s)", err, out))
-
 	cmd := testrig.AsNobody(exec.Command("unshare", "-rn", exe))
 	cmd.Env = append(env, roleEnv+"=child")
 	cmd.Dir = "/"
-	c := startChildCmd(t, cmd, "tcp4 0.0.0.0:0")
+	return startChildCmd(t, cmd, specs...), exe, env
+}
+
+// As an ordinary user, a namespace of one's own (`unshare -rn`, as rootless
+// podman makes) is read through /proc/PID/net and its listener attributed.
+func TestScannerOtherNamespaceUnprivileged(t *testing.T) {
+	testrig.RequireRoot(t, "to run the scanner and a namespace as nobody")
+	c, exe, env := startNobodyNSChild(t, "tcp4 0.0.0.0:0")
 	port := c.bound[0].port
 	ns := netnsOf(t, c.pid)
 
