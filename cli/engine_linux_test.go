@@ -53,18 +53,7 @@ func runProxyRole() int {
 // docker-proxy's real flags; it listens on 127.0.0.1:hostPort.
 func startDockerProxy(t *testing.T, hostPort uint16) *exec.Cmd {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(t.TempDir(), "docker-proxy")
-	if err := os.WriteFile(exe, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := testrig.CopySelf(t, t.TempDir(), "docker-proxy")
 	cmd := exec.Command(exe, "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", strconv.Itoa(int(hostPort)),
 		"-container-ip", "172.17.0.2", "-container-port", "80")
 	cmd.Env = append(os.Environ(), proxyRoleEnv+"=1")

@@ -145,10 +145,6 @@ func (p *hostileProc) stop() {
 // file names (no '/' or NUL, each at most 255 bytes), about 3 KB long.
 func hostileExe(t *testing.T) string {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	for _, name := range []string{
 		"<b>" + ansi + "&",
@@ -160,18 +156,7 @@ func hostileExe(t *testing.T) string {
 	} {
 		dir = filepath.Join(dir, name)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("mkdir hostile path: %v", err)
-	}
-	exe := filepath.Join(dir, "x<b>\x1b[31m\n\u202e\xff&"+strings.Repeat("N", 150))
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(exe, b, 0o755); err != nil {
-		t.Fatalf("copy test binary to a hostile name: %v", err)
-	}
-	return exe
+	return testrig.CopySelf(t, dir, "x<b>\x1b[31m\n\u202e\xff&"+strings.Repeat("N", 150))
 }
 
 // hostileCases are the processes the tests run: a hostile argv[0] and

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"portlight/internal/testrig"
 	"strings"
 	"testing"
 	"time"
@@ -34,12 +35,7 @@ func TestHostileName(t *testing.T) {
 	waitFirstScan(t, conn, pid)
 
 	// The test binary, copied under the hostile name, listens.
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), hostileName)
-	copyFile(t, self, bin)
+	bin := testrig.CopySelf(t, t.TempDir(), hostileName)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=0.0.0.0:%d", envListen, port))
 	out, _ := cmd.StdoutPipe()

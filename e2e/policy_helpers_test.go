@@ -96,22 +96,6 @@ func listenSpread(t testing.TB, bin string, gap time.Duration, ports ...uint16) 
 	return cmd
 }
 
-// selfCopy copies the test binary to dir/name and returns the path: a
-// program with an identity (executable path) of its own.
-func selfCopy(t testing.TB, dir, name string) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	copyFile(t, self, p)
-	return p
-}
-
 // freeUnassignedPorts returns n distinct TCP ports between 1025 and 32767
 // that IANA has not assigned, that have no unofficial use in the data (so
 // the policy alerts on them) and that are free on 0.0.0.0 now. The search

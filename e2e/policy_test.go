@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"portlight/internal/testrig"
 	"portlight/monitor/policy"
 )
 
@@ -38,9 +39,9 @@ func TestPolicyAllowList(t *testing.T) {
 	desktop(t, conn, dir, "pl-")
 	notes := recordNotes(t)
 	home, bins := t.TempDir(), t.TempDir()
-	allowed := selfCopy(t, filepath.Join(bins, "allowed"), "pl-app")
-	copied := selfCopy(t, filepath.Join(bins, "elsewhere"), "pl-app")
-	pinned := selfCopy(t, filepath.Join(bins, "pinned"), "pl-pinned")
+	allowed := testrig.CopySelf(t, filepath.Join(bins, "allowed"), "pl-app")
+	copied := testrig.CopySelf(t, filepath.Join(bins, "elsewhere"), "pl-app")
+	pinned := testrig.CopySelf(t, filepath.Join(bins, "pinned"), "pl-pinned")
 	ports := freeUnassignedPorts(t, 3)
 	pAllowed, pCopy, pPinned := ports[0], ports[1], ports[2]
 	t.Logf("ports: allowed %d, copy %d, pinned %d", pAllowed, pCopy, pPinned)
@@ -140,7 +141,7 @@ func TestPolicyBurst(t *testing.T) {
 	conn := sessionBus(t)
 	desktop(t, conn, dir, "pl-burst")
 	notes := recordNotes(t)
-	bin := selfCopy(t, t.TempDir(), "pl-burst")
+	bin := testrig.CopySelf(t, t.TempDir(), "pl-burst")
 	ports := freeUnassignedPorts(t, n)
 	residentUp(t, dir, t.TempDir())
 
@@ -215,8 +216,8 @@ func TestPolicyRestart(t *testing.T) {
 	desktop(t, conn, dir, "pl-")
 	notes := recordNotes(t)
 	bins, home := t.TempDir(), t.TempDir()
-	known := selfCopy(t, bins, "pl-known")
-	stranger := selfCopy(t, bins, "pl-stranger")
+	known := testrig.CopySelf(t, bins, "pl-known")
+	stranger := testrig.CopySelf(t, bins, "pl-stranger")
 	ports := freeUnassignedPorts(t, 2)
 	pKnown, pStranger := ports[0], ports[1]
 	t.Logf("ports: known %d, stranger %d", pKnown, pStranger)

@@ -16,6 +16,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"portlight/history"
+	"portlight/internal/testrig"
 	"portlight/monitor"
 	"portlight/settings"
 )
@@ -29,7 +30,7 @@ import (
 func TestSignal(t *testing.T) {
 	conn := sessionBus(t)
 	desktop(t, conn, artifacts(t), "pl-held")
-	bin := selfCopy(t, t.TempDir(), "pl-held")
+	bin := testrig.CopySelf(t, t.TempDir(), "pl-held")
 	for _, c := range []struct {
 		name string
 		sig  syscall.Signal

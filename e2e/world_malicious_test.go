@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"portlight/internal/testrig"
 	"portlight/monitor/policy"
 )
 
@@ -35,7 +36,7 @@ func (w *world) malicious(python string) []worldListener {
 	if err := os.Chmod(shm, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sshd := selfCopy(t, shm, "sshd")
+	sshd := testrig.CopySelf(t, shm, "sshd")
 	p := next()
 	w.startRole(sshd, "sshd", anyAddr(p))
 	add("sshd from /dev/shm", shm+"/sshd, argv[0] sshd", p, policy.TriggerExeWritable, "")
@@ -90,7 +91,7 @@ func (w *world) malicious(python string) []worldListener {
 		t.Fatal(err)
 	}
 	w.cli("allow", sleep)
-	dropped := selfCopy(t, filepath.Join(w.tmp, "drop"), "x")
+	dropped := testrig.CopySelf(t, filepath.Join(w.tmp, "drop"), "x")
 	p = next()
 	parent, decoy := w.startRole(dropped, "", anyAddr(p), "decoy="+sleep)
 	add("decoy: /tmp program + allowed child", dropped+" forks "+sleep+" (allowed) holding the socket",

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"portlight/cli"
+	"portlight/internal/testrig"
 	"portlight/monitor/policy"
 	"portlight/monitor/portinfo"
 )
@@ -64,7 +65,7 @@ func newWorld(t *testing.T) *world {
 	if err := os.MkdirAll(w.settings, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w.self = selfCopy(t, filepath.Join(tmp, "bin"), "world.test")
+	w.self = testrig.CopySelf(t, filepath.Join(tmp, "bin"), "world.test")
 	w.portlight = filepath.Join(tmp, "bin", "portlight")
 	copyFile(t, portlight(t), w.portlight)
 	w.chown()
@@ -88,7 +89,7 @@ func (w *world) chown() {
 // place copies the test binary to path (folders made 0755) and returns it.
 func (w *world) place(path string) string {
 	w.t.Helper()
-	p := selfCopy(w.t, filepath.Dir(path), filepath.Base(path))
+	p := testrig.CopySelf(w.t, filepath.Dir(path), filepath.Base(path))
 	w.chown()
 	return p
 }
@@ -258,7 +259,7 @@ func installDeb(t *testing.T, name string, paths ...string) {
 	var sums strings.Builder
 	for _, p := range paths {
 		rel := strings.TrimPrefix(p, "/")
-		dst := selfCopy(t, filepath.Join(tree, filepath.Dir(rel)), filepath.Base(rel))
+		dst := testrig.CopySelf(t, filepath.Join(tree, filepath.Dir(rel)), filepath.Base(rel))
 		b, err := os.ReadFile(dst)
 		if err != nil {
 			t.Fatal(err)

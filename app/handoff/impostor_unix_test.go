@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"portlight/internal/rundir"
+	"portlight/internal/testrig"
 )
 
 // impostor is a child role: a process that is not Portlight (the test
@@ -60,33 +61,7 @@ func impostor(listen bool) {
 
 // copyTestBinary copies the test binary to a new file named "impostor":
 // the same code, but not the same executable as this process.
-func copyTestBinary(t *testing.T) string { return copyTestBinaryAs(t, "impostor") }
-
-// copyTestBinaryAs is copyTestBinary with the copy's name given.
-func copyTestBinaryAs(t *testing.T, name string) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst := filepath.Join(t.TempDir(), name)
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func copyTestBinary(t *testing.T) string { return testrig.CopySelf(t, t.TempDir(), "impostor") }
 
 // startImpostor runs the impostor role from a copy of the test binary and
 // waits until it holds the lock (and listens).
@@ -197,7 +172,7 @@ func TestSendToSibling(t *testing.T) {
 	if err := rundir.Prepare(rundir.Dir()); err != nil {
 		t.Fatal(err)
 	}
-	sibling := copyTestBinaryAs(t, "portlight-ui")
+	sibling := testrig.CopySelf(t, t.TempDir(), "portlight-ui")
 	req := Request{Kind: Explain, Port: 22, Proto: "tcp"}
 
 	cmd, out := startRole(t, sibling, "serve")
@@ -228,7 +203,7 @@ func TestSendToSibling(t *testing.T) {
 
 	// A third program serving: refused though the sibling is named, and
 	// sent nothing.
-	third, rest := startRole(t, copyTestBinaryAs(t, "third"), "impostor")
+	third, rest := startRole(t, testrig.CopySelf(t, t.TempDir(), "third"), "impostor")
 	handled, err = Send(ctx(t), req, sibling)
 	if handled || !errors.As(err, &imp) || imp.Peer.PID != third.Process.Pid || !strings.Contains(err.Error(), "third") {
 		t.Fatalf("Send to a third program = %v, %v; want an ImpostorError naming pid %d and its executable", handled, err, third.Process.Pid)
@@ -240,7 +215,7 @@ func TestSendToSibling(t *testing.T) {
 	}
 
 	// A third program holding the lock, never listening: refused at once.
-	lockHolder, _ := startRole(t, copyTestBinaryAs(t, "third"), "impostor-lock")
+	lockHolder, _ := startRole(t, testrig.CopySelf(t, t.TempDir(), "third"), "impostor-lock")
 	handled, err = Send(ctx(t), req, sibling)
 	if handled || !errors.As(err, &imp) || imp.Peer.PID != lockHolder.Process.Pid {
 		t.Fatalf("Send with a third program holding the lock = %v, %v; want an ImpostorError naming pid %d", handled, err, lockHolder.Process.Pid)

@@ -3,7 +3,6 @@
 package testrig
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,22 +50,7 @@ func NobodyExe(t testing.TB) (exe string, env []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	exe = filepath.Join(base, filepath.Base(self))
-	dst, err := os.OpenFile(exe, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
+	exe = CopySelf(t, base, filepath.Base(self))
 	home := filepath.Join(base, "home")
 	if err := os.Mkdir(home, 0o700); err != nil {
 		t.Fatal(err)
